@@ -1,0 +1,18 @@
+# Every third-party dependency, found once. All are Debian packages installed by scripts/setup.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(Protobuf REQUIRED)
+
+if(HUSH_TESTS)
+  find_package(GTest REQUIRED)
+  find_package(nlohmann_json 3 REQUIRED)
+endif()
+if(HUSH_INTEROP)
+  pkg_check_modules(LIBSIGNAL REQUIRED IMPORTED_TARGET libsignal-protocol-c)
+endif()
+if(HUSH_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

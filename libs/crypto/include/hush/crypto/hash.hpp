@@ -1,0 +1,60 @@
+// SHA-256, SHA-512 (OpenSSL), HMAC-SHA256 and HKDF-SHA256 (RFC 5869).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "hush/base/bytes.hpp"
+#include "hush/crypto/secret.hpp"
+
+namespace hush::crypto {
+
+using Sha256Digest = std::array<std::uint8_t, 32>;
+using Sha512Digest = std::array<std::uint8_t, 64>;
+
+Sha256Digest sha256(ByteView data);
+Sha512Digest sha512(ByteView data);
+
+// Incremental SHA-512; final() resets the state so the object can be reused.
+class Sha512 {
+ public:
+  Sha512();
+  ~Sha512();
+  Sha512(const Sha512&) = delete;
+  Sha512& operator=(const Sha512&) = delete;
+  void update(ByteView data);
+  Sha512Digest final();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// HMAC-SHA256 with a key that is used more than once: the key schedule is computed once.
+// The output is a secret whenever the key is (chain keys, message keys), hence SecretArray.
+class HmacSha256 {
+ public:
+  explicit HmacSha256(ByteView key);
+  ~HmacSha256();
+  HmacSha256(const HmacSha256&) = delete;
+  HmacSha256& operator=(const HmacSha256&) = delete;
+
+  // Starts a fresh MAC with the same key.
+  void reset();
+  void update(ByteView data);
+  SecretArray<32> final();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// One-shot HMAC-SHA256(key, data).
+SecretArray<32> hmac_sha256(ByteView key, ByteView data);
+
+// HKDF-SHA256 (RFC 5869): extract with `salt` (empty means 32 zero bytes), expand with `info`
+// into `out`. out.size() must be at most 255 * 32.
+void hkdf_sha256(ByteView input_key_material, ByteView salt, ByteView info, MutableByteView out);
+
+}  // namespace hush::crypto

@@ -1,0 +1,256 @@
+// Curve25519 keys for the Signal Protocol: X25519 agreement (libsodium) and the "Curve25519
+// signatures" of libsignal-protocol-c (curve_sigs.c: curve25519_sign / curve25519_verify), built
+// from libsodium's Ed25519 arithmetic plus, for verification, the Montgomery-to-Edwards map
+// y = (u - 1) / (u + 1) mod p computed with OpenSSL BIGNUM (public data only).
+#include "hush/crypto/curve25519.hpp"
+
+#include <openssl/bn.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "backend.hpp"
+#include "hush/crypto/hash.hpp"
+
+namespace hush::crypto {
+namespace {
+
+// X25519 clamping (RFC 7748 section 5): a multiple of 8 with bit 254 set and bit 255 clear.
+void clamp(std::uint8_t* scalar) {
+  scalar[0] &= 248;
+  scalar[31] &= 127;
+  scalar[31] |= 64;
+}
+
+// curve_sigs.c / crypto_sign_modified: the nonce hash starts with 0xFE 0xFF x 31, which no
+// encoded point can be, so it cannot collide with the hash of R || A || M.
+constexpr std::array<std::uint8_t, 32> kNoncePrefix = [] {
+  std::array<std::uint8_t, 32> prefix{};
+  prefix.fill(0xFF);
+  prefix[0] = 0xFE;
+  return prefix;
+}();
+
+// p = 2^255 - 19, little-endian.
+constexpr std::array<std::uint8_t, 32> kFieldPrime = [] {
+  std::array<std::uint8_t, 32> prime{};
+  prime.fill(0xFF);
+  prime[0] = 0xED;
+  prime[31] = 0x7F;
+  return prime;
+}();
+
+// True when the little-endian `u` (bit 255 already clear) is below p.
+bool is_canonical(const std::array<std::uint8_t, 32>& u) {
+  for (std::size_t i = 31; i > 0; --i) {
+    if (u[i] != kFieldPrime[i]) return u[i] < kFieldPrime[i];
+  }
+  return u[0] < kFieldPrime[0];
+}
+
+struct BnDeleter {
+  void operator()(BIGNUM* number) const { BN_free(number); }
+};
+struct BnContextDeleter {
+  void operator()(BN_CTX* context) const { BN_CTX_free(context); }
+};
+using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
+using BnContextPtr = std::unique_ptr<BN_CTX, BnContextDeleter>;
+
+// Per-thread BIGNUM workspace for the map, so that verification allocates nothing after a
+// thread's first call. Holds public values only.
+struct FieldWorkspace {
+  BnContextPtr context{BN_CTX_new()};
+  BnPtr prime{BN_lebin2bn(kFieldPrime.data(), static_cast<int>(kFieldPrime.size()), nullptr)};
+  BnPtr u{BN_new()};
+  BnPtr numerator{BN_new()};
+  BnPtr denominator{BN_new()};
+  BnPtr inverse{BN_new()};
+  BnPtr y{BN_new()};
+
+  bool usable() const { return context && prime && u && numerator && denominator && inverse && y; }
+};
+
+// The Edwards y for the Montgomery u (canonical, bit 255 clear), little-endian, bit 255 clear.
+// False when u = p - 1 (u + 1 has no inverse; curve_sigs.c would map it to y = 0, a low-order
+// point that verification must reject anyway) or when OpenSSL fails to allocate.
+bool edwards_y_from_montgomery_u(const std::array<std::uint8_t, 32>& u,
+                                 std::array<std::uint8_t, 32>& y_out) {
+  thread_local FieldWorkspace workspace;
+  if (!workspace.usable()) return false;
+  FieldWorkspace& w = workspace;
+  if (BN_lebin2bn(u.data(), static_cast<int>(u.size()), w.u.get()) == nullptr) return false;
+  // denominator = u + 1, which is at most p because u < p.
+  if (BN_copy(w.denominator.get(), w.u.get()) == nullptr || BN_add_word(w.denominator.get(), 1) != 1) {
+    return false;
+  }
+  if (BN_cmp(w.denominator.get(), w.prime.get()) == 0) return false;
+  // numerator = u - 1 + p, kept non-negative; BN_mod_mul reduces it.
+  if (BN_add(w.numerator.get(), w.u.get(), w.prime.get()) != 1 ||
+      BN_sub_word(w.numerator.get(), 1) != 1) {
+    return false;
+  }
+  if (BN_mod_inverse(w.inverse.get(), w.denominator.get(), w.prime.get(), w.context.get()) ==
+      nullptr) {
+    return false;
+  }
+  if (BN_mod_mul(w.y.get(), w.numerator.get(), w.inverse.get(), w.prime.get(), w.context.get()) !=
+      1) {
+    return false;
+  }
+  return BN_bn2lebinpad(w.y.get(), y_out.data(), static_cast<int>(y_out.size())) ==
+         static_cast<int>(y_out.size());
+}
+
+}  // namespace
+
+Result<PublicKey, CryptoError> PublicKey::deserialize(ByteView serialized) {
+  if (serialized.size() != kSerializedPublicKeySize || serialized[0] != kDjbKeyType) {
+    return fail(CryptoError::kInvalidKey);
+  }
+  return from_raw(serialized.subspan(1));
+}
+
+Result<PublicKey, CryptoError> PublicKey::from_raw(ByteView raw) {
+  if (raw.size() != kCurveKeySize) return fail(CryptoError::kInvalidKey);
+  std::array<std::uint8_t, kCurveKeySize> bytes{};
+  std::copy(raw.begin(), raw.end(), bytes.begin());
+  return PublicKey(bytes);
+}
+
+std::array<std::uint8_t, kSerializedPublicKeySize> PublicKey::serialize() const {
+  std::array<std::uint8_t, kSerializedPublicKeySize> out{};
+  out[0] = kDjbKeyType;
+  std::copy(raw_.begin(), raw_.end(), out.begin() + 1);
+  return out;
+}
+
+Result<PrivateKey, CryptoError> PrivateKey::from_bytes(ByteView raw) {
+  if (raw.size() != kCurveKeySize) return fail(CryptoError::kInvalidKey);
+  PrivateKey key;
+  key.scalar_.assign(raw);
+  clamp(key.scalar_.data());
+  return key;
+}
+
+PrivateKey PrivateKey::generate(Rng& rng) {
+  PrivateKey key;
+  rng.fill(key.scalar_.mutable_view());
+  clamp(key.scalar_.data());
+  return key;
+}
+
+PublicKey PrivateKey::public_key() const {
+  detail::ensure_sodium_initialized();
+  std::array<std::uint8_t, kCurveKeySize> raw{};
+  // Fails only for an all-zero result, which a clamped scalar (libsodium clamps again) cannot give.
+  if (crypto_scalarmult_base(raw.data(), scalar_.data()) != 0) {
+    detail::throw_backend_failure("crypto_scalarmult_base");
+  }
+  return PublicKey(raw);
+}
+
+KeyPair KeyPair::generate(Rng& rng) {
+  PrivateKey private_key = PrivateKey::generate(rng);
+  PublicKey public_key = private_key.public_key();
+  return KeyPair{public_key, std::move(private_key)};
+}
+
+Result<SharedSecret, CryptoError> agree(const PrivateKey& our_private,
+                                        const PublicKey& their_public) {
+  detail::ensure_sodium_initialized();
+  SharedSecret shared;
+  // libsodium returns -1 when the output is all zeros, i.e. their point has low order.
+  if (crypto_scalarmult(shared.data(), our_private.secret().data(), their_public.raw().data()) !=
+      0) {
+    return fail(CryptoError::kLowOrderPoint);
+  }
+  return shared;
+}
+
+Signature sign(const PrivateKey& key, ByteView message, Rng& rng) {
+  detail::ensure_sodium_initialized();
+  // a: the Montgomery private scalar. Keys made here are already clamped; clamping again makes a
+  // default-constructed key sign for the same public key that public_key() reports.
+  SecretArray<32> a(key.secret().view());
+  clamp(a.data());
+
+  // A = a.B on Edwards, as curve25519_sign computes it; its sign bit travels in signature[63].
+  std::array<std::uint8_t, 32> edwards_public{};
+  if (crypto_scalarmult_ed25519_base_noclamp(edwards_public.data(), a.data()) != 0) {
+    detail::throw_backend_failure("crypto_scalarmult_ed25519_base_noclamp(A)");  // a != 0 mod L
+  }
+  const std::uint8_t sign_bit = edwards_public[31] & 0x80;
+
+  // r = SHA-512(0xFE 0xFF*31 || a || M || Z) mod L with Z = 64 random bytes (crypto_sign_modified).
+  // r = 0 has probability 2^-252; redrawing Z then keeps s from revealing a.
+  Sha512 hasher;
+  SecretArray<32> r;
+  {
+    SecretArray<64> random;
+    Sha512Digest nonce_hash{};
+    do {
+      rng.fill(random.mutable_view());
+      hasher.update(kNoncePrefix);
+      hasher.update(a.view());
+      hasher.update(message);
+      hasher.update(random.view());
+      nonce_hash = hasher.final();
+      crypto_core_ed25519_scalar_reduce(r.data(), nonce_hash.data());
+    } while (sodium_is_zero(r.data(), r.size()) != 0);
+    secure_wipe(nonce_hash.data(), nonce_hash.size());
+  }
+
+  Signature signature{};
+  // R = r.B; cannot fail because r != 0 mod L.
+  if (crypto_scalarmult_ed25519_base_noclamp(signature.data(), r.data()) != 0) {
+    detail::throw_backend_failure("crypto_scalarmult_ed25519_base_noclamp(R)");
+  }
+
+  // h = SHA-512(R || A || M) mod L; s = r + h.a mod L (a reduced first, zero-extended to 64 bytes).
+  hasher.update(ByteView(signature.data(), 32));
+  hasher.update(edwards_public);
+  hasher.update(message);
+  const Sha512Digest challenge_hash = hasher.final();
+  std::array<std::uint8_t, 32> challenge{};
+  crypto_core_ed25519_scalar_reduce(challenge.data(), challenge_hash.data());
+
+  SecretArray<64> a_wide;
+  std::copy_n(a.data(), a.size(), a_wide.data());
+  SecretArray<32> a_reduced;
+  crypto_core_ed25519_scalar_reduce(a_reduced.data(), a_wide.data());
+  SecretArray<32> challenge_times_a;
+  crypto_core_ed25519_scalar_mul(challenge_times_a.data(), challenge.data(), a_reduced.data());
+  crypto_core_ed25519_scalar_add(signature.data() + 32, challenge_times_a.data(), r.data());
+
+  // s < L < 2^253, so bit 7 of signature[63] is free for the sign bit of A.
+  signature[63] = static_cast<std::uint8_t>((signature[63] & 0x7F) | sign_bit);
+  return signature;
+}
+
+bool verify(const PublicKey& key, ByteView message, ByteView signature) {
+  if (signature.size() != kSignatureSize) return false;
+
+  // u with bit 255 cleared, as X25519 reads it; a non-canonical u (u >= p) is refused.
+  std::array<std::uint8_t, 32> u = key.raw();
+  u[31] &= 0x7F;
+  if (!is_canonical(u)) return false;
+
+  // The Edwards public key: y = (u - 1) / (u + 1) with the sign bit carried by the signature.
+  std::array<std::uint8_t, 32> edwards_public{};
+  if (!edwards_y_from_montgomery_u(u, edwards_public)) return false;
+  edwards_public[31] = static_cast<std::uint8_t>(edwards_public[31] | (signature[63] & 0x80));
+
+  Signature ed25519_signature{};
+  std::copy(signature.begin(), signature.end(), ed25519_signature.begin());
+  ed25519_signature[63] &= 0x7F;
+
+  detail::ensure_sodium_initialized();
+  static const unsigned char kNothing = 0;
+  const unsigned char* message_data = message.empty() ? &kNothing : message.data();
+  return crypto_sign_verify_detached(ed25519_signature.data(), message_data, message.size(),
+                                     edwards_public.data()) == 0;
+}
+
+}  // namespace hush::crypto

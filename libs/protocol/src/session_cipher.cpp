@@ -1,0 +1,210 @@
+// The Double Ratchet session cipher: choosing the chain and message key for each message, the
+// DH ratchet step, skipped keys, and responder-side X3DH for PreKeySignalMessages.
+#include "hush/protocol/session_cipher.hpp"
+
+#include <algorithm>
+
+#include "hush/crypto/aes_cbc.hpp"
+#include "hush/protocol/limits.hpp"
+#include "hush/protocol/ratchet.hpp"
+
+namespace hush::protocol {
+namespace {
+
+// The receiver chain for `their_ratchet_key`, creating it with a DH ratchet step (and a new
+// sending chain under a fresh ratchet key) when the peer has ratcheted.
+Result<ReceiverChain*, ProtocolError> receiver_chain_for(SessionState& state,
+                                                         const crypto::PublicKey& their_ratchet_key,
+                                                         crypto::Rng& rng) {
+  if (ReceiverChain* chain = state.find_receiver_chain(their_ratchet_key)) return chain;
+
+  auto receiving = state.root_key.create_chain(their_ratchet_key, state.sender_chain->ratchet_key.private_key);
+  if (!receiving) return fail(receiving.error());
+  crypto::KeyPair our_new_ratchet = crypto::KeyPair::generate(rng);
+  auto sending = receiving->first.create_chain(their_ratchet_key, our_new_ratchet.private_key);
+  if (!sending) return fail(sending.error());
+
+  // As libsignal: previous counter = index of the last message sent on the old chain.
+  const std::uint32_t sent = state.sender_chain->chain_key.index;
+  state.previous_counter = sent > 0 ? sent - 1 : 0;
+  state.root_key = std::move(sending->first);
+  state.add_receiver_chain(ReceiverChain{their_ratchet_key, std::move(receiving->second), {}});
+  state.sender_chain = SenderChain{std::move(our_new_ratchet), std::move(sending->second)};
+  return &state.receiver_chains.front();
+}
+
+// The message keys for `counter`: a stored skipped key, or the chain advanced to it.
+Result<MessageKeys, ProtocolError> message_keys_for(ReceiverChain& chain, std::uint32_t counter) {
+  if (chain.chain_key.index > counter) {
+    auto it = std::find_if(chain.skipped.begin(), chain.skipped.end(),
+                           [&](const MessageKeys& keys) { return keys.counter == counter; });
+    if (it == chain.skipped.end()) return fail(ProtocolError::kDuplicateMessage);
+    MessageKeys keys = std::move(*it);
+    chain.skipped.erase(it);
+    return keys;
+  }
+  if (counter - chain.chain_key.index > kMaxForwardJump) return fail(ProtocolError::kTooFarInFuture);
+  while (chain.chain_key.index < counter) {
+    auto [keys, next] = chain.chain_key.step();
+    chain.skipped.push_back(std::move(keys));
+    if (chain.skipped.size() > kMaxMessageKeys) chain.skipped.pop_front();
+    chain.chain_key = std::move(next);
+  }
+  auto [keys, next] = chain.chain_key.step();
+  chain.chain_key = std::move(next);
+  return std::move(keys);
+}
+
+// Decrypts with one session state, mutating it (the caller passes a copy).
+Result<crypto::SecretBytes, ProtocolError> decrypt_with_state(SessionState& state, const SignalMessage& message,
+                                                              crypto::Rng& rng) {
+  if (!state.sender_chain || message.version() != state.version) return fail(ProtocolError::kBadMac);
+  auto chain = receiver_chain_for(state, message.ratchet_key(), rng);
+  if (!chain) return fail(chain.error());
+  auto keys = message_keys_for(**chain, message.counter());
+  if (!keys) return fail(keys.error());
+  if (!message.verify_mac(state.remote_identity, state.local_identity, keys->mac_key)) {
+    return fail(ProtocolError::kBadMac);
+  }
+  auto plaintext = crypto::aes256_cbc_decrypt(keys->cipher_key.view(), keys->iv.view(), message.ciphertext());
+  if (!plaintext) return fail(ProtocolError::kInvalidMessage);
+  state.pending_prekey.reset();
+  return std::move(*plaintext);
+}
+
+// Tries the current state, then each archived one (a simultaneous start leaves the peer's
+// messages on a state we archived). A state that yields an error other than kBadMac (a
+// duplicate, a jump too far) ends the search: that state owns the message.
+Result<crypto::SecretBytes, ProtocolError> decrypt_with_record(SessionRecord& record, const SignalMessage& message,
+                                                               crypto::Rng& rng) {
+  if (SessionState* current = record.current()) {
+    SessionState attempt = *current;
+    auto plaintext = decrypt_with_state(attempt, message, rng);
+    if (plaintext) {
+      *current = std::move(attempt);
+      return plaintext;
+    }
+    if (plaintext.error() != ProtocolError::kBadMac) return plaintext;
+  }
+  for (std::size_t i = 0; i < record.previous().size(); ++i) {
+    SessionState attempt = record.previous()[i];
+    auto plaintext = decrypt_with_state(attempt, message, rng);
+    if (plaintext) {
+      record.previous()[i] = std::move(attempt);
+      record.promote_previous(i);
+      return plaintext;
+    }
+    if (plaintext.error() != ProtocolError::kBadMac) return plaintext;
+  }
+  return fail(ProtocolError::kBadMac);
+}
+
+// Responder-side X3DH: adds a session built from `message` to `record` unless one already
+// exists for its base key. Returns the one-time prekey id to consume once decryption succeeds.
+Result<std::optional<std::uint32_t>, ProtocolError> build_responder_session(ProtocolStores& stores,
+                                                                            SessionRecord& record,
+                                                                            const PreKeySignalMessage& message) {
+  if (record.has_session_state(message.version(), message.base_key())) return std::optional<std::uint32_t>{};
+
+  auto signed_prekey = stores.signed_prekeys.load_signed_prekey(message.signed_prekey_id());
+  if (!signed_prekey) return fail(ProtocolError::kInvalidSignedPreKeyId);
+  std::optional<PreKeyRecord> one_time_prekey;
+  if (message.prekey_id()) {
+    one_time_prekey = stores.prekeys.load_prekey(*message.prekey_id());
+    if (!one_time_prekey) return fail(ProtocolError::kInvalidPreKeyId);
+  }
+  auto state = initialize_bob_session(BobParameters{
+      stores.identities.identity_key_pair(), signed_prekey->key_pair,
+      one_time_prekey ? &one_time_prekey->key_pair : nullptr, signed_prekey->key_pair,
+      message.identity_key(), message.base_key()});
+  if (!state) return fail(state.error());
+  state->local_registration_id = stores.identities.local_registration_id();
+  state->remote_registration_id = message.registration_id();
+  state->alice_base_key = message.base_key();
+  record.promote_state(std::move(*state));
+
+  if (message.prekey_id() && *message.prekey_id() != kMediumMaxValue) return message.prekey_id();
+  return std::optional<std::uint32_t>{};
+}
+
+}  // namespace
+
+Result<CiphertextMessage, ProtocolError> encrypt(ProtocolStores& stores, const ProtocolAddress& remote,
+                                                 ByteView plaintext) {
+  auto record = stores.sessions.load_session(remote);
+  if (!record || !record->current() || !record->current()->sender_chain) return fail(ProtocolError::kNoSession);
+  SessionState& state = *record->current();
+  if (!stores.identities.is_trusted_identity(remote, state.remote_identity, Direction::kSending)) {
+    return fail(ProtocolError::kUntrustedIdentity);
+  }
+
+  SenderChain& sender = *state.sender_chain;
+  auto [keys, next] = sender.chain_key.step();
+  auto ciphertext = crypto::aes256_cbc_encrypt(keys.cipher_key.view(), keys.iv.view(), plaintext);
+  if (!ciphertext) return fail(ProtocolError::kInvalidMessage);
+  SignalMessage message =
+      SignalMessage::create(sender.ratchet_key.public_key, keys.counter, state.previous_counter,
+                            std::move(*ciphertext), keys.mac_key, state.local_identity, state.remote_identity);
+  sender.chain_key = std::move(next);
+
+  CiphertextMessage out;
+  if (state.pending_prekey) {
+    const PendingPreKey& pending = *state.pending_prekey;
+    auto prekey_message =
+        PreKeySignalMessage::create(state.local_registration_id, pending.prekey_id, pending.signed_prekey_id,
+                                    pending.base_key, state.local_identity, std::move(message));
+    out = {MessageType::kPreKey, prekey_message.serialized()};
+  } else {
+    out = {MessageType::kSignal, message.serialized()};
+  }
+  stores.sessions.store_session(remote, *record);
+  return out;
+}
+
+Result<crypto::SecretBytes, ProtocolError> decrypt_signal_message(ProtocolStores& stores,
+                                                                  const ProtocolAddress& remote,
+                                                                  ByteView serialized, crypto::Rng& rng) {
+  auto message = SignalMessage::parse(serialized);
+  if (!message) return fail(message.error());
+  auto record = stores.sessions.load_session(remote);
+  if (!record || (!record->has_current() && record->previous().empty())) return fail(ProtocolError::kNoSession);
+
+  auto plaintext = decrypt_with_record(*record, *message, rng);
+  if (!plaintext) return plaintext;
+  if (!stores.identities.is_trusted_identity(remote, record->current()->remote_identity, Direction::kReceiving)) {
+    return fail(ProtocolError::kUntrustedIdentity);
+  }
+  stores.sessions.store_session(remote, *record);
+  return plaintext;
+}
+
+Result<crypto::SecretBytes, ProtocolError> decrypt_prekey_message(ProtocolStores& stores,
+                                                                  const ProtocolAddress& remote,
+                                                                  ByteView serialized, crypto::Rng& rng) {
+  auto message = PreKeySignalMessage::parse(serialized);
+  if (!message) return fail(message.error());
+  if (!stores.identities.is_trusted_identity(remote, message->identity_key(), Direction::kReceiving)) {
+    return fail(ProtocolError::kUntrustedIdentity);
+  }
+  SessionRecord record = stores.sessions.load_session(remote).value_or(SessionRecord{});
+  auto consumed_prekey = build_responder_session(stores, record, *message);
+  if (!consumed_prekey) return fail(consumed_prekey.error());
+  auto plaintext = decrypt_with_record(record, message->message(), rng);
+  if (!plaintext) return plaintext;
+
+  stores.sessions.store_session(remote, record);
+  stores.identities.save_identity(remote, message->identity_key());
+  if (*consumed_prekey) stores.prekeys.remove_prekey(**consumed_prekey);
+  return plaintext;
+}
+
+Result<crypto::SecretBytes, ProtocolError> decrypt(ProtocolStores& stores, const ProtocolAddress& remote,
+                                                   MessageType type, ByteView serialized, crypto::Rng& rng) {
+  switch (type) {
+    case MessageType::kSignal: return decrypt_signal_message(stores, remote, serialized, rng);
+    case MessageType::kPreKey: return decrypt_prekey_message(stores, remote, serialized, rng);
+    default: return fail(ProtocolError::kInvalidMessage);
+  }
+}
+
+}  // namespace hush::protocol

@@ -1,0 +1,91 @@
+#include "hush/wire/content_codec.hpp"
+
+#include <gtest/gtest.h>
+
+namespace hush::wire {
+namespace {
+
+content::Content text_message(const std::string& text) {
+  content::Content content;
+  content.set_message_id(std::string(kMessageIdSize, '\x07'));
+  content.set_timestamp_ms(1700000000000);
+  content.mutable_data()->set_text(text);
+  return content;
+}
+
+TEST(ContentCodec, PadsToBucketsAndRoundTrips) {
+  for (std::size_t length : {0, 1, 100, 140, 159, 160, 500, 1600, 5000, 40000}) {
+    auto encoded = encode_content(text_message(std::string(length, 'x')));
+    ASSERT_TRUE(encoded.ok()) << length;
+    EXPECT_EQ(encoded->size(), padded_size(encoded->size())) << length;
+    EXPECT_EQ(encoded->size() % 16, 0u) << length;
+    auto decoded = decode_content(*encoded);
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(decoded->data().text(), std::string(length, 'x'));
+    EXPECT_TRUE(decoded->padding().empty());
+  }
+}
+
+TEST(ContentCodec, EveryNearbyLengthFindsABucket) {
+  // Covers the sizes where the padding field's length varint changes width.
+  for (std::size_t length = 0; length < 3000; ++length) {
+    auto encoded = encode_content(text_message(std::string(length, 'y')));
+    ASSERT_TRUE(encoded.ok()) << length;
+    EXPECT_EQ(encoded->size(), padded_size(encoded->size())) << length;
+  }
+}
+
+TEST(ContentCodec, SmallMessagesShareOneSize) {
+  EXPECT_EQ(encode_content(text_message("hi"))->size(),
+            encode_content(text_message("a somewhat longer hello"))->size());
+}
+
+TEST(ContentCodec, RejectsOversizedInput) {
+  Bytes huge(kMaxContentSize + 1, 0);
+  EXPECT_EQ(decode_content(huge).error(), WireError::kTooLarge);
+  EXPECT_EQ(encode_content(text_message(std::string(kMaxContentSize, 'z'))).error(),
+            WireError::kTooLarge);
+}
+
+TEST(ContentCodec, RejectsGarbageAndBadFields) {
+  Bytes garbage{0xff, 0xff, 0xff, 0xff};
+  EXPECT_EQ(decode_content(garbage).error(), WireError::kMalformed);
+
+  content::Content no_id = text_message("x");
+  no_id.clear_message_id();
+  EXPECT_EQ(encode_content(no_id).error(), WireError::kInvalidField);
+  std::string raw = no_id.SerializeAsString();
+  EXPECT_EQ(decode_content(as_bytes(raw)).error(), WireError::kInvalidField);
+
+  content::Content many = text_message("x");
+  for (int i = 0; i <= kMaxAttachments; ++i) many.mutable_data()->add_attachments();
+  EXPECT_EQ(encode_content(many).error(), WireError::kInvalidField);
+
+  content::Content big_thumb = text_message("x");
+  big_thumb.mutable_data()->add_attachments()->set_thumbnail(std::string(kMaxThumbnailSize + 1, 't'));
+  EXPECT_EQ(encode_content(big_thumb).error(), WireError::kInvalidField);
+
+  content::Content receipts = text_message("");
+  receipts.mutable_receipt()->set_type(content::ReceiptMessage::READ);
+  for (int i = 0; i <= kMaxReceiptIds; ++i) receipts.mutable_receipt()->add_message_ids("id");
+  EXPECT_EQ(encode_content(receipts).error(), WireError::kInvalidField);
+}
+
+TEST(ContentCodec, CarriesEveryKindOfContent) {
+  content::Content content = text_message("caption below");
+  auto* attachment = content.mutable_data()->add_attachments();
+  attachment->set_content_type("audio/ogg");
+  attachment->set_flags(content::AttachmentPointer::VOICE_NOTE);
+  attachment->set_duration_ms(4200);
+  content.mutable_data()->mutable_location()->set_latitude(52.52);
+  content.mutable_data()->mutable_reaction()->set_emoji("👍");
+  content.mutable_data()->mutable_delete_()->set_target_message_id("0123456789abcdef");
+  auto decoded = decode_content(*encode_content(content));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->data().attachments(0).duration_ms(), 4200u);
+  EXPECT_DOUBLE_EQ(decoded->data().location().latitude(), 52.52);
+  EXPECT_EQ(decoded->data().reaction().emoji(), "👍");
+}
+
+}  // namespace
+}  // namespace hush::wire
