@@ -228,7 +228,8 @@ TEST(LspcPeer, TamperedAndMalformedMessagesAreRejected) {
 
   // No session at all.
   EXPECT_EQ(bob.decrypt("carol", 1, kLspcSignalMessage, message.serialized).code, err::kNoSession);
-  EXPECT_LT(bob.encrypt("carol", 1, text("to nobody")).code, 0);
+  // lspc reports encrypting without a session as SG_ERR_UNKNOWN, not SG_ERR_NO_SESSION.
+  EXPECT_EQ(bob.encrypt("carol", 1, text("to nobody")).code, err::kUnknown);
 }
 
 TEST(LspcPeer, ForwardJumpIsLimitedToTwoThousand) {
@@ -402,6 +403,24 @@ TEST(LspcPeer, SafetyNumbersAgreeOnBothSides) {
   EXPECT_EQ(alice.safety_number(Bytes{'a', 0, 'b'}, bob_id, bob.identity_public()).code,
             err::kInvalidArgument);
   EXPECT_EQ(alice.safety_number(alice_id, bob_id, Bytes(33, 0x06)).code, err::kInvalidKey);
+}
+
+// Two lspc parties agree even if the shared crypto provider is wrong; these vectors do not.
+TEST(LspcPeer, CryptoProviderMatchesPublishedVectors) { EXPECT_TRUE(LspcParty::crypto_provider_self_check()); }
+
+// libsignal-protocol-c's tests/test_fingerprint.c (test_vectors_v1): 5200 iterations.
+TEST(LspcPeer, SafetyNumberMatchesUpstreamVector) {
+  const Bytes alice_key = *from_hex("0506863bc66d02b40d27b8d49ca7c09e9239236f9d7d25d6fcca5ce13c7064d868");
+  const Bytes bob_key = *from_hex("05f781b6fb32fed9ba1cf2de978d4d5da28dc34046ae814402b5c0dbd96fda907b");
+  const Bytes alice_id = text("+14152222222");
+  const Bytes bob_id = text("+14153333333");
+  const std::string expected = "300354477692869396892869876765458257569162576843440918079131";
+  EXPECT_EQ(LspcParty::safety_number_of(alice_id, alice_key, bob_id, bob_key).value, expected);
+  EXPECT_EQ(LspcParty::safety_number_of(bob_id, bob_key, alice_id, alice_key).value, expected);
+  EXPECT_EQ(to_hex(LspcParty::scannable_fingerprint_of(alice_id, alice_key, bob_id, bob_key).value),
+            "08011222"
+            "0a201e301a0353dce3dbe7684cb8336e85136cdc0ee96219494ada305d62a7bd61df"
+            "1a220a20d62cbf73a11592015b6b9f1682ac306fea3aaf3885b84d12bca631e9d4fb3a4d");
 }
 
 TEST(LspcPeer, CurveSignaturesRoundTripAndRejectTampering) {

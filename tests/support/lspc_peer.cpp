@@ -28,6 +28,7 @@ extern "C" {
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <map>
 #include <string_view>
 #include <tuple>
@@ -967,8 +968,9 @@ LspcResult<Bytes> LspcParty::group_decrypt(ByteView group_id, const std::string&
 namespace {
 // Runs fingerprint_generator_create_for and hands the fingerprint to `use`.
 template <class T, class Use>
-LspcResult<T> with_fingerprint(State& p, ByteView local_stable_id, ByteView remote_stable_id,
+LspcResult<T> with_fingerprint(ByteView local_stable_id, ByteView local_identity_key33, ByteView remote_stable_id,
                                ByteView remote_identity_key33, int iterations, Use use) {
+  signal_context* context = utility_context();
   LspcResult<T> result;
   const std::optional<std::string> local_id = stable_id_string(local_stable_id);
   const std::optional<std::string> remote_id = stable_id_string(remote_stable_id);
@@ -976,46 +978,63 @@ LspcResult<T> with_fingerprint(State& p, ByteView local_stable_id, ByteView remo
     result.code = SG_ERR_INVAL;
     return result;
   }
-  Ref<ec_public_key> remote_key = decode_public(remote_identity_key33, p.context.get(), result.code);
+  Ref<ec_public_key> local_key = decode_public(local_identity_key33, context, result.code);
+  if (!local_key) return result;
+  Ref<ec_public_key> remote_key = decode_public(remote_identity_key33, context, result.code);
   if (!remote_key) return result;
   fingerprint_generator* raw_generator = nullptr;
-  result.code = fingerprint_generator_create(&raw_generator, iterations, 1, p.context.get());
+  result.code = fingerprint_generator_create(&raw_generator, iterations, 1, context);
   if (result.code < 0) return result;
   Owned<fingerprint_generator, fingerprint_generator_free> generator(raw_generator);
   fingerprint* raw_fingerprint = nullptr;
-  result.code = fingerprint_generator_create_for(
-      generator.get(), local_id->c_str(), ratchet_identity_key_pair_get_public(p.identity.get()),
-      remote_id->c_str(), remote_key.get(), &raw_fingerprint);
+  result.code = fingerprint_generator_create_for(generator.get(), local_id->c_str(), local_key.get(),
+                                                 remote_id->c_str(), remote_key.get(), &raw_fingerprint);
   if (result.code < 0) return result;
   Ref<fingerprint> value(raw_fingerprint);
   result.code = use(value.get(), result.value);
   return result;
 }
+
+int displayable_text(fingerprint* value, std::string& out) {
+  const char* text = displayable_fingerprint_text(fingerprint_get_displayable(value));
+  if (text == nullptr) return SG_ERR_UNKNOWN;
+  out = text;
+  return SG_SUCCESS;
+}
+
+int scannable_bytes(fingerprint* value, Bytes& out) {
+  signal_buffer* raw = nullptr;
+  const int code = scannable_fingerprint_serialize(&raw, fingerprint_get_scannable(value));
+  Buffer serialized(raw);
+  if (code >= 0) out = copy_of(serialized.get());
+  return code;
+}
 }  // namespace
 
 LspcResult<std::string> LspcParty::safety_number(ByteView local_stable_id, ByteView remote_stable_id,
                                                  ByteView remote_identity_key33, int iterations) {
-  return with_fingerprint<std::string>(
-      *impl_, local_stable_id, remote_stable_id, remote_identity_key33, iterations,
-      [](fingerprint* value, std::string& out) {
-        const char* text = displayable_fingerprint_text(fingerprint_get_displayable(value));
-        if (text == nullptr) return SG_ERR_UNKNOWN;
-        out = text;
-        return SG_SUCCESS;
-      });
+  return safety_number_of(local_stable_id, impl_->identity_public, remote_stable_id, remote_identity_key33,
+                          iterations);
 }
 
 LspcResult<Bytes> LspcParty::scannable_fingerprint(ByteView local_stable_id, ByteView remote_stable_id,
                                                    ByteView remote_identity_key33, int iterations) {
-  return with_fingerprint<Bytes>(*impl_, local_stable_id, remote_stable_id, remote_identity_key33,
-                                 iterations, [](fingerprint* value, Bytes& out) {
-                                   signal_buffer* raw = nullptr;
-                                   const int code = scannable_fingerprint_serialize(
-                                       &raw, fingerprint_get_scannable(value));
-                                   Buffer serialized(raw);
-                                   if (code >= 0) out = copy_of(serialized.get());
-                                   return code;
-                                 });
+  return scannable_fingerprint_of(local_stable_id, impl_->identity_public, remote_stable_id,
+                                  remote_identity_key33, iterations);
+}
+
+LspcResult<std::string> LspcParty::safety_number_of(ByteView local_stable_id, ByteView local_identity_key33,
+                                                    ByteView remote_stable_id, ByteView remote_identity_key33,
+                                                    int iterations) {
+  return with_fingerprint<std::string>(local_stable_id, local_identity_key33, remote_stable_id,
+                                       remote_identity_key33, iterations, displayable_text);
+}
+
+LspcResult<Bytes> LspcParty::scannable_fingerprint_of(ByteView local_stable_id, ByteView local_identity_key33,
+                                                      ByteView remote_stable_id, ByteView remote_identity_key33,
+                                                      int iterations) {
+  return with_fingerprint<Bytes>(local_stable_id, local_identity_key33, remote_stable_id, remote_identity_key33,
+                                 iterations, scannable_bytes);
 }
 
 int LspcParty::compare_scannable(ByteView ours, ByteView theirs) {
@@ -1088,6 +1107,95 @@ Bytes LspcParty::curve_agree(ByteView public33, ByteView private32) {
   Bytes result(raw, raw + length);
   OPENSSL_cleanse(raw, static_cast<std::size_t>(length));
   return result;
+}
+
+// --- provider self-check ----------------------------------------------------------------------
+
+namespace {
+Bytes hex(std::string_view text) { return from_hex(text).value(); }
+
+// Feeds `parts` to the HMAC callbacks under `key` and compares with `expected_hex`.
+bool hmac_matches(CryptoState& crypto, ByteView key, std::initializer_list<std::string_view> parts,
+                  std::string_view expected_hex) {
+  void* context = nullptr;
+  if (hmac_init(&context, key.data(), key.size(), &crypto) != 0) return false;
+  bool ok = true;
+  for (std::string_view part : parts) ok = ok && hmac_update(context, as_bytes(part).data(), part.size(), &crypto) == 0;
+  signal_buffer* raw = nullptr;
+  ok = ok && hmac_final(context, &raw, &crypto) == 0;
+  Buffer mac(raw);
+  hmac_cleanup(context, &crypto);
+  return ok && copy_of(mac.get()) == hex(expected_hex);
+}
+
+bool aes_matches(CryptoState& crypto, int cipher, ByteView key, ByteView iv, ByteView input, bool encrypt,
+                 ByteView expected_prefix, std::size_t expected_len) {
+  signal_buffer* raw = nullptr;
+  const int code = aes(&raw, cipher, key.data(), key.size(), iv.data(), iv.size(), input.data(), input.size(),
+                       encrypt, &crypto);
+  Buffer output(raw);
+  if (code != 0) return false;
+  const Bytes produced = copy_of(output.get());
+  return produced.size() == expected_len &&
+         std::equal(expected_prefix.begin(), expected_prefix.end(), produced.begin());
+}
+}  // namespace
+
+bool LspcParty::crypto_provider_self_check() {
+  CryptoState crypto;
+  bool ok = true;
+  // RFC 4231 cases 1 and 2, each twice so that the second run uses a recycled, re-keyed context,
+  // and one nested pair (lspc's HKDF holds two contexts at once).
+  for (int round = 0; round < 2; ++round) {
+    ok = ok && hmac_matches(crypto, Bytes(20, 0x0b), {"Hi ", "There"},
+                            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    ok = ok && hmac_matches(crypto, as_bytes("Jefe"), {"what do ya want ", "for nothing?"},
+                            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  }
+  void* outer = nullptr;
+  ok = ok && hmac_init(&outer, Bytes(20, 0x0b).data(), 20, &crypto) == 0;
+  ok = ok && hmac_matches(crypto, as_bytes("Jefe"), {"what do ya want for nothing?"},
+                          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  ok = ok && hmac_matches(crypto, Bytes(20, 0x0b), {"Hi There"},
+                          "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  if (outer != nullptr) hmac_cleanup(outer, &crypto);
+
+  // FIPS 180-2 "abc", twice on one context: final must leave it ready for reuse.
+  void* digest = nullptr;
+  ok = ok && sha512_init(&digest, &crypto) == 0;
+  for (int round = 0; round < 2 && ok; ++round) {
+    signal_buffer* raw = nullptr;
+    ok = sha512_update(digest, as_bytes("ab").data(), 2, &crypto) == 0 &&
+         sha512_update(digest, as_bytes("c").data(), 1, &crypto) == 0 && sha512_final(digest, &raw, &crypto) == 0;
+    Buffer hash(raw);
+    ok = ok && copy_of(hash.get()) == hex("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                                          "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+  }
+  if (digest != nullptr) sha512_cleanup(digest, &crypto);
+
+  // SP 800-38A F.2.5 (CBC) and F.5.5 (CTR), AES-256, first block; CBC output carries one block of
+  // PKCS#7 padding. Each direction runs twice to reuse its context.
+  const Bytes key = hex("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+  const Bytes iv = hex("000102030405060708090a0b0c0d0e0f");
+  const Bytes plain = hex("6bc1bee22e409f96e93d7e117393172a");
+  const Bytes cbc = hex("f58c4c04d6e5f1ba779eabfb5f7bfbd6");
+  for (int round = 0; round < 2; ++round) {
+    ok = ok && aes_matches(crypto, SG_CIPHER_AES_CBC_PKCS5, key, iv, plain, true, cbc, 32);
+    signal_buffer* raw = nullptr;
+    ok = ok && aes(&raw, SG_CIPHER_AES_CBC_PKCS5, key.data(), 32, iv.data(), 16, plain.data(), plain.size(), true,
+                   &crypto) == 0;
+    Buffer sealed(raw);
+    const Bytes ciphertext = copy_of(sealed.get());
+    ok = ok && aes_matches(crypto, SG_CIPHER_AES_CBC_PKCS5, key, iv, ciphertext, false, plain, 16);
+    Bytes bad_padding = ciphertext;
+    bad_padding[0] ^= 0x01;  // flips the first byte of the padding block: 0x10 becomes 0x11
+    ok = ok && !aes_matches(crypto, SG_CIPHER_AES_CBC_PKCS5, key, iv, bad_padding, false, {}, 16);
+    const Bytes counter = hex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff");
+    const Bytes ctr = hex("601ec313775789a5b7a7f504bbf3d228");
+    ok = ok && aes_matches(crypto, SG_CIPHER_AES_CTR_NOPADDING, key, counter, plain, true, ctr, 16);
+    ok = ok && aes_matches(crypto, SG_CIPHER_AES_CTR_NOPADDING, key, counter, ctr, false, plain, 16);
+  }
+  return ok;
 }
 
 }  // namespace hush::test

@@ -155,13 +155,20 @@ class LspcParty {
 
   // --- Safety numbers ------------------------------------------------------------------------
   // fingerprint_generator with `iterations` and scannable version 1, our identity as local.
-  // lspc reads stable ids as C strings, so an id containing a NUL byte gives kInvalidArgument.
-  // The 60-digit displayable number:
+  // lspc reads stable ids as C strings, so an id containing a NUL byte gives kInvalidArgument;
+  // a key that does not decode gives kInvalidKey. The 60-digit displayable number:
   LspcResult<std::string> safety_number(ByteView local_stable_id, ByteView remote_stable_id,
                                         ByteView remote_identity_key33, int iterations = 5200);
   // The serialized CombinedFingerprints protobuf (version 1, 32 bytes of each hash):
   LspcResult<Bytes> scannable_fingerprint(ByteView local_stable_id, ByteView remote_stable_id,
                                           ByteView remote_identity_key33, int iterations = 5200);
+  // The same for any pair of identity keys (for known-answer vectors).
+  static LspcResult<std::string> safety_number_of(ByteView local_stable_id, ByteView local_identity_key33,
+                                                  ByteView remote_stable_id, ByteView remote_identity_key33,
+                                                  int iterations = 5200);
+  static LspcResult<Bytes> scannable_fingerprint_of(ByteView local_stable_id, ByteView local_identity_key33,
+                                                    ByteView remote_stable_id, ByteView remote_identity_key33,
+                                                    int iterations = 5200);
   // scannable_fingerprint_compare(ours, theirs): 1 if they match (our local is their remote
   // and vice versa), 0 if not, negative on a parse error or version mismatch.
   static int compare_scannable(ByteView ours, ByteView theirs);
@@ -176,6 +183,12 @@ class LspcParty {
   // Raw X25519 (32 bytes); empty if a key does not decode. lspc does not reject low-order
   // points: an all-zero result is returned as is.
   static Bytes curve_agree(ByteView public33, ByteView private32);
+
+  // Runs the OpenSSL crypto provider that every party uses against published vectors
+  // (RFC 4231 HMAC-SHA256, FIPS 180 SHA-512 with context reuse, SP 800-38A AES-256-CBC/CTR),
+  // including recycled contexts. Two lspc parties agree even with a wrong provider, so only this
+  // shows it is right. True if every vector matches.
+  static bool crypto_provider_self_check();
 
  private:
   std::unique_ptr<detail::LspcPartyState> impl_;

@@ -31,10 +31,11 @@ std::size_t varint_size(std::size_t value) {
   return bytes;
 }
 
-// Length of a padding field (tag + length + n zero bytes) filling exactly `room` bytes, if any.
+// Length n of a padding field (tag + length + n zero bytes) filling exactly `room` bytes, if
+// any. n is at least 1: proto3 does not serialize an empty bytes field at all.
 std::optional<std::size_t> padding_bytes_for(std::size_t room) {
   for (std::size_t length_bytes = 1; length_bytes <= 3; ++length_bytes) {
-    if (room < 1 + length_bytes) return std::nullopt;
+    if (room < 2 + length_bytes) return std::nullopt;
     std::size_t n = room - 1 - length_bytes;
     if (varint_size(n) == length_bytes) return n;
   }
@@ -63,9 +64,9 @@ Result<Bytes, WireError> encode_content(const content::Content& content) {
   content::Content copy = content;
   copy.clear_padding();
   const std::size_t unpadded = copy.ByteSizeLong();
-  // The padding field needs at least 2 bytes; a few room sizes cannot be filled exactly (the
+  // The padding field needs at least 3 bytes; a few room sizes cannot be filled exactly (the
   // length varint grows), in which case the next bucket is used.
-  std::size_t target = padded_size(unpadded + 2);
+  std::size_t target = padded_size(unpadded + 3);
   std::optional<std::size_t> zeros = padding_bytes_for(target - unpadded);
   if (!zeros) {
     target = padded_size(target + 1);

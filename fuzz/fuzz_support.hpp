@@ -1,0 +1,111 @@
+// Shared set-up for the fuzz targets and the seed generator: deterministic devices (keys from a
+// SeededRng), deep copies of a device's stores (to fuzz on a copy, or to roll a device back), the
+// fixed keys the single-message targets verify against, and a check that traps on failure.
+// Everything here is deterministic so that make_fuzz_seeds and the fuzzers build the same state:
+// a seed message made by make_fuzz_seeds decrypts in fuzz_session_decrypt.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hush/base/bytes.hpp"
+#include "hush/crypto/curve25519.hpp"
+#include "hush/crypto/random.hpp"
+#include "hush/crypto/secret.hpp"
+#include "hush/protocol/memory_stores.hpp"
+#include "hush/protocol/session_builder.hpp"
+#include "hush/protocol/session_cipher.hpp"
+
+// An invariant of the code under test: when it does not hold, print where and trap, so that
+// libFuzzer records the input as a crash.
+#define HUSH_FUZZ_CHECK(condition)                                                             \
+  do {                                                                                         \
+    if (!(condition)) {                                                                        \
+      std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #condition); \
+      __builtin_trap();                                                                        \
+    }                                                                                          \
+  } while (0)
+
+namespace hush::fuzz {
+
+// The seed every fixture starts from; changing it invalidates fuzz/seeds (regenerate them).
+inline constexpr std::uint64_t kFixtureSeed = 0x6875736866757A7AULL;   // "hushfuzz"
+// One-time prekeys each device publishes (ids 1..kPrekeyCount). The fixtures use the first.
+inline constexpr std::uint32_t kPrekeyCount = 4;
+inline constexpr std::uint32_t kSignedPrekeyId = 7;
+
+// Fixed keys for the single-message targets: the seed generator MACs and signs with them, so
+// seeds verify and mutations of them reach the "verified" paths.
+struct FixedKeys {
+  crypto::PublicKey sender_identity;
+  crypto::PublicKey receiver_identity;
+  crypto::SecretArray<32> mac_key;
+  crypto::PrivateKey signing_private;
+  crypto::PublicKey signing_public;
+};
+const FixedKeys& fixed_keys();
+
+// One device: address, deterministic randomness, its stores, and the keys it publishes.
+// Copying a Device copies everything (stores included): a copy is an independent device state,
+// which is what "a device restored from backup" is.
+class Device {
+ public:
+  Device(std::string name, std::uint32_t device_id, std::uint64_t seed);
+  Device(const Device& other);
+  Device& operator=(const Device& other);
+  Device(Device&&) noexcept = default;
+  Device& operator=(Device&&) noexcept = default;
+  ~Device() = default;
+
+  // A bundle naming one-time prekey `prekey_id` (1..kPrekeyCount), or none.
+  protocol::PreKeyBundle bundle(std::optional<std::uint32_t> prekey_id) const;
+
+  // Replaces only the session records with those of `other` (same peers).
+  void restore_sessions_from(const Device& other);
+
+  // A byte string that changes whenever anything a decryption may touch changes: the session
+  // record with `peer`, the identity saved for it, and which one-time prekeys remain.
+  Bytes state_digest(const protocol::ProtocolAddress& peer) const;
+
+  const protocol::ProtocolAddress& address() const { return address_; }
+  protocol::ProtocolStores stores() { return store_->stores(); }
+  protocol::InMemoryProtocolStore& store() { return *store_; }
+  const protocol::InMemoryProtocolStore& store() const { return *store_; }
+  crypto::Rng& rng() { return rng_; }
+
+ private:
+  protocol::ProtocolAddress address_;
+  crypto::SeededRng rng_;
+  std::unique_ptr<protocol::InMemoryProtocolStore> store_;
+  protocol::SignedPreKeyRecord signed_prekey_;
+  std::vector<protocol::PreKeyRecord> prekeys_;
+};
+
+// Alice has processed Bob's bundle (one-time prekey 1); nothing has been sent.
+struct Pair {
+  Device alice;
+  Device bob;
+};
+Pair make_fresh_pair();
+
+// A session in both directions: Alice sent a PreKeySignalMessage, Bob decrypted it and replied,
+// Alice decrypted the reply. Bob keeps one-time prekeys 2..kPrekeyCount.
+Pair make_established_pair();
+
+// Encrypts at `from` for `to`; traps if encryption fails (the fixtures always have a session).
+protocol::CiphertextMessage send(Device& from, const Device& to, std::string_view plaintext);
+
+// Decrypts at `to` a message from `from`.
+Result<crypto::SecretBytes, protocol::ProtocolError> receive(Device& to, const Device& from,
+                                                             const protocol::CiphertextMessage& message);
+
+// The fixed pair of scannable fingerprints the fingerprint target compares against: ours and the
+// peer's (which compares equal to ours). Computed once with the full iteration count.
+const Bytes& our_scannable_fingerprint();
+const Bytes& their_scannable_fingerprint();
+
+}  // namespace hush::fuzz
