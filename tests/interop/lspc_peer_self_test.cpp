@@ -15,7 +15,9 @@ namespace {
 
 namespace err = lspc_error;
 
-Bytes text(const std::string& s) { return to_bytes(s); }
+Bytes text(const std::string& s) {
+  return to_bytes(s);
+}
 
 // Encrypts `plaintext` from `from` to `to` and returns the ciphertext.
 LspcCiphertext seal(LspcParty& from, const LspcParty& to, const Bytes& plaintext) {
@@ -67,8 +69,7 @@ TEST(LspcPeer, PartiesHaveDistinctIdentitiesAndValidBundles) {
   EXPECT_EQ(first.signed_prekey.size(), 33u);
   EXPECT_EQ(first.signed_prekey_signature.size(), 64u);
   // The signature covers the 33-byte serialized signed prekey, not the bare 32 bytes.
-  EXPECT_TRUE(LspcParty::curve_verify(first.identity_key, first.signed_prekey,
-                                      first.signed_prekey_signature));
+  EXPECT_TRUE(LspcParty::curve_verify(first.identity_key, first.signed_prekey, first.signed_prekey_signature));
   EXPECT_FALSE(LspcParty::curve_verify(first.identity_key, ByteView(first.signed_prekey).subspan(1),
                                        first.signed_prekey_signature));
   const LspcBundle without = bob.make_bundle(false);
@@ -134,8 +135,8 @@ TEST(LspcPeer, HundredMessagesInAlternatingAndSameDirectionRuns) {
   for (int run = 1; sent < 100; ++run, alice_speaks = !alice_speaks) {
     for (int i = 0; i < (run % 7) + 1 && sent < 100; ++i, ++sent) {
       Bytes plaintext = text("message " + std::to_string(sent));
-      if (sent == 10) plaintext.clear();                 // empty plaintext
-      if (sent == 20) plaintext.assign(10000, 0xab);     // several AES blocks
+      if (sent == 10) plaintext.clear();              // empty plaintext
+      if (sent == 20) plaintext.assign(10000, 0xab);  // several AES blocks
       if (alice_speaks) {
         EXPECT_EQ(deliver(alice, bob, plaintext), kLspcSignalMessage);
       } else {
@@ -241,7 +242,7 @@ TEST(LspcPeer, ForwardJumpIsLimitedToTwoThousand) {
   for (int i = 0; i < 2002; ++i) messages.push_back(seal(alice, bob, Bytes{}));
   // Bob's receiving chain is at index 1; counters 1..2002 are in `messages`.
   EXPECT_EQ(open(bob, alice, messages[2001]).code, err::kInvalidMessage);  // 2002 - 1 > 2000
-  EXPECT_TRUE(open(bob, alice, messages[2000]).ok());                       // 2001 - 1 == 2000
+  EXPECT_TRUE(open(bob, alice, messages[2000]).ok());                      // 2001 - 1 == 2000
   EXPECT_TRUE(open(bob, alice, messages[2001]).ok());
   EXPECT_TRUE(open(bob, alice, messages[0]).ok());
 }
@@ -258,8 +259,7 @@ TEST(LspcPeer, ChangedIdentityIsUntrustedUnlessAccepted) {
   // The same check applies to an incoming PreKey message from the new key.
   ASSERT_EQ(new_bob.process_bundle("alice", 1, alice.make_bundle()), 0);
   const LspcCiphertext from_new_bob = seal(new_bob, alice, text("it's me, really"));
-  EXPECT_EQ(alice.decrypt("bob", 1, from_new_bob.type, from_new_bob.serialized).code,
-            err::kUntrustedIdentity);
+  EXPECT_EQ(alice.decrypt("bob", 1, from_new_bob.type, from_new_bob.serialized).code, err::kUntrustedIdentity);
   EXPECT_EQ(alice.known_identity("bob", 1), bob.identity_public());
 
   // The user verifies the new safety number and accepts the key.
@@ -400,13 +400,14 @@ TEST(LspcPeer, SafetyNumbersAgreeOnBothSides) {
   EXPECT_LT(LspcParty::compare_scannable(scan_alice.value, Bytes{0xff, 0xff}), 0);
 
   // Stable ids are C strings to lspc; the wrapper refuses ids it would silently truncate.
-  EXPECT_EQ(alice.safety_number(Bytes{'a', 0, 'b'}, bob_id, bob.identity_public()).code,
-            err::kInvalidArgument);
+  EXPECT_EQ(alice.safety_number(Bytes{'a', 0, 'b'}, bob_id, bob.identity_public()).code, err::kInvalidArgument);
   EXPECT_EQ(alice.safety_number(alice_id, bob_id, Bytes(33, 0x06)).code, err::kInvalidKey);
 }
 
 // Two lspc parties agree even if the shared crypto provider is wrong; these vectors do not.
-TEST(LspcPeer, CryptoProviderMatchesPublishedVectors) { EXPECT_TRUE(LspcParty::crypto_provider_self_check()); }
+TEST(LspcPeer, CryptoProviderMatchesPublishedVectors) {
+  EXPECT_TRUE(LspcParty::crypto_provider_self_check());
+}
 
 // libsignal-protocol-c's tests/test_fingerprint.c (test_vectors_v1): 5200 iterations.
 TEST(LspcPeer, SafetyNumberMatchesUpstreamVector) {

@@ -132,8 +132,8 @@ class CryptoState {
   // (lspc nests at most a few at a time).
   EVP_MAC_CTX* take_hmac(const std::uint8_t* key, std::size_t key_len) {
     MacContext context;
-    const OSSL_PARAM digest[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, hmac_digest_name, 0), OSSL_PARAM_END};
+    const OSSL_PARAM digest[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, hmac_digest_name, 0),
+                                 OSSL_PARAM_END};
     const OSSL_PARAM* params = nullptr;
     if (!free_hmacs_.empty()) {
       context = std::move(free_hmacs_.back());
@@ -173,7 +173,9 @@ class CryptoState {
   Bytes scratch_;
 };
 
-CryptoState& crypto_of(void* user_data) { return *static_cast<CryptoState*>(user_data); }
+CryptoState& crypto_of(void* user_data) {
+  return *static_cast<CryptoState*>(user_data);
+}
 
 int random_bytes(std::uint8_t* data, std::size_t len, void*) {
   while (len > 0) {
@@ -194,8 +196,7 @@ int hmac_init(void** context, const std::uint8_t* key, std::size_t key_len, void
 
 int hmac_update(void* context, const std::uint8_t* data, std::size_t len, void*) {
   if (len == 0) return SG_SUCCESS;
-  return EVP_MAC_update(static_cast<EVP_MAC_CTX*>(context), data, len) == 1 ? SG_SUCCESS
-                                                                             : SG_ERR_UNKNOWN;
+  return EVP_MAC_update(static_cast<EVP_MAC_CTX*>(context), data, len) == 1 ? SG_SUCCESS : SG_ERR_UNKNOWN;
 }
 
 int hmac_final(void* context, signal_buffer** output, void*) {
@@ -203,8 +204,7 @@ int hmac_final(void* context, signal_buffer** output, void*) {
   Buffer buffer(signal_buffer_alloc(kSha256Size));
   if (!buffer) return SG_ERR_NOMEM;
   std::size_t written = 0;
-  if (EVP_MAC_final(static_cast<EVP_MAC_CTX*>(context), signal_buffer_data(buffer.get()), &written,
-                    kSha256Size) != 1 ||
+  if (EVP_MAC_final(static_cast<EVP_MAC_CTX*>(context), signal_buffer_data(buffer.get()), &written, kSha256Size) != 1 ||
       written != kSha256Size) {
     return SG_ERR_UNKNOWN;
   }
@@ -226,8 +226,7 @@ int sha512_init(void** context, void*) {
 
 int sha512_update(void* context, const std::uint8_t* data, std::size_t len, void*) {
   if (len == 0) return SG_SUCCESS;
-  return EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context), data, len) == 1 ? SG_SUCCESS
-                                                                              : SG_ERR_UNKNOWN;
+  return EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context), data, len) == 1 ? SG_SUCCESS : SG_ERR_UNKNOWN;
 }
 
 // Finalises and resets the context: the fingerprint loop reuses one context for every round.
@@ -237,8 +236,7 @@ int sha512_final(void* context, signal_buffer** output, void*) {
   Buffer buffer(signal_buffer_alloc(kSha512Size));
   if (!buffer) return SG_ERR_NOMEM;
   unsigned int written = 0;
-  if (EVP_DigestFinal_ex(digest, signal_buffer_data(buffer.get()), &written) != 1 ||
-      written != kSha512Size ||
+  if (EVP_DigestFinal_ex(digest, signal_buffer_data(buffer.get()), &written) != 1 || written != kSha512Size ||
       EVP_DigestInit_ex2(digest, algorithms().sha512.get(), nullptr) != 1) {
     return SG_ERR_UNKNOWN;
   }
@@ -246,12 +244,13 @@ int sha512_final(void* context, signal_buffer** output, void*) {
   return SG_SUCCESS;
 }
 
-void sha512_cleanup(void* context, void*) { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context)); }
+void sha512_cleanup(void* context, void*) {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context));
+}
 
 // AES-256 in CBC with PKCS#7 padding (every v3 message) or CTR (legacy v2 only).
-int aes(signal_buffer** output, int cipher, const std::uint8_t* key, std::size_t key_len,
-        const std::uint8_t* iv, std::size_t iv_len, const std::uint8_t* input, std::size_t input_len,
-        bool encrypt, void* user_data) {
+int aes(signal_buffer** output, int cipher, const std::uint8_t* key, std::size_t key_len, const std::uint8_t* iv,
+        std::size_t iv_len, const std::uint8_t* input, std::size_t input_len, bool encrypt, void* user_data) {
   constexpr std::size_t kBlock = 16;
   const bool cbc = cipher == SG_CIPHER_AES_CBC_PKCS5;
   if ((!cbc && cipher != SG_CIPHER_AES_CTR_NOPADDING) || key_len != 32 || iv_len != kBlock ||
@@ -307,21 +306,20 @@ int aes(signal_buffer** output, int cipher, const std::uint8_t* key, std::size_t
 }
 
 int aes_encrypt(signal_buffer** output, int cipher, const std::uint8_t* key, std::size_t key_len,
-                const std::uint8_t* iv, std::size_t iv_len, const std::uint8_t* plaintext,
-                std::size_t plaintext_len, void* user_data) {
+                const std::uint8_t* iv, std::size_t iv_len, const std::uint8_t* plaintext, std::size_t plaintext_len,
+                void* user_data) {
   return aes(output, cipher, key, key_len, iv, iv_len, plaintext, plaintext_len, true, user_data);
 }
 
 int aes_decrypt(signal_buffer** output, int cipher, const std::uint8_t* key, std::size_t key_len,
-                const std::uint8_t* iv, std::size_t iv_len, const std::uint8_t* ciphertext,
-                std::size_t ciphertext_len, void* user_data) {
+                const std::uint8_t* iv, std::size_t iv_len, const std::uint8_t* ciphertext, std::size_t ciphertext_len,
+                void* user_data) {
   return aes(output, cipher, key, key_len, iv, iv_len, ciphertext, ciphertext_len, false, user_data);
 }
 
 void log_to_stderr(int level, const char* message, std::size_t len, void* user_data) {
   const auto* party_name = static_cast<const std::string*>(user_data);
-  std::fprintf(stderr, "[lspc %s level %d] %.*s\n", party_name->c_str(), level, static_cast<int>(len),
-               message);
+  std::fprintf(stderr, "[lspc %s level %d] %.*s\n", party_name->c_str(), level, static_cast<int>(len), message);
 }
 
 using ContextPtr = Owned<signal_context, signal_context_destroy>;
@@ -390,8 +388,8 @@ AddressKey key_of(const signal_protocol_address* address) {
 
 using SenderKeyKey = std::tuple<std::string, std::string, std::int32_t>;  // group, name, device
 SenderKeyKey key_of(const signal_protocol_sender_key_name* name) {
-  return {std::string(name->group_id, name->group_id_len),
-          std::string(name->sender.name, name->sender.name_len), name->sender.device_id};
+  return {std::string(name->group_id, name->group_id_len), std::string(name->sender.name, name->sender.name_len),
+          name->sender.device_id};
 }
 
 // lspc records plus the optional application data stored beside them.
@@ -434,9 +432,9 @@ std::optional<std::string> stable_id_string(ByteView id) {
 }
 
 std::uint64_t now_ms() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 
 }  // namespace
@@ -482,18 +480,19 @@ struct detail::LspcPartyState {
 
 namespace {
 
-State& party_of(void* user_data) { return *static_cast<State*>(user_data); }
+State& party_of(void* user_data) {
+  return *static_cast<State*>(user_data);
+}
 
 // --- session store
-int load_session(signal_buffer** record, signal_buffer** user_record,
-                 const signal_protocol_address* address, void* user_data) {
+int load_session(signal_buffer** record, signal_buffer** user_record, const signal_protocol_address* address,
+                 void* user_data) {
   auto& sessions = party_of(user_data).sessions;
   auto found = sessions.find(key_of(address));
   return load_record(found == sessions.end() ? nullptr : &found->second, record, user_record);
 }
 
-int get_sub_device_sessions(signal_int_list** sessions, const char* name, std::size_t name_len,
-                            void* user_data) {
+int get_sub_device_sessions(signal_int_list** sessions, const char* name, std::size_t name_len, void* user_data) {
   Owned<signal_int_list, signal_int_list_free> list(signal_int_list_alloc());
   if (!list) return SG_ERR_NOMEM;
   const std::string_view wanted(name, name_len);
@@ -508,8 +507,7 @@ int get_sub_device_sessions(signal_int_list** sessions, const char* name, std::s
 
 int store_session(const signal_protocol_address* address, std::uint8_t* record, std::size_t record_len,
                   std::uint8_t* user_record, std::size_t user_record_len, void* user_data) {
-  store_record(party_of(user_data).sessions[key_of(address)], record, record_len, user_record,
-               user_record_len);
+  store_record(party_of(user_data).sessions[key_of(address)], record, record_len, user_record, user_record_len);
   return SG_SUCCESS;
 }
 
@@ -550,9 +548,7 @@ struct KeyStore {
     (party_of(user_data).*Keys)[id].assign(record, record + record_len);
     return SG_SUCCESS;
   }
-  static int contains(std::uint32_t id, void* user_data) {
-    return (party_of(user_data).*Keys).count(id) != 0 ? 1 : 0;
-  }
+  static int contains(std::uint32_t id, void* user_data) { return (party_of(user_data).*Keys).count(id) != 0 ? 1 : 0; }
   static int remove(std::uint32_t id, void* user_data) {
     (party_of(user_data).*Keys).erase(id);
     return SG_SUCCESS;
@@ -588,8 +584,8 @@ int save_identity(const signal_protocol_address* address, std::uint8_t* key_data
   return SG_SUCCESS;
 }
 
-int is_trusted_identity(const signal_protocol_address* address, std::uint8_t* key_data,
-                        std::size_t key_len, void* user_data) {
+int is_trusted_identity(const signal_protocol_address* address, std::uint8_t* key_data, std::size_t key_len,
+                        void* user_data) {
   const auto& party = party_of(user_data);
   if (party.trust_all) return 1;
   auto found = party.identities.find(key_of(address));
@@ -599,16 +595,14 @@ int is_trusted_identity(const signal_protocol_address* address, std::uint8_t* ke
 }
 
 // --- sender key store
-int store_sender_key(const signal_protocol_sender_key_name* name, std::uint8_t* record,
-                     std::size_t record_len, std::uint8_t* user_record, std::size_t user_record_len,
-                     void* user_data) {
-  store_record(party_of(user_data).sender_keys[key_of(name)], record, record_len, user_record,
-               user_record_len);
+int store_sender_key(const signal_protocol_sender_key_name* name, std::uint8_t* record, std::size_t record_len,
+                     std::uint8_t* user_record, std::size_t user_record_len, void* user_data) {
+  store_record(party_of(user_data).sender_keys[key_of(name)], record, record_len, user_record, user_record_len);
   return SG_SUCCESS;
 }
 
-int load_sender_key(signal_buffer** record, signal_buffer** user_record,
-                    const signal_protocol_sender_key_name* name, void* user_data) {
+int load_sender_key(signal_buffer** record, signal_buffer** user_record, const signal_protocol_sender_key_name* name,
+                    void* user_data) {
   auto& keys = party_of(user_data).sender_keys;
   auto found = keys.find(key_of(name));
   return load_record(found == keys.end() ? nullptr : &found->second, record, user_record);
@@ -616,8 +610,7 @@ int load_sender_key(signal_buffer** record, signal_buffer** user_record,
 
 }  // namespace
 
-State::LspcPartyState(std::string party_name, std::uint32_t device)
-    : name(std::move(party_name)), device_id(device) {
+State::LspcPartyState(std::string party_name, std::uint32_t device) : name(std::move(party_name)), device_id(device) {
   context = make_context(crypto, &name);
   signal_protocol_store_context* raw_store = nullptr;
   require(signal_protocol_store_context_create(&raw_store, context.get()) == 0, "store_context_create");
@@ -684,18 +677,15 @@ void State::install_stores() {
 
 void State::new_signed_pre_key(std::uint32_t id) {
   session_signed_pre_key* raw = nullptr;
-  require(signal_protocol_key_helper_generate_signed_pre_key(&raw, identity.get(), id, now_ms(),
-                                                             context.get()) == 0,
+  require(signal_protocol_key_helper_generate_signed_pre_key(&raw, identity.get(), id, now_ms(), context.get()) == 0,
           "generate_signed_pre_key");
   Ref<session_signed_pre_key> signed_pre_key(raw);
-  require(signal_protocol_signed_pre_key_store_key(store.get(), signed_pre_key.get()) == 0,
-          "store signed prekey");
+  require(signal_protocol_signed_pre_key_store_key(store.get(), signed_pre_key.get()) == 0, "store signed prekey");
   signed_pre_key_id = id;
-  signed_pre_key_public =
-      serialize(ec_key_pair_get_public(session_signed_pre_key_get_key_pair(signed_pre_key.get())));
+  signed_pre_key_public = serialize(ec_key_pair_get_public(session_signed_pre_key_get_key_pair(signed_pre_key.get())));
   const std::uint8_t* signature = session_signed_pre_key_get_signature(signed_pre_key.get());
-  signed_pre_key_signature.assign(
-      signature, signature + session_signed_pre_key_get_signature_len(signed_pre_key.get()));
+  signed_pre_key_signature.assign(signature,
+                                  signature + session_signed_pre_key_get_signature_len(signed_pre_key.get()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -706,11 +696,21 @@ LspcParty::~LspcParty() = default;
 LspcParty::LspcParty(LspcParty&&) noexcept = default;
 LspcParty& LspcParty::operator=(LspcParty&&) noexcept = default;
 
-const std::string& LspcParty::name() const { return impl_->name; }
-std::uint32_t LspcParty::device_id() const { return impl_->device_id; }
-std::uint32_t LspcParty::registration_id() const { return impl_->registration_id; }
-Bytes LspcParty::identity_public() const { return impl_->identity_public; }
-Bytes LspcParty::identity_private() const { return impl_->identity_private; }
+const std::string& LspcParty::name() const {
+  return impl_->name;
+}
+std::uint32_t LspcParty::device_id() const {
+  return impl_->device_id;
+}
+std::uint32_t LspcParty::registration_id() const {
+  return impl_->registration_id;
+}
+Bytes LspcParty::identity_public() const {
+  return impl_->identity_public;
+}
+Bytes LspcParty::identity_private() const {
+  return impl_->identity_private;
+}
 
 LspcBundle LspcParty::make_bundle(bool with_one_time_prekey) {
   State& p = *impl_;
@@ -736,17 +736,20 @@ LspcBundle LspcParty::make_bundle(bool with_one_time_prekey) {
   return bundle;
 }
 
-bool LspcParty::has_one_time_prekey(std::uint32_t id) const { return impl_->pre_keys.count(id) != 0; }
+bool LspcParty::has_one_time_prekey(std::uint32_t id) const {
+  return impl_->pre_keys.count(id) != 0;
+}
 
 std::uint32_t LspcParty::rotate_signed_prekey() {
   impl_->new_signed_pre_key(impl_->signed_pre_key_id + 1);
   return impl_->signed_pre_key_id;
 }
 
-void LspcParty::remove_signed_prekey(std::uint32_t id) { impl_->signed_pre_keys.erase(id); }
+void LspcParty::remove_signed_prekey(std::uint32_t id) {
+  impl_->signed_pre_keys.erase(id);
+}
 
-int LspcParty::process_bundle(const std::string& peer, std::uint32_t peer_device,
-                              const LspcBundle& bundle) {
+int LspcParty::process_bundle(const std::string& peer, std::uint32_t peer_device, const LspcBundle& bundle) {
   State& p = *impl_;
   signal_context* context = p.context.get();
   int code = 0;
@@ -763,11 +766,10 @@ int LspcParty::process_bundle(const std::string& peer, std::uint32_t peer_device
   if (bundle.signed_prekey_signature.empty()) return SG_ERR_INVAL;
 
   session_pre_key_bundle* raw_bundle = nullptr;
-  code = session_pre_key_bundle_create(
-      &raw_bundle, bundle.registration_id, static_cast<int>(bundle.device_id),
-      bundle.one_time_prekey_id.value_or(0), one_time.get(), bundle.signed_prekey_id,
-      signed_pre_key.get(), bundle.signed_prekey_signature.data(),
-      bundle.signed_prekey_signature.size(), identity.get());
+  code = session_pre_key_bundle_create(&raw_bundle, bundle.registration_id, static_cast<int>(bundle.device_id),
+                                       bundle.one_time_prekey_id.value_or(0), one_time.get(), bundle.signed_prekey_id,
+                                       signed_pre_key.get(), bundle.signed_prekey_signature.data(),
+                                       bundle.signed_prekey_signature.size(), identity.get());
   if (code < 0) return code;
   Ref<session_pre_key_bundle> lspc_bundle(raw_bundle);
 
@@ -779,8 +781,7 @@ int LspcParty::process_bundle(const std::string& peer, std::uint32_t peer_device
   return session_builder_process_pre_key_bundle(builder.get(), lspc_bundle.get());
 }
 
-LspcResult<LspcCiphertext> LspcParty::encrypt(const std::string& peer, std::uint32_t peer_device,
-                                              ByteView plaintext) {
+LspcResult<LspcCiphertext> LspcParty::encrypt(const std::string& peer, std::uint32_t peer_device, ByteView plaintext) {
   State& p = *impl_;
   LspcResult<LspcCiphertext> result;
   const signal_protocol_address address = address_of(peer, peer_device);
@@ -789,8 +790,7 @@ LspcResult<LspcCiphertext> LspcParty::encrypt(const std::string& peer, std::uint
   if (result.code < 0) return result;
   Owned<session_cipher, session_cipher_free> cipher(raw_cipher);
   ciphertext_message* raw_message = nullptr;
-  result.code = session_cipher_encrypt(cipher.get(), data_or_empty(plaintext), plaintext.size(),
-                                       &raw_message);
+  result.code = session_cipher_encrypt(cipher.get(), data_or_empty(plaintext), plaintext.size(), &raw_message);
   if (result.code < 0) return result;
   Ref<ciphertext_message> message(raw_message);
   result.value.type = ciphertext_message_get_type(message.get());
@@ -816,16 +816,14 @@ LspcResult<Bytes> LspcParty::decrypt(const std::string& peer, std::uint32_t peer
   signal_buffer* raw_plain = nullptr;
   if (type == kLspcPreKeySignalMessage) {
     pre_key_signal_message* raw_message = nullptr;
-    result.code = pre_key_signal_message_deserialize(&raw_message, data_or_empty(serialized),
-                                                     serialized.size(), context);
+    result.code =
+        pre_key_signal_message_deserialize(&raw_message, data_or_empty(serialized), serialized.size(), context);
     if (result.code < 0) return result;
     Ref<pre_key_signal_message> message(raw_message);
-    result.code = session_cipher_decrypt_pre_key_signal_message(cipher.get(), message.get(), nullptr,
-                                                                &raw_plain);
+    result.code = session_cipher_decrypt_pre_key_signal_message(cipher.get(), message.get(), nullptr, &raw_plain);
   } else {
     signal_message* raw_message = nullptr;
-    result.code = signal_message_deserialize(&raw_message, data_or_empty(serialized),
-                                             serialized.size(), context);
+    result.code = signal_message_deserialize(&raw_message, data_or_empty(serialized), serialized.size(), context);
     if (result.code < 0) return result;
     Ref<signal_message> message(raw_message);
     result.code = session_cipher_decrypt_signal_message(cipher.get(), message.get(), nullptr, &raw_plain);
@@ -845,8 +843,7 @@ bool LspcParty::delete_session(const std::string& peer, std::uint32_t peer_devic
 
 namespace {
 template <auto Query>
-LspcResult<std::uint32_t> query_session(State& p, const std::string& peer,
-                                        std::uint32_t peer_device) {
+LspcResult<std::uint32_t> query_session(State& p, const std::string& peer, std::uint32_t peer_device) {
   LspcResult<std::uint32_t> result;
   const signal_protocol_address address = address_of(peer, peer_device);
   session_cipher* raw_cipher = nullptr;
@@ -858,27 +855,25 @@ LspcResult<std::uint32_t> query_session(State& p, const std::string& peer,
 }
 }  // namespace
 
-LspcResult<std::uint32_t> LspcParty::session_version(const std::string& peer,
-                                                     std::uint32_t peer_device) {
+LspcResult<std::uint32_t> LspcParty::session_version(const std::string& peer, std::uint32_t peer_device) {
   return query_session<session_cipher_get_session_version>(*impl_, peer, peer_device);
 }
 
-LspcResult<std::uint32_t> LspcParty::remote_registration_id(const std::string& peer,
-                                                            std::uint32_t peer_device) {
+LspcResult<std::uint32_t> LspcParty::remote_registration_id(const std::string& peer, std::uint32_t peer_device) {
   return query_session<session_cipher_get_remote_registration_id>(*impl_, peer, peer_device);
 }
 
-void LspcParty::set_trust_all(bool trust_all) { impl_->trust_all = trust_all; }
+void LspcParty::set_trust_all(bool trust_all) {
+  impl_->trust_all = trust_all;
+}
 
-std::optional<Bytes> LspcParty::known_identity(const std::string& peer,
-                                               std::uint32_t peer_device) const {
+std::optional<Bytes> LspcParty::known_identity(const std::string& peer, std::uint32_t peer_device) const {
   auto found = impl_->identities.find({peer, static_cast<std::int32_t>(peer_device)});
   if (found == impl_->identities.end()) return std::nullopt;
   return found->second;
 }
 
-void LspcParty::trust_identity(const std::string& peer, std::uint32_t peer_device,
-                               ByteView identity_key33) {
+void LspcParty::trust_identity(const std::string& peer, std::uint32_t peer_device, ByteView identity_key33) {
   AddressKey key{peer, static_cast<std::int32_t>(peer_device)};
   if (identity_key33.empty()) {
     impl_->identities.erase(key);
@@ -902,8 +897,7 @@ LspcResult<Bytes> LspcParty::create_sender_key_distribution(ByteView group_id) {
   result.code = group_session_builder_create_session(builder.get(), &raw_message, &name);
   if (result.code < 0) return result;
   Ref<sender_key_distribution_message> message(raw_message);
-  result.value =
-      copy_of(ciphertext_message_get_serialized(reinterpret_cast<ciphertext_message*>(message.get())));
+  result.value = copy_of(ciphertext_message_get_serialized(reinterpret_cast<ciphertext_message*>(message.get())));
   return result;
 }
 
@@ -913,8 +907,8 @@ int LspcParty::process_sender_key_distribution(ByteView group_id, const std::str
   const std::string group = group_string(group_id);
   const signal_protocol_sender_key_name name = p.sender_key_name(group, sender, sender_device);
   sender_key_distribution_message* raw_message = nullptr;
-  int code = sender_key_distribution_message_deserialize(&raw_message, data_or_empty(skdm), skdm.size(),
-                                                         p.context.get());
+  int code =
+      sender_key_distribution_message_deserialize(&raw_message, data_or_empty(skdm), skdm.size(), p.context.get());
   if (code < 0) return code;
   Ref<sender_key_distribution_message> message(raw_message);
   group_session_builder* raw_builder = nullptr;
@@ -941,15 +935,15 @@ LspcResult<Bytes> LspcParty::group_encrypt(ByteView group_id, ByteView plaintext
   return result;
 }
 
-LspcResult<Bytes> LspcParty::group_decrypt(ByteView group_id, const std::string& sender,
-                                           std::uint32_t sender_device, ByteView ciphertext) {
+LspcResult<Bytes> LspcParty::group_decrypt(ByteView group_id, const std::string& sender, std::uint32_t sender_device,
+                                           ByteView ciphertext) {
   State& p = *impl_;
   LspcResult<Bytes> result;
   const std::string group = group_string(group_id);
   const signal_protocol_sender_key_name name = p.sender_key_name(group, sender, sender_device);
   sender_key_message* raw_message = nullptr;
-  result.code = sender_key_message_deserialize(&raw_message, data_or_empty(ciphertext), ciphertext.size(),
-                                               p.context.get());
+  result.code =
+      sender_key_message_deserialize(&raw_message, data_or_empty(ciphertext), ciphertext.size(), p.context.get());
   if (result.code < 0) return result;
   Ref<sender_key_message> message(raw_message);
   group_cipher* raw_cipher = nullptr;
@@ -1013,21 +1007,20 @@ int scannable_bytes(fingerprint* value, Bytes& out) {
 
 LspcResult<std::string> LspcParty::safety_number(ByteView local_stable_id, ByteView remote_stable_id,
                                                  ByteView remote_identity_key33, int iterations) {
-  return safety_number_of(local_stable_id, impl_->identity_public, remote_stable_id, remote_identity_key33,
-                          iterations);
+  return safety_number_of(local_stable_id, impl_->identity_public, remote_stable_id, remote_identity_key33, iterations);
 }
 
 LspcResult<Bytes> LspcParty::scannable_fingerprint(ByteView local_stable_id, ByteView remote_stable_id,
                                                    ByteView remote_identity_key33, int iterations) {
-  return scannable_fingerprint_of(local_stable_id, impl_->identity_public, remote_stable_id,
-                                  remote_identity_key33, iterations);
+  return scannable_fingerprint_of(local_stable_id, impl_->identity_public, remote_stable_id, remote_identity_key33,
+                                  iterations);
 }
 
 LspcResult<std::string> LspcParty::safety_number_of(ByteView local_stable_id, ByteView local_identity_key33,
                                                     ByteView remote_stable_id, ByteView remote_identity_key33,
                                                     int iterations) {
-  return with_fingerprint<std::string>(local_stable_id, local_identity_key33, remote_stable_id,
-                                       remote_identity_key33, iterations, displayable_text);
+  return with_fingerprint<std::string>(local_stable_id, local_identity_key33, remote_stable_id, remote_identity_key33,
+                                       iterations, displayable_text);
 }
 
 LspcResult<Bytes> LspcParty::scannable_fingerprint_of(ByteView local_stable_id, ByteView local_identity_key33,
@@ -1059,8 +1052,7 @@ LspcKeyPair LspcParty::generate_key_pair() {
   LspcKeyPair result;
   result.public_key = serialize(ec_key_pair_get_public(pair.get()));
   signal_buffer* raw_private = nullptr;
-  require(ec_private_key_serialize(&raw_private, ec_key_pair_get_private(pair.get())) == 0,
-          "ec_private_key_serialize");
+  require(ec_private_key_serialize(&raw_private, ec_key_pair_get_private(pair.get())) == 0, "ec_private_key_serialize");
   result.private_key = copy_of(Buffer(raw_private).get());
   return result;
 }
@@ -1081,8 +1073,8 @@ bool LspcParty::curve_verify(ByteView public33, ByteView message, ByteView signa
   int code = 0;
   Ref<ec_public_key> key = decode_public(public33, utility_context(), code);
   if (!key) return false;
-  return curve_verify_signature(key.get(), data_or_empty(message), message.size(),
-                                data_or_empty(signature64), signature64.size()) == 1;
+  return curve_verify_signature(key.get(), data_or_empty(message), message.size(), data_or_empty(signature64),
+                                signature64.size()) == 1;
 }
 
 Bytes LspcParty::curve_public_from_private(ByteView private32) {
@@ -1112,7 +1104,9 @@ Bytes LspcParty::curve_agree(ByteView public33, ByteView private32) {
 // --- provider self-check ----------------------------------------------------------------------
 
 namespace {
-Bytes hex(std::string_view text) { return from_hex(text).value(); }
+Bytes hex(std::string_view text) {
+  return from_hex(text).value();
+}
 
 // Feeds `parts` to the HMAC callbacks under `key` and compares with `expected_hex`.
 bool hmac_matches(CryptoState& crypto, ByteView key, std::initializer_list<std::string_view> parts,
@@ -1131,8 +1125,8 @@ bool hmac_matches(CryptoState& crypto, ByteView key, std::initializer_list<std::
 bool aes_matches(CryptoState& crypto, int cipher, ByteView key, ByteView iv, ByteView input, bool encrypt,
                  ByteView expected_prefix, std::size_t expected_len) {
   signal_buffer* raw = nullptr;
-  const int code = aes(&raw, cipher, key.data(), key.size(), iv.data(), iv.size(), input.data(), input.size(),
-                       encrypt, &crypto);
+  const int code =
+      aes(&raw, cipher, key.data(), key.size(), iv.data(), iv.size(), input.data(), input.size(), encrypt, &crypto);
   Buffer output(raw);
   if (code != 0) return false;
   const Bytes produced = copy_of(output.get());

@@ -17,21 +17,21 @@ struct LspcPartyState;  // the lspc context, stores and keys of one party
 }  // namespace detail
 
 // lspc's own error codes (signal_protocol.h), so that callers need not include C headers.
-// Every negative `code` below is one of these, or SG_ERR_INVAL / SG_ERR_UNKNOWN from the wrapper.
+// The ones interop tests meet; a negative `code` may also be another SG_ERR_* value.
 namespace lspc_error {
-inline constexpr int kNoMemory = -12;                  // SG_ERR_NOMEM
-inline constexpr int kInvalidArgument = -22;           // SG_ERR_INVAL
-inline constexpr int kUnknown = -1000;                 // SG_ERR_UNKNOWN
-inline constexpr int kDuplicateMessage = -1001;        // SG_ERR_DUPLICATE_MESSAGE
-inline constexpr int kInvalidKey = -1002;              // SG_ERR_INVALID_KEY
-inline constexpr int kInvalidKeyId = -1003;            // SG_ERR_INVALID_KEY_ID
-inline constexpr int kInvalidMac = -1004;              // SG_ERR_INVALID_MAC (lspc never returns it for 1:1 MACs)
-inline constexpr int kInvalidMessage = -1005;          // SG_ERR_INVALID_MESSAGE
-inline constexpr int kInvalidVersion = -1006;          // SG_ERR_INVALID_VERSION
-inline constexpr int kLegacyMessage = -1007;           // SG_ERR_LEGACY_MESSAGE
-inline constexpr int kNoSession = -1008;               // SG_ERR_NO_SESSION
-inline constexpr int kUntrustedIdentity = -1010;       // SG_ERR_UNTRUSTED_IDENTITY
-inline constexpr int kInvalidProtobuf = -1100;         // SG_ERR_INVALID_PROTO_BUF
+inline constexpr int kNoMemory = -12;                      // SG_ERR_NOMEM
+inline constexpr int kInvalidArgument = -22;               // SG_ERR_INVAL
+inline constexpr int kUnknown = -1000;                     // SG_ERR_UNKNOWN
+inline constexpr int kDuplicateMessage = -1001;            // SG_ERR_DUPLICATE_MESSAGE
+inline constexpr int kInvalidKey = -1002;                  // SG_ERR_INVALID_KEY
+inline constexpr int kInvalidKeyId = -1003;                // SG_ERR_INVALID_KEY_ID
+inline constexpr int kInvalidMac = -1004;                  // SG_ERR_INVALID_MAC (lspc never returns it for 1:1 MACs)
+inline constexpr int kInvalidMessage = -1005;              // SG_ERR_INVALID_MESSAGE
+inline constexpr int kInvalidVersion = -1006;              // SG_ERR_INVALID_VERSION
+inline constexpr int kLegacyMessage = -1007;               // SG_ERR_LEGACY_MESSAGE
+inline constexpr int kNoSession = -1008;                   // SG_ERR_NO_SESSION
+inline constexpr int kUntrustedIdentity = -1010;           // SG_ERR_UNTRUSTED_IDENTITY
+inline constexpr int kInvalidProtobuf = -1100;             // SG_ERR_INVALID_PROTO_BUF
 inline constexpr int kFingerprintVersionMismatch = -1200;  // SG_ERR_FP_VERSION_MISMATCH
 }  // namespace lspc_error
 
@@ -118,19 +118,16 @@ class LspcParty {
   int process_bundle(const std::string& peer, std::uint32_t peer_device, const LspcBundle& bundle);
   // session_cipher_encrypt. lspc adds no padding. The initiator's messages are PreKey messages
   // until it has decrypted one from the peer.
-  LspcResult<LspcCiphertext> encrypt(const std::string& peer, std::uint32_t peer_device,
-                                     ByteView plaintext);
+  LspcResult<LspcCiphertext> encrypt(const std::string& peer, std::uint32_t peer_device, ByteView plaintext);
   // Deserializes `serialized` as `type` (2 or 3; other types give kInvalidArgument) and
   // decrypts it. Any bytes may be passed: malformed input yields an error code, never a crash.
-  LspcResult<Bytes> decrypt(const std::string& peer, std::uint32_t peer_device, int type,
-                            ByteView serialized);
+  LspcResult<Bytes> decrypt(const std::string& peer, std::uint32_t peer_device, int type, ByteView serialized);
   bool has_session(const std::string& peer, std::uint32_t peer_device) const;
   bool delete_session(const std::string& peer, std::uint32_t peer_device);
   // session_cipher_get_session_version (3 for every session lspc creates).
   LspcResult<std::uint32_t> session_version(const std::string& peer, std::uint32_t peer_device);
   // The peer's registration id as the session recorded it (from its bundle or PreKey message).
-  LspcResult<std::uint32_t> remote_registration_id(const std::string& peer,
-                                                   std::uint32_t peer_device);
+  LspcResult<std::uint32_t> remote_registration_id(const std::string& peer, std::uint32_t peer_device);
 
   // --- Trust ---------------------------------------------------------------------------------
   // The identity store is trust-on-first-use per (name, device): an unknown identity is
@@ -146,12 +143,12 @@ class LspcParty {
   // The serialized SenderKeyDistributionMessage of our own sender key in `group_id` (created
   // on first use; later calls describe the same chain at its current iteration).
   LspcResult<Bytes> create_sender_key_distribution(ByteView group_id);
-  int process_sender_key_distribution(ByteView group_id, const std::string& sender,
-                                      std::uint32_t sender_device, ByteView skdm);
+  int process_sender_key_distribution(ByteView group_id, const std::string& sender, std::uint32_t sender_device,
+                                      ByteView skdm);
   // A serialized SenderKeyMessage (version ‖ protobuf ‖ 64-byte signature).
   LspcResult<Bytes> group_encrypt(ByteView group_id, ByteView plaintext);
-  LspcResult<Bytes> group_decrypt(ByteView group_id, const std::string& sender,
-                                  std::uint32_t sender_device, ByteView ciphertext);
+  LspcResult<Bytes> group_decrypt(ByteView group_id, const std::string& sender, std::uint32_t sender_device,
+                                  ByteView ciphertext);
 
   // --- Safety numbers ------------------------------------------------------------------------
   // fingerprint_generator with `iterations` and scannable version 1, our identity as local.
