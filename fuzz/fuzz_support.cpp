@@ -4,6 +4,7 @@
 #include <array>
 
 #include "hush/protocol/fingerprint.hpp"
+#include "hush/protocol/messages.hpp"
 
 namespace hush::fuzz {
 
@@ -91,7 +92,13 @@ PreKeyBundle Device::bundle(std::optional<std::uint32_t> prekey_id) const {
   return bundle;
 }
 
-void Device::restore_sessions_from(const Device& other) { store_->sessions = other.store_->sessions; }
+void Device::restore_from(const Device& backup, bool sessions_only) {
+  if (sessions_only) {
+    store_->sessions = backup.store_->sessions;
+  } else {
+    store_ = copy_store(*backup.store_);
+  }
+}
 
 Bytes Device::state_digest(const ProtocolAddress& peer) const {
   Bytes out;
@@ -141,6 +148,40 @@ Result<crypto::SecretBytes, protocol::ProtocolError> receive(Device& to, const D
                                                              const protocol::CiphertextMessage& message) {
   auto stores = to.stores();
   return protocol::decrypt(stores, from.address(), message.type, message.serialized, to.rng());
+}
+
+const GroupFixture& group_fixture() {
+  static const GroupFixture fixture = [] {
+    const auto& keys = fixed_keys();
+    GroupFixture out;
+    out.name = protocol::SenderKeyName{to_bytes("fuzz group"), ProtocolAddress{"carol", 2}};
+    protocol::SenderKeyState own;
+    own.key_id = kGroupKeyId;
+    std::array<std::uint8_t, 32> seed{};
+    seed.fill(0x55);
+    own.chain_key.seed.assign(seed);
+    own.signing_public = keys.signing_public;
+    own.signing_private = keys.signing_private;
+    out.owner_record.add_state(own);
+
+    protocol::InMemorySenderKeyStore owner;
+    owner.store_sender_key(out.name, out.owner_record);
+    crypto::SeededRng rng(kFixtureSeed + 2);
+    out.plaintext = "group message " + std::to_string(kGroupMessageIteration);
+    for (std::uint32_t i = 0; i <= kGroupMessageIteration; ++i) {
+      auto message = protocol::group_encrypt(owner, out.name, as_bytes(out.plaintext), rng);
+      HUSH_FUZZ_CHECK(message.ok());
+      out.message = std::move(*message);
+    }
+    out.distribution = protocol::SenderKeyDistributionMessage::create(kGroupKeyId, 0, own.chain_key.seed,
+                                                                      keys.signing_public)
+                           .serialized();
+    protocol::InMemorySenderKeyStore member;
+    HUSH_FUZZ_CHECK(protocol::process_sender_key_distribution(member, out.name, out.distribution.view()).ok());
+    out.member_record = *member.load_sender_key(out.name);
+    return out;
+  }();
+  return fixture;
 }
 
 namespace {

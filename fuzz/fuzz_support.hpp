@@ -18,6 +18,7 @@
 #include "hush/crypto/secret.hpp"
 #include "hush/protocol/memory_stores.hpp"
 #include "hush/protocol/session_builder.hpp"
+#include "hush/protocol/sender_keys.hpp"
 #include "hush/protocol/session_cipher.hpp"
 
 // An invariant of the code under test: when it does not hold, print where and trap, so that
@@ -64,8 +65,10 @@ class Device {
   // A bundle naming one-time prekey `prekey_id` (1..kPrekeyCount), or none.
   protocol::PreKeyBundle bundle(std::optional<std::uint32_t> prekey_id) const;
 
-  // Replaces only the session records with those of `other` (same peers).
-  void restore_sessions_from(const Device& other);
+  // A device restored from `backup`, a copy of this device taken earlier: everything it stores
+  // (or, with `sessions_only`, only the session records) goes back to the backup. Randomness is
+  // not restored: a restored device draws fresh random numbers.
+  void restore_from(const Device& backup, bool sessions_only);
 
   // A byte string that changes whenever anything a decryption may touch changes: the session
   // record with `peer`, the identity saved for it, and which one-time prekeys remain.
@@ -102,6 +105,42 @@ protocol::CiphertextMessage send(Device& from, const Device& to, std::string_vie
 // Decrypts at `to` a message from `from`.
 Result<crypto::SecretBytes, protocol::ProtocolError> receive(Device& to, const Device& from,
                                                              const protocol::CiphertextMessage& message);
+
+// A group sender's chain under the fixed signing key, seen from both ends: the owner's record
+// (with the signing private key), a member's record made from the distribution message, and a
+// group message at iteration kGroupMessageIteration that the member's record decrypts.
+inline constexpr std::uint32_t kGroupKeyId = 0x1234;
+inline constexpr std::uint32_t kGroupMessageIteration = 3;
+struct GroupFixture {
+  protocol::SenderKeyName name;
+  protocol::SenderKeyRecord owner_record;
+  protocol::SenderKeyRecord member_record;
+  crypto::SecretBytes distribution;
+  Bytes message;
+  std::string plaintext;
+};
+const GroupFixture& group_fixture();
+
+// The script language of fuzz_two_party: each operation is one byte (its value modulo
+// kTwoPartyOpCount) followed by the argument bytes listed; missing bytes read as zero.
+enum class TwoPartyOp : std::uint8_t {
+  kAliceSends = 0,      // [filler length] Alice encrypts the next plaintext for Bob
+  kBobSends = 1,        // [filler length] Bob does, once he has a session
+  kDeliverOldest = 2,   // the oldest message in flight (either direction) is delivered
+  kDeliverNewest = 3,
+  kDeliverChosen = 4,   // [index] in-flight message index % in-flight count
+  kDrop = 5,            // [index] an in-flight message is lost
+  kDuplicate = 6,       // [index] an already delivered message is delivered again
+  kDeliverTampered = 7, // [index, position, xor] a corrupted copy; the original stays in flight
+  kBackupAlice = 8,     // a copy of Alice's whole device is kept (at most 8 backups each)
+  kBackupBob = 9,
+  kRestoreAlice = 10,   // [backup index, mode] Alice restored from a backup; mode bit 0: sessions only
+  kRestoreBob = 11,
+};
+inline constexpr std::uint8_t kTwoPartyOpCount = 12;
+inline constexpr std::size_t kTwoPartyMaxOps = 64;
+inline constexpr std::size_t kTwoPartyMaxMessages = 32;
+inline constexpr std::size_t kTwoPartyMaxBackups = 8;
 
 // The fixed pair of scannable fingerprints the fingerprint target compares against: ours and the
 // peer's (which compares equal to ours). Computed once with the full iteration count.

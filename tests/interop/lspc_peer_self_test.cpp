@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,36 @@ void establish(LspcParty& alice, LspcParty& bob, bool with_one_time_prekey = tru
   ASSERT_EQ(alice.process_bundle(bob.name(), bob.device_id(), bob.make_bundle(with_one_time_prekey)), 0);
   EXPECT_EQ(deliver(alice, bob, text("hello bob")), kLspcPreKeySignalMessage);
   EXPECT_EQ(deliver(bob, alice, text("hello alice")), kLspcSignalMessage);
+}
+
+// Where the embedded SignalMessage (field 4) of a serialized PreKeySignalMessage ends: walks
+// the protobuf after the version byte. nullopt if the field is missing or the bytes malformed.
+std::optional<std::size_t> end_of_embedded_message(const Bytes& pre_key_message) {
+  std::size_t at = 1;
+  auto varint = [&]() -> std::optional<std::uint64_t> {
+    std::uint64_t value = 0;
+    for (int shift = 0; at < pre_key_message.size() && shift < 64; shift += 7) {
+      const std::uint8_t byte = pre_key_message[at++];
+      value |= std::uint64_t{byte & 0x7fu} << shift;
+      if ((byte & 0x80) == 0) return value;
+    }
+    return std::nullopt;
+  };
+  while (at < pre_key_message.size()) {
+    const auto tag = varint();
+    if (!tag) return std::nullopt;
+    if ((*tag & 7) == 0) {
+      if (!varint()) return std::nullopt;
+    } else if ((*tag & 7) == 2) {
+      const auto length = varint();
+      if (!length || *length > pre_key_message.size() - at) return std::nullopt;
+      at += *length;
+      if ((*tag >> 3) == 4) return at;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
 }
 
 TEST(LspcPeer, PartiesHaveDistinctIdentitiesAndValidBundles) {
@@ -273,6 +305,29 @@ TEST(LspcPeer, ChangedIdentityIsUntrustedUnlessAccepted) {
   EXPECT_EQ(alice.process_bundle("bob", 1, newest_bob.make_bundle()), err::kUntrustedIdentity);
   alice.set_trust_all(true);
   EXPECT_EQ(alice.process_bundle("bob", 1, newest_bob.make_bundle()), 0);
+}
+
+// lspc quirk (session_builder.c): the sender's identity from a PreKey message is saved before
+// the inner message's MAC is checked, so a forged PreKey message that fails to decrypt still
+// pins its identity key, and the genuine peer is then untrusted. Nothing else is kept.
+TEST(LspcPeer, ForgedPreKeyMessageStillPinsItsIdentity) {
+  LspcParty alice("alice", 1);
+  LspcParty mallory("bob", 1);
+  const LspcBundle bundle = alice.make_bundle();
+  ASSERT_EQ(mallory.process_bundle("alice", 1, bundle), 0);
+  LspcCiphertext forged = seal(mallory, alice, text("forged"));
+  ASSERT_EQ(forged.type, kLspcPreKeySignalMessage);
+  // Flip the last byte of the embedded SignalMessage, which is its MAC.
+  const std::optional<std::size_t> inner_end = end_of_embedded_message(forged.serialized);
+  ASSERT_TRUE(inner_end.has_value());
+  forged.serialized[*inner_end - 1] ^= 0x01;
+  EXPECT_EQ(open(alice, mallory, forged).code, err::kInvalidMessage);
+  EXPECT_FALSE(alice.has_session("bob", 1));
+  EXPECT_TRUE(alice.has_one_time_prekey(*bundle.one_time_prekey_id));
+  EXPECT_EQ(alice.known_identity("bob", 1), mallory.identity_public());
+
+  LspcParty bob("bob", 1);
+  EXPECT_EQ(alice.process_bundle("bob", 1, bob.make_bundle()), err::kUntrustedIdentity);
 }
 
 TEST(LspcPeer, BadBundlesAreRejected) {
