@@ -41,8 +41,7 @@ bool key_and_iv_ok(ByteView key, ByteView iv) {
 // A context initialised for one operation (encrypt = 1, decrypt = 0) with padding on or off.
 CipherContextPtr make_context(ByteView key, ByteView iv, int encrypt, bool padding) {
   CipherContextPtr context(EVP_CIPHER_CTX_new());
-  if (!context ||
-      EVP_CipherInit_ex2(context.get(), aes256_cbc(), key.data(), iv.data(), encrypt, nullptr) != 1 ||
+  if (!context || EVP_CipherInit_ex2(context.get(), aes256_cbc(), key.data(), iv.data(), encrypt, nullptr) != 1 ||
       EVP_CIPHER_CTX_set_padding(context.get(), padding ? 1 : 0) != 1) {
     detail::throw_backend_failure("EVP_CipherInit_ex2(AES-256-CBC)");
   }
@@ -51,16 +50,14 @@ CipherContextPtr make_context(ByteView key, ByteView iv, int encrypt, bool paddi
 
 // Encrypts `plaintext` into a buffer sized exactly for the result.
 Bytes encrypt(ByteView key, ByteView iv, ByteView plaintext, bool padding) {
-  const std::size_t out_size =
-      padding ? (plaintext.size() / kAesBlockSize + 1) * kAesBlockSize : plaintext.size();
+  const std::size_t out_size = padding ? (plaintext.size() / kAesBlockSize + 1) * kAesBlockSize : plaintext.size();
   Bytes out(out_size);
   if (out.empty()) return out;
   CipherContextPtr context = make_context(key, iv, 1, padding);
   int update_length = 0;
   int final_length = 0;
-  if (!plaintext.empty() &&
-      EVP_EncryptUpdate(context.get(), out.data(), &update_length, plaintext.data(),
-                        static_cast<int>(plaintext.size())) != 1) {
+  if (!plaintext.empty() && EVP_EncryptUpdate(context.get(), out.data(), &update_length, plaintext.data(),
+                                              static_cast<int>(plaintext.size())) != 1) {
     detail::throw_backend_failure("EVP_EncryptUpdate");
   }
   if (EVP_EncryptFinal_ex(context.get(), out.data() + update_length, &final_length) != 1 ||
@@ -79,17 +76,14 @@ Result<Bytes, CryptoError> aes256_cbc_encrypt(ByteView key, ByteView iv, ByteVie
   return encrypt(key, iv, plaintext, true);
 }
 
-Result<Bytes, CryptoError> aes256_cbc_encrypt_no_padding(ByteView key, ByteView iv,
-                                                         ByteView plaintext) {
-  if (!key_and_iv_ok(key, iv) || plaintext.size() % kAesBlockSize != 0 ||
-      plaintext.size() > kMaxInput) {
+Result<Bytes, CryptoError> aes256_cbc_encrypt_no_padding(ByteView key, ByteView iv, ByteView plaintext) {
+  if (!key_and_iv_ok(key, iv) || plaintext.size() % kAesBlockSize != 0 || plaintext.size() > kMaxInput) {
     return fail(CryptoError::kBadLength);
   }
   return encrypt(key, iv, plaintext, false);
 }
 
-Result<SecretBytes, CryptoError> aes256_cbc_decrypt(ByteView key, ByteView iv,
-                                                    ByteView ciphertext) {
+Result<SecretBytes, CryptoError> aes256_cbc_decrypt(ByteView key, ByteView iv, ByteView ciphertext) {
   if (!key_and_iv_ok(key, iv) || ciphertext.empty() || ciphertext.size() % kAesBlockSize != 0 ||
       ciphertext.size() > kMaxInput) {
     return fail(CryptoError::kBadLength);

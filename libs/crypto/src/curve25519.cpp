@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 #include "backend.hpp"
 #include "hush/crypto/hash.hpp"
@@ -75,8 +76,7 @@ struct FieldWorkspace {
 // The Edwards y for the Montgomery u (canonical, bit 255 clear), little-endian, bit 255 clear.
 // False when u = p - 1 (u + 1 has no inverse; curve_sigs.c would map it to y = 0, a low-order
 // point that verification must reject anyway) or when OpenSSL fails to allocate.
-bool edwards_y_from_montgomery_u(const std::array<std::uint8_t, 32>& u,
-                                 std::array<std::uint8_t, 32>& y_out) {
+bool edwards_y_from_montgomery_u(const std::array<std::uint8_t, 32>& u, std::array<std::uint8_t, 32>& y_out) {
   thread_local FieldWorkspace workspace;
   if (!workspace.usable()) return false;
   FieldWorkspace& w = workspace;
@@ -87,20 +87,16 @@ bool edwards_y_from_montgomery_u(const std::array<std::uint8_t, 32>& u,
   }
   if (BN_cmp(w.denominator.get(), w.prime.get()) == 0) return false;
   // numerator = u - 1 + p, kept non-negative; BN_mod_mul reduces it.
-  if (BN_add(w.numerator.get(), w.u.get(), w.prime.get()) != 1 ||
-      BN_sub_word(w.numerator.get(), 1) != 1) {
+  if (BN_add(w.numerator.get(), w.u.get(), w.prime.get()) != 1 || BN_sub_word(w.numerator.get(), 1) != 1) {
     return false;
   }
-  if (BN_mod_inverse(w.inverse.get(), w.denominator.get(), w.prime.get(), w.context.get()) ==
-      nullptr) {
+  if (BN_mod_inverse(w.inverse.get(), w.denominator.get(), w.prime.get(), w.context.get()) == nullptr) {
     return false;
   }
-  if (BN_mod_mul(w.y.get(), w.numerator.get(), w.inverse.get(), w.prime.get(), w.context.get()) !=
-      1) {
+  if (BN_mod_mul(w.y.get(), w.numerator.get(), w.inverse.get(), w.prime.get(), w.context.get()) != 1) {
     return false;
   }
-  return BN_bn2lebinpad(w.y.get(), y_out.data(), static_cast<int>(y_out.size())) ==
-         static_cast<int>(y_out.size());
+  return BN_bn2lebinpad(w.y.get(), y_out.data(), static_cast<int>(y_out.size())) == static_cast<int>(y_out.size());
 }
 
 }  // namespace
@@ -157,13 +153,11 @@ KeyPair KeyPair::generate(Rng& rng) {
   return KeyPair{public_key, std::move(private_key)};
 }
 
-Result<SharedSecret, CryptoError> agree(const PrivateKey& our_private,
-                                        const PublicKey& their_public) {
+Result<SharedSecret, CryptoError> agree(const PrivateKey& our_private, const PublicKey& their_public) {
   detail::ensure_sodium_initialized();
   SharedSecret shared;
   // libsodium returns -1 when the output is all zeros, i.e. their point has low order.
-  if (crypto_scalarmult(shared.data(), our_private.secret().data(), their_public.raw().data()) !=
-      0) {
+  if (crypto_scalarmult(shared.data(), our_private.secret().data(), their_public.raw().data()) != 0) {
     return fail(CryptoError::kLowOrderPoint);
   }
   return shared;
@@ -189,17 +183,16 @@ Signature sign(const PrivateKey& key, ByteView message, Rng& rng) {
   SecretArray<32> r;
   {
     SecretArray<64> random;
-    Sha512Digest nonce_hash{};
     do {
       rng.fill(random.mutable_view());
       hasher.update(kNoncePrefix);
       hasher.update(a.view());
       hasher.update(message);
       hasher.update(random.view());
-      nonce_hash = hasher.final();
+      Sha512Digest nonce_hash = hasher.final();
       crypto_core_ed25519_scalar_reduce(r.data(), nonce_hash.data());
+      secure_wipe(nonce_hash.data(), nonce_hash.size());
     } while (sodium_is_zero(r.data(), r.size()) != 0);
-    secure_wipe(nonce_hash.data(), nonce_hash.size());
   }
 
   Signature signature{};
@@ -249,8 +242,8 @@ bool verify(const PublicKey& key, ByteView message, ByteView signature) {
   detail::ensure_sodium_initialized();
   static const unsigned char kNothing = 0;
   const unsigned char* message_data = message.empty() ? &kNothing : message.data();
-  return crypto_sign_verify_detached(ed25519_signature.data(), message_data, message.size(),
-                                     edwards_public.data()) == 0;
+  return crypto_sign_verify_detached(ed25519_signature.data(), message_data, message.size(), edwards_public.data()) ==
+         0;
 }
 
 }  // namespace hush::crypto

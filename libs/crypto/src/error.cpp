@@ -11,14 +11,10 @@ namespace hush::crypto {
 
 const char* to_string(CryptoError error) {
   switch (error) {
-    case CryptoError::kInvalidKey:
-      return "invalid_key";
-    case CryptoError::kLowOrderPoint:
-      return "low_order_point";
-    case CryptoError::kBadPadding:
-      return "bad_padding";
-    case CryptoError::kBadLength:
-      return "bad_length";
+    case CryptoError::kInvalidKey: return "invalid_key";
+    case CryptoError::kLowOrderPoint: return "low_order_point";
+    case CryptoError::kBadPadding: return "bad_padding";
+    case CryptoError::kBadLength: return "bad_length";
   }
   return "unknown_crypto_error";
 }

@@ -62,9 +62,8 @@ MacContextPtr make_hmac_template() {
   MacContextPtr context(EVP_MAC_CTX_new(mac.get()));
   if (!context) detail::throw_backend_failure("EVP_MAC_CTX_new");
   char digest_name[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                               OSSL_PARAM_construct_end()};
   if (EVP_MAC_CTX_set_params(context.get(), params) != 1) {
     detail::throw_backend_failure("EVP_MAC_CTX_set_params");
   }
@@ -149,7 +148,9 @@ HmacSha256::HmacSha256(ByteView key) : state_(std::make_unique<State>()) {
 
 HmacSha256::~HmacSha256() = default;
 
-void HmacSha256::reset() { state_->needs_restart = true; }
+void HmacSha256::reset() {
+  state_->needs_restart = true;
+}
 
 void HmacSha256::update(ByteView data) {
   state_->restart_if_needed();
@@ -163,8 +164,7 @@ SecretArray<32> HmacSha256::final() {
   state_->restart_if_needed();
   SecretArray<32> out;
   std::size_t length = 0;
-  if (EVP_MAC_final(state_->context.get(), out.data(), &length, out.size()) != 1 ||
-      length != out.size()) {
+  if (EVP_MAC_final(state_->context.get(), out.data(), &length, out.size()) != 1 || length != out.size()) {
     detail::throw_backend_failure("EVP_MAC_final(HMAC-SHA256)");
   }
   state_->needs_restart = true;
@@ -184,8 +184,7 @@ void hkdf_sha256(ByteView input_key_material, ByteView salt, ByteView info, Muta
   }
   // RFC 5869 section 2.2: PRK = HMAC-Hash(salt, IKM), salt defaulting to HashLen zeros.
   static const std::array<std::uint8_t, kHashSize> kZeroSalt{};
-  const SecretArray<32> pseudo_random_key =
-      hmac_sha256(salt.empty() ? ByteView(kZeroSalt) : salt, input_key_material);
+  const SecretArray<32> pseudo_random_key = hmac_sha256(salt.empty() ? ByteView(kZeroSalt) : salt, input_key_material);
 
   // Section 2.3: T(i) = HMAC-Hash(PRK, T(i-1) | info | i), OKM = first L bytes of T(1) | T(2) | ...
   HmacSha256 mac(pseudo_random_key.view());

@@ -20,8 +20,7 @@ std::uint32_t Rng::uniform(std::uint32_t upper_bound) {
   for (;;) {
     std::array<std::uint8_t, 4> bytes{};
     fill(bytes);
-    const std::uint32_t draw = static_cast<std::uint32_t>(bytes[0]) |
-                               (static_cast<std::uint32_t>(bytes[1]) << 8) |
+    const std::uint32_t draw = static_cast<std::uint32_t>(bytes[0]) | (static_cast<std::uint32_t>(bytes[1]) << 8) |
                                (static_cast<std::uint32_t>(bytes[2]) << 16) |
                                (static_cast<std::uint32_t>(bytes[3]) << 24);
     if (draw >= threshold) return draw % upper_bound;

@@ -113,8 +113,7 @@ TEST(AesCbc, RejectsBadLengths) {
   EXPECT_EQ(aes256_cbc_decrypt(kKey, Bytes(15, 0), block).error(), CryptoError::kBadLength);
   EXPECT_EQ(aes256_cbc_encrypt(Bytes(16, 0), kIv, block).error(), CryptoError::kBadLength);
   EXPECT_EQ(aes256_cbc_encrypt(kKey, Bytes(17, 0), block).error(), CryptoError::kBadLength);
-  EXPECT_EQ(aes256_cbc_encrypt_no_padding(kKey, kIv, Bytes(15, 0)).error(),
-            CryptoError::kBadLength);
+  EXPECT_EQ(aes256_cbc_encrypt_no_padding(kKey, kIv, Bytes(15, 0)).error(), CryptoError::kBadLength);
   auto empty = aes256_cbc_encrypt_no_padding(kKey, kIv, ByteView());
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());

@@ -88,12 +88,10 @@ TEST(X25519, GeneratedKeysAgree) {
 TEST(PrivateKey, ClampsAndChecksLength) {
   auto key = PrivateKey::from_bytes(Bytes(32, 0xff));
   ASSERT_TRUE(key.ok());
-  EXPECT_EQ(to_hex(key->secret().view()),
-            "f8ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+  EXPECT_EQ(to_hex(key->secret().view()), "f8ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
   auto zero = PrivateKey::from_bytes(Bytes(32, 0x00));
   ASSERT_TRUE(zero.ok());
-  EXPECT_EQ(to_hex(zero->secret().view()),
-            "0000000000000000000000000000000000000000000000000000000000000040");
+  EXPECT_EQ(to_hex(zero->secret().view()), "0000000000000000000000000000000000000000000000000000000000000040");
   for (std::size_t length : {0u, 31u, 33u, 64u}) {
     auto bad = PrivateKey::from_bytes(Bytes(length, 1));
     ASSERT_FALSE(bad.ok()) << length;

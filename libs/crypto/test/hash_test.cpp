@@ -2,11 +2,11 @@
 // reuse of the incremental objects, and HKDF cross-checked against OpenSSL's own EVP_KDF "HKDF".
 #include "hush/crypto/hash.hpp"
 
+#include <gtest/gtest.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
-#include <gtest/gtest.h>
 
 #include <memory>
 #include <stdexcept>
@@ -136,11 +136,9 @@ Bytes openssl_hkdf(ByteView ikm, ByteView salt, ByteView info, std::size_t lengt
   params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
   params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm_copy.data(), ikm_copy.size());
   if (!salt_copy.empty()) {
-    params[n++] =
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt_copy.data(), salt_copy.size());
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt_copy.data(), salt_copy.size());
   }
-  params[n++] =
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info_copy.data(), info_copy.size());
+  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info_copy.data(), info_copy.size());
   params[n] = OSSL_PARAM_construct_end();
   Bytes out(length);
   if (EVP_KDF_derive(context.get(), out.data(), out.size(), params) != 1) {

@@ -3,9 +3,13 @@
 // malformed input.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "hush/crypto/curve25519.hpp"
+#include "hush/crypto/hash.hpp"
 #include "test_vectors.hpp"
 
 namespace hush::crypto {
@@ -59,8 +63,7 @@ TEST(Signature, ReproducesLibsignalProtocolC) {
     auto public_key = PublicKey::from_raw(hex(v["public"]));
     ASSERT_TRUE(public_key.ok());
     EXPECT_TRUE(verify(*public_key, message, hex(v["signature"])));
-    EXPECT_FALSE(verify(*public_key, flip_bit(message.empty() ? Bytes{0} : message, 0),
-                        hex(v["signature"])));
+    EXPECT_FALSE(verify(*public_key, flip_bit(message.empty() ? Bytes{0} : message, 0), hex(v["signature"])));
   }
 }
 
@@ -90,8 +93,7 @@ TEST(Signature, SignedPreKeyIsSignedInSerializedForm) {
 
   SeededRng same_a(7);
   SeededRng same_b(7);
-  EXPECT_NE(sign(identity.private_key, serialized, same_a),
-            sign(identity.private_key, raw, same_b));
+  EXPECT_NE(sign(identity.private_key, serialized, same_a), sign(identity.private_key, raw, same_b));
 }
 
 TEST(Signature, DeterministicUnderASeedAndRandomisedOtherwise) {
@@ -217,6 +219,29 @@ TEST(Signature, DefaultConstructedKeyStillSignsForItsPublicKey) {
   SeededRng rng(1000);
   const Bytes message = to_bytes("message");
   EXPECT_TRUE(verify(zero.public_key(), message, sign(zero, message, rng)));
+}
+
+TEST(Signature, SignVerifyAndHmacWorkFromSeveralThreadsAtOnce) {
+  // verify() keeps per-thread BIGNUM scratch and HmacSha256 duplicates a process-wide template:
+  // both must be safe to use concurrently.
+  const Signer signer(1100);
+  const Bytes message = to_bytes("concurrent");
+  const SecretArray<32> expected_mac = hmac_sha256(as_bytes("key"), message);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      SeededRng rng(static_cast<std::uint64_t>(1200 + t));
+      for (int i = 0; i < 20; ++i) {
+        const Signature signature = sign(signer.pair.private_key, message, rng);
+        if (!verify(signer.pair.public_key, message, signature)) ++failures;
+        if (verify(signer.pair.public_key, as_bytes("other"), signature)) ++failures;
+        if (!(hmac_sha256(as_bytes("key"), message) == expected_mac)) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 }  // namespace

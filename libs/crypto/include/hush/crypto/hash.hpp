@@ -40,9 +40,10 @@ class HmacSha256 {
   HmacSha256(const HmacSha256&) = delete;
   HmacSha256& operator=(const HmacSha256&) = delete;
 
-  // Starts a fresh MAC with the same key.
+  // Starts a fresh MAC with the same key, discarding input not yet finalised.
   void reset();
   void update(ByteView data);
+  // Returns the MAC and starts a fresh one with the same key (as reset() would).
   SecretArray<32> final();
 
  private:

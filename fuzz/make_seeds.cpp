@@ -1,0 +1,256 @@
+// make_fuzz_seeds: writes a few valid inputs for every fuzz target into fuzz/seeds/<target>/
+// (or into the directory given as the first argument). Deterministic: the same build writes the
+// same bytes, and the messages are made with the fixtures the fuzzers use (fuzz_support.hpp), so
+// for example the session_decrypt seeds really decrypt at the fuzzer's Bob.
+// Not named fuzz_*: scripts/fuzz runs every fuzz_* binary as a fuzzer.
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <string>
+
+#include "fuzz_support.hpp"
+#include "hush/protocol/fingerprint.hpp"
+#include "hush/protocol/messages.hpp"
+#include "hush/wire/content_codec.hpp"
+
+namespace {
+
+using namespace hush;
+using namespace hush::protocol;
+using fuzz::TwoPartyOp;
+
+std::filesystem::path g_root;
+std::size_t g_files = 0;
+std::size_t g_bytes = 0;
+
+void write_seed(const std::string& target, const std::string& name, ByteView bytes) {
+  const auto directory = g_root / target;
+  std::filesystem::create_directories(directory);
+  std::ofstream out(directory / name, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  HUSH_FUZZ_CHECK(out.good());
+  ++g_files;
+  g_bytes += bytes.size();
+}
+
+Bytes with_type_byte(const CiphertextMessage& message) {
+  Bytes out{static_cast<std::uint8_t>(message.type == MessageType::kPreKey ? 1 : 0)};
+  append(out, message.serialized);
+  return out;
+}
+
+Bytes filled(std::size_t size, std::uint8_t value) { return Bytes(size, value); }
+
+void signal_messages() {
+  const auto& keys = fuzz::fixed_keys();
+  write_seed("signal_message", "fixed_keys_short",
+             SignalMessage::create(keys.signing_public, 0, 0, filled(16, 0xA5), keys.mac_key, keys.sender_identity,
+                                   keys.receiver_identity)
+                 .serialized());
+  write_seed("signal_message", "fixed_keys_counters",
+             SignalMessage::create(keys.receiver_identity, 300, 299, filled(48, 0x5A), keys.mac_key,
+                                   keys.sender_identity, keys.receiver_identity)
+                 .serialized());
+  fuzz::Pair pair = fuzz::make_established_pair();
+  auto message = fuzz::send(pair.alice, pair.bob, "a real message in a session");
+  HUSH_FUZZ_CHECK(message.type == MessageType::kSignal);
+  write_seed("signal_message", "session", message.serialized);
+}
+
+void prekey_signal_messages() {
+  fuzz::Pair pair = fuzz::make_fresh_pair();
+  auto first = fuzz::send(pair.alice, pair.bob, "hello bob");
+  HUSH_FUZZ_CHECK(first.type == MessageType::kPreKey);
+  write_seed("prekey_signal_message", "session_start", first.serialized);
+
+  const auto& keys = fuzz::fixed_keys();
+  SignalMessage inner = SignalMessage::create(keys.signing_public, 1, 0, filled(32, 0x42), keys.mac_key,
+                                              keys.sender_identity, keys.receiver_identity);
+  write_seed("prekey_signal_message", "no_one_time_prekey",
+             PreKeySignalMessage::create(1234, std::nullopt, fuzz::kSignedPrekeyId, keys.signing_public,
+                                         keys.sender_identity, inner)
+                 .serialized());
+}
+
+void sender_key_messages() {
+  const auto& group = fuzz::group_fixture();
+  write_seed("sender_key_message", "group_fixture", group.message);
+  crypto::SeededRng rng(1);
+  write_seed("sender_key_message", "fixed_key_long",
+             SenderKeyMessage::create(7, 1000, filled(64, 0x77), fuzz::fixed_keys().signing_private, rng)
+                 .serialized());
+
+  write_seed("sender_key_distribution_message", "group_fixture", group.distribution.view());
+  crypto::SecretArray<32> chain;
+  chain.assign(filled(32, 0x66));
+  write_seed("sender_key_distribution_message", "iteration_7",
+             SenderKeyDistributionMessage::create(99, 7, chain, fuzz::fixed_keys().signing_public).serialized().view());
+
+  write_seed("sender_key_record", "owner", group.owner_record.serialize().view());
+  write_seed("sender_key_record", "member", group.member_record.serialize().view());
+  // A member record after out-of-order delivery: skipped keys stored.
+  InMemorySenderKeyStore member;
+  member.store_sender_key(group.name, group.member_record);
+  HUSH_FUZZ_CHECK(group_decrypt(member, group.name, group.message).ok());
+  write_seed("sender_key_record", "member_with_skipped", member.load_sender_key(group.name)->serialize().view());
+}
+
+void session_records_and_decrypt() {
+  // Fresh: Alice's record with a pending prekey, no reply yet.
+  fuzz::Pair fresh = fuzz::make_fresh_pair();
+  write_seed("session_record", "pending_prekey",
+             fresh.alice.store().sessions.load_session(fresh.bob.address())->serialize().view());
+
+  fuzz::Pair pair = fuzz::make_established_pair();
+  write_seed("session_record", "established_bob",
+             pair.bob.store().sessions.load_session(pair.alice.address())->serialize().view());
+
+  // Messages for fuzz_session_decrypt, all addressed to the established Bob.
+  fuzz::Device alice = pair.alice;
+  auto next = fuzz::send(alice, pair.bob, "next from alice");
+  auto after_next = fuzz::send(alice, pair.bob, "and the one after (decrypts out of order)");
+  write_seed("session_decrypt", "signal_next", with_type_byte(next));
+  write_seed("session_decrypt", "signal_skip_one", with_type_byte(after_next));
+
+  // Alice restarts the session from a new bundle (prekey 2, then none): PreKeySignalMessages
+  // that make Bob build a new session and archive the old one.
+  fuzz::Device restarted = pair.alice;
+  {
+    auto stores = restarted.stores();
+    HUSH_FUZZ_CHECK(process_prekey_bundle(stores, pair.bob.address(), pair.bob.bundle(2), restarted.rng()).ok());
+  }
+  auto restart = fuzz::send(restarted, pair.bob, "new session, prekey 2");
+  HUSH_FUZZ_CHECK(restart.type == MessageType::kPreKey);
+  write_seed("session_decrypt", "prekey_new_session", with_type_byte(restart));
+  fuzz::Device no_prekey = pair.alice;
+  {
+    auto stores = no_prekey.stores();
+    HUSH_FUZZ_CHECK(
+        process_prekey_bundle(stores, pair.bob.address(), pair.bob.bundle(std::nullopt), no_prekey.rng()).ok());
+  }
+  write_seed("session_decrypt", "prekey_no_one_time",
+             with_type_byte(fuzz::send(no_prekey, pair.bob, "new session, signed prekey only")));
+
+  // A record with an archived state and skipped message keys: Bob after the restart and after
+  // decrypting `after_next` (which skips `next`).
+  fuzz::Device bob = pair.bob;
+  HUSH_FUZZ_CHECK(fuzz::receive(bob, alice, after_next).ok());
+  HUSH_FUZZ_CHECK(fuzz::receive(bob, restarted, restart).ok());
+  write_seed("session_record", "archived_and_skipped",
+             bob.store().sessions.load_session(alice.address())->serialize().view());
+  // Alice's record, which has both chains.
+  write_seed("session_record", "established_alice",
+             alice.store().sessions.load_session(bob.address())->serialize().view());
+}
+
+void contents() {
+  wire::content::Content text;
+  text.set_message_id(std::string(16, '\x01'));
+  text.set_timestamp_ms(1700000000123);
+  auto* data = text.mutable_data();
+  data->set_text("hello, this is a text message");
+  data->set_expire_timer_seconds(3600);
+  data->mutable_quote()->set_message_id(std::string(16, '\x02'));
+  data->mutable_quote()->set_author("+14155550100");
+  data->mutable_quote()->set_text("quoted");
+  data->mutable_group()->set_group_id("group-id");
+  data->mutable_group()->set_revision(3);
+  write_seed("content", "text", *wire::encode_content(text));
+
+  wire::content::Content media;
+  media.set_message_id(std::string(16, '\x03'));
+  auto* attachment = media.mutable_data()->add_attachments();
+  attachment->set_id("blob-1");
+  attachment->set_key(std::string(64, '\x04'));
+  attachment->set_digest(std::string(32, '\x05'));
+  attachment->set_size(123456);
+  attachment->set_content_type("image/jpeg");
+  attachment->set_file_name("cat.jpg");
+  attachment->set_width(640);
+  attachment->set_height(480);
+  attachment->set_thumbnail(std::string(64, '\x06'));
+  media.mutable_data()->mutable_location()->set_latitude(52.5);
+  media.mutable_data()->mutable_location()->set_longitude(13.4);
+  media.mutable_data()->mutable_reaction()->set_emoji("+1");
+  media.mutable_data()->mutable_reaction()->set_target_message_id(std::string(16, '\x07'));
+  media.mutable_data()->mutable_delete_()->set_target_message_id(std::string(16, '\x08'));
+  write_seed("content", "attachment", *wire::encode_content(media));
+
+  wire::content::Content receipt;
+  receipt.set_message_id(std::string(16, '\x09'));
+  receipt.mutable_receipt()->set_type(wire::content::ReceiptMessage::READ);
+  receipt.mutable_receipt()->add_message_ids(std::string(16, '\x01'));
+  receipt.mutable_receipt()->add_message_ids(std::string(16, '\x03'));
+  write_seed("content", "receipt", *wire::encode_content(receipt));
+
+  wire::content::Content typing;
+  typing.set_message_id(std::string(16, '\x0a'));
+  typing.mutable_typing()->set_action(wire::content::TypingMessage::STOPPED);
+  typing.mutable_typing()->set_group_id("group-id");
+  write_seed("content", "typing", *wire::encode_content(typing));
+
+  wire::content::Content distribution;
+  distribution.set_message_id(std::string(16, '\x0b'));
+  const auto& skdm = fuzz::group_fixture().distribution;
+  distribution.set_sender_key_distribution(std::string(reinterpret_cast<const char*>(skdm.data()), skdm.size()));
+  write_seed("content", "sender_key_distribution", *wire::encode_content(distribution));
+}
+
+void fingerprints() {
+  write_seed("scannable_fingerprint", "peer", fuzz::their_scannable_fingerprint());
+  write_seed("scannable_fingerprint", "self", fuzz::our_scannable_fingerprint());
+}
+
+Bytes script(std::initializer_list<int> bytes) {
+  Bytes out;
+  for (int byte : bytes) out.push_back(static_cast<std::uint8_t>(byte));
+  return out;
+}
+
+constexpr int op(TwoPartyOp value) { return static_cast<int>(value); }
+
+void two_party_scripts() {
+  constexpr int A = op(TwoPartyOp::kAliceSends), B = op(TwoPartyOp::kBobSends),
+                OLD = op(TwoPartyOp::kDeliverOldest), NEW = op(TwoPartyOp::kDeliverNewest),
+                PICK = op(TwoPartyOp::kDeliverChosen), DROP = op(TwoPartyOp::kDrop),
+                DUP = op(TwoPartyOp::kDuplicate), TAMPER = op(TwoPartyOp::kDeliverTampered),
+                BACKUP_A = op(TwoPartyOp::kBackupAlice), BACKUP_B = op(TwoPartyOp::kBackupBob),
+                RESTORE_A = op(TwoPartyOp::kRestoreAlice), RESTORE_B = op(TwoPartyOp::kRestoreBob);
+  write_seed("two_party", "ping_pong",
+             script({A, 5, OLD, B, 7, OLD, A, 0, OLD, B, 20, OLD, A, 47, OLD, B, 1, OLD}));
+  write_seed("two_party", "out_of_order",
+             script({A, 1, A, 2, A, 3, NEW, PICK, 0, OLD, B, 4, B, 5, NEW, A, 6, OLD, OLD, DROP, 0, A, 7, OLD}));
+  write_seed("two_party", "duplicates",
+             script({A, 1, OLD, DUP, 0, B, 2, OLD, DUP, 1, A, 3, A, 4, NEW, DUP, 2, OLD, DUP, 3}));
+  write_seed("two_party", "tampered",
+             script({A, 1, TAMPER, 0, 3, 0x80, TAMPER, 0, 60, 1, OLD, B, 2, TAMPER, 0, 10, 4, OLD, A, 3,
+                     TAMPER, 0, 200, 0x10, OLD}));
+  write_seed("two_party", "restore_bob",
+             script({A, 1, BACKUP_B, OLD, B, 2, OLD, BACKUP_B, A, 3, OLD, RESTORE_B, 1, 0, DUP, 2, A, 4, OLD,
+                     RESTORE_B, 0, 1, DUP, 0, B, 5, OLD}));
+  write_seed("two_party", "restore_alice",
+             script({BACKUP_A, A, 1, OLD, B, 2, OLD, BACKUP_A, A, 3, OLD, RESTORE_A, 0, 0, A, 4, OLD, RESTORE_A, 1,
+                     1, A, 5, OLD, B, 6, OLD}));
+  // Many ratchet steps, so that old chains are dropped (kMaxReceiverChains) before a late message.
+  Bytes long_run = script({A, 0});
+  for (int i = 0; i < 7; ++i) append(long_run, script({A, i, PICK, 1, B, i, NEW}));
+  append(long_run, script({OLD, OLD}));
+  write_seed("two_party", "many_ratchets", long_run);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  g_root = argc > 1 ? std::filesystem::path(argv[1]) : std::filesystem::path("fuzz/seeds");
+  signal_messages();
+  prekey_signal_messages();
+  sender_key_messages();
+  session_records_and_decrypt();
+  contents();
+  fingerprints();
+  two_party_scripts();
+  std::printf("make_fuzz_seeds: wrote %zu files, %zu bytes, under %s\n", g_files, g_bytes, g_root.c_str());
+  return 0;
+}
