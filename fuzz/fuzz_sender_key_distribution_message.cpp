@@ -54,11 +54,12 @@ void check_group_messages(InMemorySenderKeyStore& receiver, const SenderKeyDistr
     HUSH_FUZZ_CHECK(!first_plain.ok() || to_string(first_plain->view()) == "first");
   }
 
-  // Never twice, and a replayed distribution message does not make them decrypt again.
+  // Never twice, and a replayed distribution message does not make them decrypt again. (In the
+  // wrapping case a message refused the first time may decrypt now: that is not a replay.)
   HUSH_FUZZ_CHECK(!group_decrypt(receiver, sender_name(), *first).ok());
   HUSH_FUZZ_CHECK(process_sender_key_distribution(receiver, sender_name(), distribution.serialized().view()).ok());
-  HUSH_FUZZ_CHECK(!group_decrypt(receiver, sender_name(), *first).ok());
-  HUSH_FUZZ_CHECK(!group_decrypt(receiver, sender_name(), *second).ok());
+  if (first_plain) HUSH_FUZZ_CHECK(!group_decrypt(receiver, sender_name(), *first).ok());
+  if (second_plain) HUSH_FUZZ_CHECK(!group_decrypt(receiver, sender_name(), *second).ok());
 }
 
 }  // namespace

@@ -127,6 +127,31 @@ TEST_F(HostileInput, ReplayedPreKeyMessageAfterPreKeyIsGone) {
   EXPECT_EQ(without_session.error(), ProtocolError::kInvalidPreKeyId);
 }
 
+TEST_F(HostileInput, PreKeyMessageWithLowOrderOrInvalidKeys) {
+  TestParty carol("carol", 1, 107);
+  carol.start_session_with(bob_);
+  const std::uint32_t prekey_id = bob_.last_prekey_id();
+  auto first = carol.encrypt_to(bob_, "hello");
+  ASSERT_EQ(first.type, MessageType::kPreKey);
+  for (int field : {2, 3}) {   // base_key, identity_key
+    for (const std::string& key : {"\x05" + std::string(32, '\0'), std::string(33, '\x05'), std::string(5, 'k')}) {
+      wire::signal::PreKeySignalMessage proto;
+      ASSERT_TRUE(proto.ParseFromArray(first.serialized.data() + 1, static_cast<int>(first.serialized.size() - 1)));
+      if (field == 2) proto.set_base_key(key); else proto.set_identity_key(key);
+      Bytes forged{0x33};
+      append(forged, as_bytes(proto.SerializeAsString()));
+      auto result = bob_.decrypt_from(carol, CiphertextMessage{MessageType::kPreKey, forged});
+      ASSERT_FALSE(result.ok());
+      EXPECT_TRUE(result.error() == ProtocolError::kInvalidKey || result.error() == ProtocolError::kBadMac)
+          << to_string(result.error());
+      EXPECT_TRUE(bob_.store().prekeys.load_prekey(prekey_id).has_value()) << "prekey consumed by a forgery";
+      EXPECT_FALSE(bob_.store().sessions.load_session(carol.address()).has_value());
+      EXPECT_FALSE(bob_.store().identities.identity(carol.address()).has_value()) << "forgery pinned an identity";
+    }
+  }
+  EXPECT_EQ(*bob_.decrypt_from(carol, first), "hello") << "the genuine message still decrypts";
+}
+
 TEST_F(HostileInput, UnknownSignedPreKey) {
   TestParty carol("carol", 1, 104);
   PreKeyBundle bundle = bob_.bundle();

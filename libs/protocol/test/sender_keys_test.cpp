@@ -95,6 +95,34 @@ TEST(SenderKeys, JumpPastLimitRejected) {
   EXPECT_EQ(group_decrypt(bob.store, alice.name, *far).error(), ProtocolError::kTooFarInFuture);
 }
 
+TEST(SenderKeys, StatesPerSenderAreBounded) {
+  Member alice("alice", 14), bob("bob", 15);
+  auto first = create_sender_key_distribution(alice.store, alice.name, alice.rng);
+  ASSERT_TRUE(process_sender_key_distribution(bob.store, alice.name, first->view()).ok());
+  auto old_message = group_encrypt(alice.store, alice.name, as_bytes("old key"), alice.rng);
+  for (std::size_t i = 0; i < kMaxSenderKeyStates; ++i) {
+    auto rotated = rotate_sender_key(alice.store, alice.name, alice.rng);
+    ASSERT_TRUE(process_sender_key_distribution(bob.store, alice.name, rotated->view()).ok());
+  }
+  EXPECT_EQ(group_decrypt(bob.store, alice.name, *old_message).error(), ProtocolError::kNoSenderKey);
+  auto current = group_encrypt(alice.store, alice.name, as_bytes("new key"), alice.rng);
+  EXPECT_EQ(as_text(*group_decrypt(bob.store, alice.name, *current)), "new key");
+}
+
+TEST(SenderKeys, SkippedKeysAreBounded) {
+  Member alice("alice", 16), bob("bob", 17);
+  auto distribution = create_sender_key_distribution(alice.store, alice.name, alice.rng);
+  ASSERT_TRUE(process_sender_key_distribution(bob.store, alice.name, distribution->view()).ok());
+  std::vector<Bytes> messages;
+  for (std::size_t i = 0; i < kMaxSenderMessageKeys + 2; ++i) {
+    messages.push_back(*group_encrypt(alice.store, alice.name, as_bytes(std::to_string(i)), alice.rng));
+  }
+  ASSERT_TRUE(group_decrypt(bob.store, alice.name, messages.back()).ok());
+  EXPECT_EQ(group_decrypt(bob.store, alice.name, messages[0]).error(), ProtocolError::kDuplicateMessage)
+      << "the oldest skipped key was dropped";
+  EXPECT_EQ(as_text(*group_decrypt(bob.store, alice.name, messages[2])), "2");
+}
+
 TEST(SenderKeyRecord, SerializationRoundTrip) {
   Member alice("alice", 13);
   ASSERT_TRUE(create_sender_key_distribution(alice.store, alice.name, alice.rng).ok());

@@ -56,3 +56,32 @@ TEST(SessionRecord, SkippedKeysAreBounded) {
 
 }  // namespace
 }  // namespace hush::protocol::testing
+
+namespace hush::protocol::testing {
+namespace {
+
+TEST(SessionState, ReceiverChainsAreBoundedAndOldChainsFailCleanly) {
+  TestParty alice("alice", 1, 37), bob("bob", 1, 38);
+  alice.start_session_with(bob);
+  ASSERT_TRUE(bob.decrypt_from(alice, alice.encrypt_to(bob, "x")).ok());
+  auto stale = bob.encrypt_to(alice, "from bob's first chain");
+  auto deliver_later = bob.encrypt_to(alice, "kept for later");
+  ASSERT_TRUE(alice.decrypt_from(bob, stale).ok());
+  // Each round trip makes bob ratchet, adding one receiver chain at alice.
+  for (std::size_t round = 0; round < kMaxReceiverChains + 2; ++round) {
+    ASSERT_TRUE(bob.decrypt_from(alice, alice.encrypt_to(bob, "ping")).ok());
+    ASSERT_TRUE(alice.decrypt_from(bob, bob.encrypt_to(alice, "pong")).ok());
+  }
+  auto record = alice.store().sessions.load_session(bob.address());
+  EXPECT_EQ(record->current()->receiver_chains.size(), kMaxReceiverChains);
+
+  // The chain of `deliver_later` was dropped: it fails without touching the session.
+  auto before = record->serialize();
+  auto late = alice.decrypt_from(bob, deliver_later);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error(), ProtocolError::kBadMac);
+  EXPECT_EQ(alice.store().sessions.load_session(bob.address())->serialize(), before);
+}
+
+}  // namespace
+}  // namespace hush::protocol::testing
