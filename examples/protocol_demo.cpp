@@ -39,10 +39,10 @@ bool send(Device& from, Device& to, const std::string& text, crypto::Rng& rng) {
   content.mutable_data()->set_text(text);
   auto padded = wire::encode_content(content);
   auto from_stores = from.store.stores();
-  auto message = encrypt(from_stores, to.address, *padded);
+  auto message = encrypt(from_stores, to.address, *padded, rng);
   if (!message) return fail_with("encrypt", message.error()) == 0;
   auto to_stores = to.store.stores();
-  auto plaintext = decrypt(to_stores, from.address, message->type, message->serialized, rng);
+  auto plaintext = decrypt(to_stores, from.address, message->type, message->serialized);
   if (!plaintext) return fail_with("decrypt", plaintext.error()) == 0;
   auto received = wire::decode_content(plaintext->view());
   std::printf("  %-5s -> %-5s  %-20s %4zu bytes on the wire (%3zu padded plaintext)  \"%s\"\n",

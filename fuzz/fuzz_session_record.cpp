@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::Device bob = f.pair.bob;
   bob.store().sessions.store_session(f.pair.alice.address(), *record);
   auto stores = bob.stores();
-  (void)encrypt(stores, f.pair.alice.address(), as_bytes("reply"));
+  (void)encrypt(stores, f.pair.alice.address(), as_bytes("reply"), bob.rng());
   const Bytes before = bob.state_digest(f.pair.alice.address());
   auto decrypted = fuzz::receive(bob, f.pair.alice, f.next_from_alice);
   if (!decrypted) HUSH_FUZZ_CHECK(bob.state_digest(f.pair.alice.address()) == before);

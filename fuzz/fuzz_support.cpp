@@ -139,7 +139,7 @@ Pair make_established_pair() {
 
 protocol::CiphertextMessage send(Device& from, const Device& to, std::string_view plaintext) {
   auto stores = from.stores();
-  auto message = protocol::encrypt(stores, to.address(), as_bytes(plaintext));
+  auto message = protocol::encrypt(stores, to.address(), as_bytes(plaintext), from.rng());
   HUSH_FUZZ_CHECK(message.ok());
   return std::move(*message);
 }
@@ -147,7 +147,7 @@ protocol::CiphertextMessage send(Device& from, const Device& to, std::string_vie
 Result<crypto::SecretBytes, protocol::ProtocolError> receive(Device& to, const Device& from,
                                                              const protocol::CiphertextMessage& message) {
   auto stores = to.stores();
-  return protocol::decrypt(stores, from.address(), message.type, message.serialized, to.rng());
+  return protocol::decrypt(stores, from.address(), message.type, message.serialized);
 }
 
 const GroupFixture& group_fixture() {

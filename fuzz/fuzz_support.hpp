@@ -136,11 +136,17 @@ enum class TwoPartyOp : std::uint8_t {
   kBackupBob = 9,
   kRestoreAlice = 10,   // [backup index, mode] Alice restored from a backup; mode bit 0: sessions only
   kRestoreBob = 11,
+  kAliceStartsSession = 12,  // [prekey] Alice processes a bundle of Bob's again (a reset or a reinstall):
+                             // one-time prekey 1 + prekey % kPrekeyCount, or none when prekey is 0
+  kBobStartsSession = 13,    // [prekey] Bob processes a bundle of Alice's (with Alice's start: a
+                             // simultaneous initiation)
 };
-inline constexpr std::uint8_t kTwoPartyOpCount = 12;
+inline constexpr std::uint8_t kTwoPartyOpCount = 14;
 inline constexpr std::size_t kTwoPartyMaxOps = 64;
 inline constexpr std::size_t kTwoPartyMaxMessages = 32;
 inline constexpr std::size_t kTwoPartyMaxBackups = 8;
+// Far below kMaxArchivedStates, so that no session state is ever dropped from a record.
+inline constexpr std::size_t kTwoPartyMaxSessionStarts = 8;
 
 // The fixed pair of scannable fingerprints the fingerprint target compares against: ours and the
 // peer's (which compares equal to ours). Computed once with the full iteration count.

@@ -1,6 +1,7 @@
 // A stateful fuzzer: the input is a script (fuzz_support.hpp, TwoPartyOp) run on a fresh
 // deterministic Alice/Bob pair (Alice has processed Bob's bundle). Messages are sent, delivered in
-// any order, lost, delivered twice, corrupted, and either device is restored from a backup.
+// any order, lost, delivered twice, corrupted; either device restarts the session from a bundle
+// (alone, or both at once: a simultaneous initiation) or is restored from a backup.
 // Invariants, checked on every delivery:
 //   - a message decrypts to exactly its own plaintext, or fails; never to another plaintext;
 //   - a failed decryption leaves the receiver's stored state exactly as it was;
@@ -9,13 +10,16 @@
 //     again what it decrypted after the backup was taken (inherent to restoring state; Signal
 //     behaves the same), but never what the backup itself had decrypted;
 //   - liveness, while no device has been restored: the first delivery of an intact message
-//     succeeds, unless its chain was dropped (the receiver already keeps kMaxReceiverChains
-//     newer chains).
-// Each run is bounded: at most kTwoPartyMaxOps operations and kTwoPartyMaxMessages messages.
+//     succeeds, unless the receiver legitimately cannot decrypt it: its chain was dropped (the
+//     session state that owns it already keeps kMaxReceiverChains other chains), or it starts a
+//     session with a one-time prekey the receiver has already used up.
+// Each run is bounded: at most kTwoPartyMaxOps operations, kTwoPartyMaxMessages messages and
+// kTwoPartyMaxSessionStarts session starts (so no session state is dropped from a record).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -47,7 +51,9 @@ struct Sent {
   CiphertextMessage message;
   std::string plaintext;
   crypto::PublicKey ratchet_key;
-  bool delivered = false;   // delivered at least once (intact)
+  crypto::PublicKey session_base_key;           // which session (alice_base_key) it belongs to
+  std::optional<std::uint32_t> prekey_id;       // the one-time prekey a PreKeySignalMessage names
+  bool delivered = false;                       // delivered intact at least once
 };
 
 struct Backup {
@@ -66,33 +72,32 @@ const fuzz::Pair& initial_pair() {
   return pair;
 }
 
-crypto::PublicKey ratchet_key_of(const CiphertextMessage& message) {
-  if (message.type == MessageType::kPreKey) {
-    auto parsed = PreKeySignalMessage::parse(message.serialized);
-    HUSH_FUZZ_CHECK(parsed.ok());
-    return parsed->message().ratchet_key();
+// The session state of `record` built from `base_key`, current or archived.
+const SessionState* owning_state(const SessionRecord& record, const crypto::PublicKey& base_key) {
+  if (record.current() && record.current()->alice_base_key == base_key) return record.current();
+  for (const auto& state : record.previous()) {
+    if (state.alice_base_key == base_key) return &state;
   }
-  auto parsed = SignalMessage::parse(message.serialized);
-  HUSH_FUZZ_CHECK(parsed.ok());
-  return parsed->ratchet_key();
+  return nullptr;
 }
 
-// True when the receiver may legitimately have forgotten the chain `ratchet_key` belongs to.
-bool chain_may_be_dropped(const fuzz::Device& receiver, const ProtocolAddress& sender,
-                          const crypto::PublicKey& ratchet_key) {
+// True when the receiver cannot be expected to decrypt `message` (see the file comment).
+bool may_fail_legitimately(const fuzz::Device& receiver, const ProtocolAddress& sender, const Sent& message) {
   auto record = receiver.store().sessions.load_session(sender);
-  if (!record || !record->current()) return false;
-  const auto& chains = record->current()->receiver_chains;
+  const SessionState* owner = record ? owning_state(*record, message.session_base_key) : nullptr;
+  if (!owner) {
+    return message.message.type == MessageType::kPreKey && message.prekey_id &&
+           !receiver.store().prekeys.load_prekey(*message.prekey_id);
+  }
+  const auto& chains = owner->receiver_chains;
   const bool known = std::any_of(chains.begin(), chains.end(),
-                                 [&](const ReceiverChain& chain) { return chain.ratchet_key == ratchet_key; });
+                                 [&](const ReceiverChain& chain) { return chain.ratchet_key == message.ratchet_key; });
   return !known && chains.size() >= kMaxReceiverChains;
 }
 
 class Run {
  public:
-  Run()
-      : alice_{initial_pair().alice, {}, {}},
-        bob_{initial_pair().bob, {}, {}} {}
+  Run() : alice_{initial_pair().alice, {}, {}}, bob_{initial_pair().bob, {}, {}} {}
 
   void execute(Script& script) {
     for (std::size_t ops = 0; ops < fuzz::kTwoPartyMaxOps && !script.done(); ++ops) {
@@ -113,7 +118,9 @@ class Run {
         }
         case TwoPartyOp::kDrop: {
           const std::uint8_t index = script.next();
-          if (!in_flight_.empty()) in_flight_.erase(in_flight_.begin() + index % in_flight_.size());
+          if (!in_flight_.empty()) {
+            in_flight_.erase(in_flight_.begin() + static_cast<std::ptrdiff_t>(index % in_flight_.size()));
+          }
           break;
         }
         case TwoPartyOp::kDuplicate: {
@@ -128,7 +135,6 @@ class Run {
           if (in_flight_.empty()) break;
           const std::size_t id = in_flight_[index % in_flight_.size()];
           CiphertextMessage tampered = sent_[id].message;
-          if (tampered.serialized.empty()) break;
           tampered.serialized[position % tampered.serialized.size()] ^= static_cast<std::uint8_t>(flip | 1);
           deliver(id, &tampered);
           break;
@@ -147,6 +153,8 @@ class Run {
           restore(bob_, index, mode);
           break;
         }
+        case TwoPartyOp::kAliceStartsSession: start_session(alice_, bob_, script.next()); break;
+        case TwoPartyOp::kBobStartsSession: start_session(bob_, alice_, script.next()); break;
       }
     }
   }
@@ -161,16 +169,26 @@ class Run {
     auto message = encrypt(stores, to.device.address(), as_bytes(plaintext));
     if (!message) {
       // Only Bob can lack a session (before Alice's first message arrives, or restored to a
-      // backup from before it); Alice's backups all hold her session.
+      // backup from before it); Alice's backups all hold a session.
       HUSH_FUZZ_CHECK(message.error() == ProtocolError::kNoSession);
       HUSH_FUZZ_CHECK(!from_alice);
       return;
     }
-    // Alice's messages carry the X3DH prekey data until Bob has answered; Bob's never do.
-    HUSH_FUZZ_CHECK(from_alice || message->type == MessageType::kSignal);
     Sent record;
     record.from_alice = from_alice;
-    record.ratchet_key = ratchet_key_of(*message);
+    if (message->type == MessageType::kPreKey) {
+      auto parsed = PreKeySignalMessage::parse(message->serialized);
+      HUSH_FUZZ_CHECK(parsed.ok());
+      record.ratchet_key = parsed->message().ratchet_key();
+      record.prekey_id = parsed->prekey_id();
+    } else {
+      auto parsed = SignalMessage::parse(message->serialized);
+      HUSH_FUZZ_CHECK(parsed.ok());
+      record.ratchet_key = parsed->ratchet_key();
+    }
+    auto session = from.device.store().sessions.load_session(to.device.address());
+    HUSH_FUZZ_CHECK(session && session->current());
+    record.session_base_key = session->current()->alice_base_key;
     record.message = std::move(*message);
     record.plaintext = std::move(plaintext);
     sent_.push_back(std::move(record));
@@ -205,13 +223,24 @@ class Run {
     } else {
       HUSH_FUZZ_CHECK(receiver.device.state_digest(from) == before);
       if (!tampered && first_delivery && !restored_) {
-        HUSH_FUZZ_CHECK(chain_may_be_dropped(receiver.device, from, message.ratchet_key));
+        HUSH_FUZZ_CHECK(may_fail_legitimately(receiver.device, from, message));
       }
     }
     if (!tampered && !message.delivered) {
       message.delivered = true;
       delivered_.push_back(id);
     }
+  }
+
+  void start_session(Party& initiator, const Party& responder, std::uint8_t prekey) {
+    if (session_starts_ >= fuzz::kTwoPartyMaxSessionStarts) return;
+    ++session_starts_;
+    std::optional<std::uint32_t> prekey_id;
+    if (prekey != 0) prekey_id = 1 + prekey % fuzz::kPrekeyCount;
+    auto stores = initiator.device.stores();
+    auto started = process_prekey_bundle(stores, responder.device.address(), responder.device.bundle(prekey_id),
+                                         initiator.device.rng());
+    HUSH_FUZZ_CHECK(started.ok());
   }
 
   void backup(Party& party) {
@@ -238,6 +267,7 @@ class Run {
   std::deque<std::size_t> in_flight_;   // ids, oldest first
   std::vector<std::size_t> delivered_;  // ids delivered intact at least once
   std::size_t backups_taken_ = 0;
+  std::size_t session_starts_ = 0;
   bool restored_ = false;
 };
 

@@ -217,7 +217,8 @@ void two_party_scripts() {
                 PICK = op(TwoPartyOp::kDeliverChosen), DROP = op(TwoPartyOp::kDrop),
                 DUP = op(TwoPartyOp::kDuplicate), TAMPER = op(TwoPartyOp::kDeliverTampered),
                 BACKUP_A = op(TwoPartyOp::kBackupAlice), BACKUP_B = op(TwoPartyOp::kBackupBob),
-                RESTORE_A = op(TwoPartyOp::kRestoreAlice), RESTORE_B = op(TwoPartyOp::kRestoreBob);
+                RESTORE_A = op(TwoPartyOp::kRestoreAlice), RESTORE_B = op(TwoPartyOp::kRestoreBob),
+                START_A = op(TwoPartyOp::kAliceStartsSession), START_B = op(TwoPartyOp::kBobStartsSession);
   write_seed("two_party", "ping_pong",
              script({A, 5, OLD, B, 7, OLD, A, 0, OLD, B, 20, OLD, A, 47, OLD, B, 1, OLD}));
   write_seed("two_party", "out_of_order",
@@ -233,6 +234,13 @@ void two_party_scripts() {
   write_seed("two_party", "restore_alice",
              script({BACKUP_A, A, 1, OLD, B, 2, OLD, BACKUP_A, A, 3, OLD, RESTORE_A, 0, 0, A, 4, OLD, RESTORE_A, 1,
                      1, A, 5, OLD, B, 6, OLD}));
+  // Alice resets the session while old messages are in flight: they decrypt from the archived state.
+  write_seed("two_party", "session_reset",
+             script({A, 1, OLD, B, 2, A, 3, START_A, 2, A, 4, OLD, NEW, OLD, B, 5, OLD, START_A, 0, A, 6, OLD}));
+  // Both start a session at once (simultaneous initiation), then converge.
+  write_seed("two_party", "simultaneous_start",
+             script({A, 1, OLD, B, 2, OLD, START_A, 2, START_B, 3, A, 3, B, 4, OLD, OLD, A, 5, B, 6, OLD, OLD, A, 7,
+                     OLD, B, 8, OLD}));
   // Many ratchet steps, so that old chains are dropped (kMaxReceiverChains) before a late message.
   Bytes long_run = script({A, 0});
   for (int i = 0; i < 7; ++i) append(long_run, script({A, i, PICK, 1, B, i, NEW}));

@@ -49,13 +49,13 @@ Result<void, protocol::ProtocolError> HushParty::process_bundle(const protocol::
 Result<protocol::CiphertextMessage, protocol::ProtocolError> HushParty::encrypt(const protocol::ProtocolAddress& peer,
                                                                                 ByteView plaintext) {
   auto s = stores();
-  return protocol::encrypt(s, peer, plaintext);
+  return protocol::encrypt(s, peer, plaintext, *rng_);
 }
 
 Result<crypto::SecretBytes, protocol::ProtocolError> HushParty::decrypt(const protocol::ProtocolAddress& peer,
                                                                         int type, ByteView serialized) {
   auto s = stores();
-  return protocol::decrypt(s, peer, static_cast<protocol::MessageType>(type), serialized, *rng_);
+  return protocol::decrypt(s, peer, static_cast<protocol::MessageType>(type), serialized);
 }
 
 namespace {

@@ -85,6 +85,21 @@ TEST(X25519, GeneratedKeysAgree) {
   }
 }
 
+// public_key() goes through the Edwards curve; X25519 with the base point u = 9 is the
+// Montgomery ladder: both must give the same u for every scalar.
+TEST(PrivateKey, PublicKeyEqualsLadderOnTheBasePoint) {
+  SeededRng rng(7748);
+  std::array<std::uint8_t, kCurveKeySize> nine{};
+  nine[0] = 9;
+  const PublicKey base_point(nine);
+  for (int i = 0; i < 1000; ++i) {
+    const PrivateKey key = PrivateKey::generate(rng);
+    auto ladder = agree(key, base_point);
+    ASSERT_TRUE(ladder.ok());
+    EXPECT_TRUE(crypto::constant_time_equal(key.public_key().raw(), ladder->view())) << i;
+  }
+}
+
 TEST(PrivateKey, ClampsAndChecksLength) {
   auto key = PrivateKey::from_bytes(Bytes(32, 0xff));
   ASSERT_TRUE(key.ok());

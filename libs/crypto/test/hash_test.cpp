@@ -96,6 +96,39 @@ TEST(HmacSha256, EmptyKeyIsAllowedAndEqualsAZeroBlockKey) {
   EXPECT_FALSE(hmac_sha256(Bytes{1}, as_bytes("x")) == hmac_sha256(zeros, as_bytes("x")));
 }
 
+// OpenSSL's EVP_MAC HMAC, an implementation independent of ours (built on the SHA-256 block API).
+SecretArray<32> evp_hmac_sha256(ByteView key, ByteView data) {
+  SecretArray<32> out;
+  std::size_t length = 0;
+  static const unsigned char kNothing = 0;
+  unsigned char* result = EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.empty() ? &kNothing : key.data(),
+                                    key.size(), data.empty() ? &kNothing : data.data(), data.size(), out.data(),
+                                    out.size(), &length);
+  EXPECT_NE(result, nullptr);
+  EXPECT_EQ(length, 32u);
+  return out;
+}
+
+TEST(HmacSha256, AgreesWithOpenSslEvpMacOnRandomInputs) {
+  SeededRng rng(4231);
+  for (std::size_t key_size : {0, 1, 31, 32, 33, 63, 64, 65, 100, 131, 200}) {
+    for (std::size_t data_size : {0, 1, 55, 56, 63, 64, 65, 119, 120, 300, 1000}) {
+      Bytes key(key_size), data(data_size);
+      rng.fill(key);
+      rng.fill(data);
+      EXPECT_TRUE(hmac_sha256(key, data) == evp_hmac_sha256(key, data)) << key_size << "/" << data_size;
+      // Incremental, in two pieces, after a discarded partial MAC and a copy.
+      HmacSha256 mac(key);
+      mac.update(data);
+      mac.reset();
+      HmacSha256 copy(mac);
+      copy.update(ByteView(data).first(data_size / 2));
+      copy.update(ByteView(data).subspan(data_size / 2));
+      EXPECT_TRUE(copy.final() == evp_hmac_sha256(key, data)) << key_size << "/" << data_size;
+    }
+  }
+}
+
 TEST(Hkdf, MatchesRfc5869Vectors) {
   const auto file = load_vectors("hkdf_sha256_rfc5869.json");
   ASSERT_EQ(file["vectors"].size(), 3u);

@@ -67,6 +67,13 @@ std::pair<MessageKeys, ChainKey> ChainKey::step() const {
   return out;
 }
 
+ChainKey ChainKey::next() const {
+  crypto::HmacSha256 hmac(key.view());
+  const std::uint8_t chain_seed = kChainKeySeed;
+  hmac.update({&chain_seed, 1});
+  return ChainKey{hmac.final(), index + 1};
+}
+
 Result<std::pair<RootKey, ChainKey>, ProtocolError> RootKey::create_chain(
     const crypto::PublicKey& their_ratchet_key, const crypto::PrivateKey& our_ratchet_key) const {
   auto shared = crypto::agree(our_ratchet_key, their_ratchet_key);

@@ -17,16 +17,18 @@ namespace pb = hush::wire::storage;
 
 namespace {
 constexpr std::string_view kGroupInfo = "WhisperGroup";
+constexpr std::uint8_t kMessageKeySeed = 0x01;
+constexpr std::uint8_t kChainKeySeed = 0x02;
 constexpr std::array<std::uint8_t, 32> kZeroSalt{};
 }  // namespace
 
 std::pair<SenderMessageKey, SenderChainKey> SenderChainKey::step() const {
   crypto::HmacSha256 hmac(seed.view());
-  const std::uint8_t message_seed = 0x01;
+  const std::uint8_t message_seed = kMessageKeySeed;
   hmac.update({&message_seed, 1});
   crypto::SecretArray<32> message_seed_key = hmac.final();
   hmac.reset();
-  const std::uint8_t chain_seed = 0x02;
+  const std::uint8_t chain_seed = kChainKeySeed;
   hmac.update({&chain_seed, 1});
 
   std::pair<SenderMessageKey, SenderChainKey> out;
@@ -39,6 +41,13 @@ std::pair<SenderMessageKey, SenderChainKey> SenderChainKey::step() const {
   out.first.iv.assign(derived.view().first(16));
   out.first.cipher_key.assign(derived.view().subspan(16, 32));
   return out;
+}
+
+SenderChainKey SenderChainKey::next() const {
+  crypto::HmacSha256 hmac(seed.view());
+  const std::uint8_t chain_seed = kChainKeySeed;
+  hmac.update({&chain_seed, 1});
+  return SenderChainKey{iteration + 1, hmac.final()};
 }
 
 SenderKeyState* SenderKeyRecord::find(std::uint32_t key_id) {
@@ -55,7 +64,7 @@ void SenderKeyRecord::add_state(SenderKeyState state) {
     states_.erase(it);
     break;
   }
-  states_.push_front(std::move(state));
+  states_.insert(states_.begin(), std::move(state));
   if (states_.size() > kMaxSenderKeyStates) states_.pop_back();
 }
 
@@ -155,10 +164,17 @@ Result<SenderMessageKey, ProtocolError> take_message_key(SenderKeyState& state, 
     return fail(ProtocolError::kTooFarInFuture);
   }
   while (state.chain_key.iteration < iteration) {
+    if (iteration - state.chain_key.iteration > kMaxSenderMessageKeys) {
+      state.chain_key = state.chain_key.next();   // its message key would be dropped anyway
+      continue;
+    }
     auto [key, next] = state.chain_key.step();
     state.skipped.push_back(std::move(key));
-    if (state.skipped.size() > kMaxSenderMessageKeys) state.skipped.pop_front();
     state.chain_key = std::move(next);
+  }
+  if (state.skipped.size() > kMaxSenderMessageKeys) {
+    state.skipped.erase(state.skipped.begin(),
+                        state.skipped.begin() + static_cast<std::ptrdiff_t>(state.skipped.size() - kMaxSenderMessageKeys));
   }
   auto [key, next] = state.chain_key.step();
   state.chain_key = std::move(next);

@@ -11,26 +11,36 @@
 namespace hush::protocol {
 namespace {
 
-// The receiver chain for `their_ratchet_key`, creating it with a DH ratchet step (and a new
-// sending chain under a fresh ratchet key) when the peer has ratcheted.
+// The receiver chain for `their_ratchet_key`, creating it with the receiving half of a DH
+// ratchet step when the peer has ratcheted. The sending half waits for our next encrypt
+// (SessionState::sending_ratchet_pending).
 Result<ReceiverChain*, ProtocolError> receiver_chain_for(SessionState& state,
-                                                         const crypto::PublicKey& their_ratchet_key,
-                                                         crypto::Rng& rng) {
+                                                         const crypto::PublicKey& their_ratchet_key) {
   if (ReceiverChain* chain = state.find_receiver_chain(their_ratchet_key)) return chain;
 
   auto receiving = state.root_key.create_chain(their_ratchet_key, state.sender_chain->ratchet_key.private_key);
   if (!receiving) return fail(receiving.error());
-  crypto::KeyPair our_new_ratchet = crypto::KeyPair::generate(rng);
-  auto sending = receiving->first.create_chain(their_ratchet_key, our_new_ratchet.private_key);
-  if (!sending) return fail(sending.error());
-
-  // As libsignal: previous counter = index of the last message sent on the old chain.
-  const std::uint32_t sent = state.sender_chain->chain_key.index;
-  state.previous_counter = sent > 0 ? sent - 1 : 0;
-  state.root_key = std::move(sending->first);
+  if (!state.sending_ratchet_pending) {
+    // As libsignal: previous counter = index of the last message sent on the old chain.
+    const std::uint32_t sent = state.sender_chain->chain_key.index;
+    state.previous_counter = sent > 0 ? sent - 1 : 0;
+    state.sending_ratchet_pending = true;
+  }
+  state.root_key = std::move(receiving->first);
   state.add_receiver_chain(ReceiverChain{their_ratchet_key, std::move(receiving->second), {}});
-  state.sender_chain = SenderChain{std::move(our_new_ratchet), std::move(sending->second)};
   return &state.receiver_chains.front();
+}
+
+// The sending half of the DH ratchet step: a fresh ratchet key and a sending chain under the
+// peer's newest ratchet key.
+Result<void, ProtocolError> complete_sending_ratchet(SessionState& state, crypto::Rng& rng) {
+  crypto::KeyPair our_new_ratchet = crypto::KeyPair::generate(rng);
+  auto sending = state.root_key.create_chain(state.receiver_chains.front().ratchet_key, our_new_ratchet.private_key);
+  if (!sending) return fail(sending.error());
+  state.root_key = std::move(sending->first);
+  state.sender_chain = SenderChain{std::move(our_new_ratchet), std::move(sending->second)};
+  state.sending_ratchet_pending = false;
+  return {};
 }
 
 // The message keys for `counter`: a stored skipped key, or the chain advanced to it.
@@ -45,10 +55,17 @@ Result<MessageKeys, ProtocolError> message_keys_for(ReceiverChain& chain, std::u
   }
   if (counter - chain.chain_key.index > kMaxForwardJump) return fail(ProtocolError::kTooFarInFuture);
   while (chain.chain_key.index < counter) {
+    if (counter - chain.chain_key.index > kMaxMessageKeys) {
+      chain.chain_key = chain.chain_key.next();   // its message key would be dropped anyway
+      continue;
+    }
     auto [keys, next] = chain.chain_key.step();
     chain.skipped.push_back(std::move(keys));
-    if (chain.skipped.size() > kMaxMessageKeys) chain.skipped.pop_front();
     chain.chain_key = std::move(next);
+  }
+  if (chain.skipped.size() > kMaxMessageKeys) {
+    chain.skipped.erase(chain.skipped.begin(),
+                        chain.skipped.begin() + static_cast<std::ptrdiff_t>(chain.skipped.size() - kMaxMessageKeys));
   }
   auto [keys, next] = chain.chain_key.step();
   chain.chain_key = std::move(next);
@@ -56,10 +73,9 @@ Result<MessageKeys, ProtocolError> message_keys_for(ReceiverChain& chain, std::u
 }
 
 // Decrypts with one session state, mutating it (the caller passes a copy).
-Result<crypto::SecretBytes, ProtocolError> decrypt_with_state(SessionState& state, const SignalMessage& message,
-                                                              crypto::Rng& rng) {
+Result<crypto::SecretBytes, ProtocolError> decrypt_with_state(SessionState& state, const SignalMessage& message) {
   if (!state.sender_chain || message.version() != state.version) return fail(ProtocolError::kBadMac);
-  auto chain = receiver_chain_for(state, message.ratchet_key(), rng);
+  auto chain = receiver_chain_for(state, message.ratchet_key());
   if (!chain) return fail(chain.error());
   auto keys = message_keys_for(**chain, message.counter());
   if (!keys) return fail(keys.error());
@@ -75,11 +91,13 @@ Result<crypto::SecretBytes, ProtocolError> decrypt_with_state(SessionState& stat
 // Tries the current state, then each archived one (a simultaneous start leaves the peer's
 // messages on a state we archived). A state that yields an error other than kBadMac (a
 // duplicate, a jump too far) ends the search: that state owns the message.
-Result<crypto::SecretBytes, ProtocolError> decrypt_with_record(SessionRecord& record, const SignalMessage& message,
-                                                               crypto::Rng& rng) {
+Result<crypto::SecretBytes, ProtocolError> decrypt_with_record(SessionRecord& record, const SignalMessage& message) {
   if (SessionState* current = record.current()) {
+    // `record` is the caller's copy, stored only on success: with no archived state to fall
+    // back to, the current state can be worked on in place.
+    if (record.previous().empty()) return decrypt_with_state(*current, message);
     SessionState attempt = *current;
-    auto plaintext = decrypt_with_state(attempt, message, rng);
+    auto plaintext = decrypt_with_state(attempt, message);
     if (plaintext) {
       *current = std::move(attempt);
       return plaintext;
@@ -88,7 +106,7 @@ Result<crypto::SecretBytes, ProtocolError> decrypt_with_record(SessionRecord& re
   }
   for (std::size_t i = 0; i < record.previous().size(); ++i) {
     SessionState attempt = record.previous()[i];
-    auto plaintext = decrypt_with_state(attempt, message, rng);
+    auto plaintext = decrypt_with_state(attempt, message);
     if (plaintext) {
       record.previous()[i] = std::move(attempt);
       record.promote_previous(i);
@@ -130,13 +148,14 @@ Result<std::optional<std::uint32_t>, ProtocolError> build_responder_session(Prot
 }  // namespace
 
 Result<CiphertextMessage, ProtocolError> encrypt(ProtocolStores& stores, const ProtocolAddress& remote,
-                                                 ByteView plaintext) {
+                                                 ByteView plaintext, crypto::Rng& rng) {
   auto record = stores.sessions.load_session(remote);
   if (!record || !record->current() || !record->current()->sender_chain) return fail(ProtocolError::kNoSession);
   SessionState& state = *record->current();
   if (!stores.identities.is_trusted_identity(remote, state.remote_identity, Direction::kSending)) {
     return fail(ProtocolError::kUntrustedIdentity);
   }
+  if (state.sending_ratchet_pending) HUSH_TRY(complete_sending_ratchet(state, rng));
 
   SenderChain& sender = *state.sender_chain;
   auto [keys, next] = sender.chain_key.step();
@@ -163,13 +182,13 @@ Result<CiphertextMessage, ProtocolError> encrypt(ProtocolStores& stores, const P
 
 Result<crypto::SecretBytes, ProtocolError> decrypt_signal_message(ProtocolStores& stores,
                                                                   const ProtocolAddress& remote,
-                                                                  ByteView serialized, crypto::Rng& rng) {
+                                                                  ByteView serialized) {
   auto message = SignalMessage::parse(serialized);
   if (!message) return fail(message.error());
   auto record = stores.sessions.load_session(remote);
   if (!record || (!record->has_current() && record->previous().empty())) return fail(ProtocolError::kNoSession);
 
-  auto plaintext = decrypt_with_record(*record, *message, rng);
+  auto plaintext = decrypt_with_record(*record, *message);
   if (!plaintext) return plaintext;
   if (!stores.identities.is_trusted_identity(remote, record->current()->remote_identity, Direction::kReceiving)) {
     return fail(ProtocolError::kUntrustedIdentity);
@@ -180,7 +199,7 @@ Result<crypto::SecretBytes, ProtocolError> decrypt_signal_message(ProtocolStores
 
 Result<crypto::SecretBytes, ProtocolError> decrypt_prekey_message(ProtocolStores& stores,
                                                                   const ProtocolAddress& remote,
-                                                                  ByteView serialized, crypto::Rng& rng) {
+                                                                  ByteView serialized) {
   auto message = PreKeySignalMessage::parse(serialized);
   if (!message) return fail(message.error());
   if (!stores.identities.is_trusted_identity(remote, message->identity_key(), Direction::kReceiving)) {
@@ -189,7 +208,7 @@ Result<crypto::SecretBytes, ProtocolError> decrypt_prekey_message(ProtocolStores
   SessionRecord record = stores.sessions.load_session(remote).value_or(SessionRecord{});
   auto consumed_prekey = build_responder_session(stores, record, *message);
   if (!consumed_prekey) return fail(consumed_prekey.error());
-  auto plaintext = decrypt_with_record(record, message->message(), rng);
+  auto plaintext = decrypt_with_record(record, message->message());
   if (!plaintext) return plaintext;
 
   stores.sessions.store_session(remote, record);
@@ -199,10 +218,10 @@ Result<crypto::SecretBytes, ProtocolError> decrypt_prekey_message(ProtocolStores
 }
 
 Result<crypto::SecretBytes, ProtocolError> decrypt(ProtocolStores& stores, const ProtocolAddress& remote,
-                                                   MessageType type, ByteView serialized, crypto::Rng& rng) {
+                                                   MessageType type, ByteView serialized) {
   switch (type) {
-    case MessageType::kSignal: return decrypt_signal_message(stores, remote, serialized, rng);
-    case MessageType::kPreKey: return decrypt_prekey_message(stores, remote, serialized, rng);
+    case MessageType::kSignal: return decrypt_signal_message(stores, remote, serialized);
+    case MessageType::kPreKey: return decrypt_prekey_message(stores, remote, serialized);
     default: return fail(ProtocolError::kInvalidMessage);
   }
 }

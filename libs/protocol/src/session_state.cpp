@@ -33,7 +33,7 @@ bool SessionRecord::has_session_state(std::uint32_t version, const crypto::Publi
 
 void SessionRecord::promote_state(SessionState state) {
   if (current_) {
-    previous_.push_front(std::move(*current_));
+    previous_.insert(previous_.begin(), std::move(*current_));
     if (previous_.size() > kMaxArchivedStates) previous_.pop_back();
   }
   current_ = std::move(state);
@@ -94,6 +94,7 @@ void write_state(const SessionState& state, pb::SessionState* out) {
   out->set_remote_registration_id(state.remote_registration_id);
   out->set_local_registration_id(state.local_registration_id);
   out->set_alice_base_key(raw(state.alice_base_key));
+  out->set_sending_ratchet_pending(state.sending_ratchet_pending);
 }
 
 // Readers: each field is checked for its exact size; any violation is kCorruptRecord.
@@ -161,6 +162,8 @@ bool read_state(const pb::SessionState& in, SessionState& out) {
   }
   out.remote_registration_id = in.remote_registration_id();
   out.local_registration_id = in.local_registration_id();
+  out.sending_ratchet_pending = in.sending_ratchet_pending();
+  if (out.sending_ratchet_pending && (out.receiver_chains.empty() || !out.sender_chain)) return false;
   return in.alice_base_key().empty() || read_public(in.alice_base_key(), out.alice_base_key);
 }
 

@@ -130,7 +130,7 @@ TEST(Session, ChangedIdentityIsReportedNotAccepted) {
 TEST(Session, EncryptWithoutSessionFails) {
   TestParty alice("alice", 1, 17), bob("bob", 1, 18);
   auto stores = alice.stores();
-  auto result = encrypt(stores, bob.address(), as_bytes("x"));
+  auto result = encrypt(stores, bob.address(), as_bytes("x"), alice.rng());
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error(), ProtocolError::kNoSession);
 }
@@ -141,6 +141,38 @@ TEST(Session, EmptyAndLargePlaintexts) {
   EXPECT_EQ(*bob.decrypt_from(alice, alice.encrypt_to(bob, "")), "");
   std::string large(200 * 1024, 'L');
   EXPECT_EQ(*bob.decrypt_from(alice, alice.encrypt_to(bob, large)), large);
+}
+
+}  // namespace
+}  // namespace hush::protocol::testing
+
+namespace hush::protocol::testing {
+namespace {
+
+TEST(Session, SendingHalfOfRatchetWaitsForTheNextSend) {
+  TestParty alice("alice", 1, 21), bob("bob", 1, 22);
+  alice.start_session_with(bob);
+  ASSERT_TRUE(bob.decrypt_from(alice, alice.encrypt_to(bob, "one")).ok());
+  auto state = [&] { return *bob.store().sessions.load_session(alice.address())->current(); };
+  EXPECT_TRUE(state().sending_ratchet_pending);
+  const crypto::PublicKey old_ratchet = state().sender_chain->ratchet_key.public_key;
+
+  // More messages on the same chain: still nothing generated.
+  ASSERT_TRUE(bob.decrypt_from(alice, alice.encrypt_to(bob, "two")).ok());
+  EXPECT_EQ(state().sender_chain->ratchet_key.public_key, old_ratchet);
+
+  // The pending flag survives storage.
+  auto record = bob.store().sessions.load_session(alice.address());
+  auto restored = SessionRecord::deserialize(record->serialize().view());
+  ASSERT_TRUE(restored.ok());
+  EXPECT_TRUE(restored->current()->sending_ratchet_pending);
+
+  // Sending completes the step with a fresh ratchet key, which alice follows.
+  auto reply = bob.encrypt_to(alice, "reply");
+  EXPECT_FALSE(state().sending_ratchet_pending);
+  EXPECT_NE(state().sender_chain->ratchet_key.public_key, old_ratchet);
+  EXPECT_EQ(*alice.decrypt_from(bob, reply), "reply");
+  EXPECT_EQ(*bob.decrypt_from(alice, alice.encrypt_to(bob, "three")), "three");
 }
 
 }  // namespace

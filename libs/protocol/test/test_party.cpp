@@ -37,14 +37,14 @@ void TestParty::start_session_with(TestParty& other, bool with_one_time_prekey) 
 
 CiphertextMessage TestParty::encrypt_to(const TestParty& other, std::string_view text) {
   auto stores = this->stores();
-  auto message = encrypt(stores, other.address(), as_bytes(text));
+  auto message = encrypt(stores, other.address(), as_bytes(text), rng_);
   EXPECT_TRUE(message.ok()) << to_string(message.error());
   return message.ok() ? *message : CiphertextMessage{MessageType::kSignal, {}};
 }
 
 Result<std::string, ProtocolError> TestParty::decrypt_from(const TestParty& other, const CiphertextMessage& message) {
   auto stores = this->stores();
-  auto plaintext = decrypt(stores, other.address(), message.type, message.serialized, rng_);
+  auto plaintext = decrypt(stores, other.address(), message.type, message.serialized);
   if (!plaintext) return fail(plaintext.error());
   return hush::to_string(plaintext->view());
 }

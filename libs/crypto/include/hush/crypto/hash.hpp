@@ -31,13 +31,15 @@ class Sha512 {
   std::unique_ptr<State> state_;
 };
 
-// HMAC-SHA256 with a key that is used more than once: the key schedule is computed once.
-// The output is a secret whenever the key is (chain keys, message keys), hence SecretArray.
+// HMAC-SHA256 (RFC 2104) with a key that is used more than once: the key schedule (the inner
+// and outer padded-key states) is computed once, and each MAC then costs two SHA-256
+// compressions plus the data. The output is a secret whenever the key is (chain keys, message
+// keys), hence SecretArray. All state lives inline (no allocation) and is wiped on destruction.
 class HmacSha256 {
  public:
   explicit HmacSha256(ByteView key);
   ~HmacSha256();
-  HmacSha256(const HmacSha256&) = delete;
+  HmacSha256(const HmacSha256& other);
   HmacSha256& operator=(const HmacSha256&) = delete;
 
   // Starts a fresh MAC with the same key, discarding input not yet finalised.
@@ -46,9 +48,12 @@ class HmacSha256 {
   // Returns the MAC and starts a fresh one with the same key (as reset() would).
   SecretArray<32> final();
 
+  // Room for three SHA-256 states (OpenSSL's SHA256_CTX, 112 bytes each), kept opaque so that no
+  // OpenSSL header leaks out of libs/crypto; hash.cpp checks the size.
+  static constexpr std::size_t kStateBytes = 3 * 128;
+
  private:
-  struct State;
-  std::unique_ptr<State> state_;
+  alignas(16) std::array<std::uint8_t, kStateBytes> state_;
 };
 
 // One-shot HMAC-SHA256(key, data).

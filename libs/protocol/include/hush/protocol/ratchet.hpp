@@ -35,6 +35,8 @@ struct ChainKey {
 
   // The message keys for this index and the chain key for the next, with one HMAC key schedule.
   std::pair<MessageKeys, ChainKey> step() const;
+  // Only the chain key for the next index (for keys that would be dropped anyway).
+  ChainKey next() const;
 };
 
 struct RootKey {

@@ -9,7 +9,7 @@
 
 #include <compare>
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <optional>
 
 #include "hush/base/bytes.hpp"
@@ -47,6 +47,8 @@ struct SenderChainKey {
 
   // This iteration's message key and the chain key of the next iteration.
   std::pair<SenderMessageKey, SenderChainKey> step() const;
+  // Only the chain key of the next iteration (for keys that would be dropped anyway).
+  SenderChainKey next() const;
 };
 
 struct SenderKeyState {
@@ -54,7 +56,7 @@ struct SenderKeyState {
   SenderChainKey chain_key;
   crypto::PublicKey signing_public;
   std::optional<crypto::PrivateKey> signing_private;   // present only in our own sending state
-  std::deque<SenderMessageKey> skipped;                // oldest first
+  std::vector<SenderMessageKey> skipped;                // oldest first
 };
 
 class SenderKeyRecord {
@@ -72,7 +74,7 @@ class SenderKeyRecord {
   static Result<SenderKeyRecord, ProtocolError> deserialize(ByteView serialized);
 
  private:
-  std::deque<SenderKeyState> states_;
+  std::vector<SenderKeyState> states_;
 };
 
 // Our own sending chain for `own_name` (group, our address), created on first use; returns the

@@ -20,22 +20,24 @@ struct CiphertextMessage {
 };
 
 // Errors: kNoSession; kUntrustedIdentity when the session's identity is no longer trusted.
+// `rng` makes our next ratchet key when the peer has ratcheted since we last sent.
 Result<CiphertextMessage, ProtocolError> encrypt(ProtocolStores& stores, const ProtocolAddress& remote,
-                                                 ByteView plaintext);
+                                                 ByteView plaintext, crypto::Rng& rng);
 
-// Decrypts a SignalMessage (type 2). `rng` makes our next ratchet key when the peer ratcheted.
+// Decrypts a SignalMessage (type 2). Decryption draws no randomness: a new ratchet key is made
+// by the next encrypt.
 Result<crypto::SecretBytes, ProtocolError> decrypt_signal_message(ProtocolStores& stores,
                                                                   const ProtocolAddress& remote,
-                                                                  ByteView serialized, crypto::Rng& rng);
+                                                                  ByteView serialized);
 
 // Decrypts a PreKeySignalMessage (type 3), building the responder's session if needed and, on
 // success, consuming the one-time prekey it names.
 Result<crypto::SecretBytes, ProtocolError> decrypt_prekey_message(ProtocolStores& stores,
                                                                   const ProtocolAddress& remote,
-                                                                  ByteView serialized, crypto::Rng& rng);
+                                                                  ByteView serialized);
 
 // Dispatches on `type` (2 or 3; anything else is kInvalidMessage).
 Result<crypto::SecretBytes, ProtocolError> decrypt(ProtocolStores& stores, const ProtocolAddress& remote,
-                                                   MessageType type, ByteView serialized, crypto::Rng& rng);
+                                                   MessageType type, ByteView serialized);
 
 }  // namespace hush::protocol

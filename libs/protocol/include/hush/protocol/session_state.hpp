@@ -5,7 +5,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <optional>
 #include <vector>
 
@@ -29,7 +29,7 @@ struct SenderChain {
 struct ReceiverChain {
   crypto::PublicKey ratchet_key;
   ChainKey chain_key;
-  std::deque<MessageKeys> skipped;   // keys of messages not yet received, oldest first
+  std::vector<MessageKeys> skipped;   // keys of messages not yet received, oldest first
 };
 
 // Set on the initiator's side until the first reply arrives: every message goes out as a
@@ -47,6 +47,12 @@ struct SessionState {
   RootKey root_key;
   std::uint32_t previous_counter = 0;
   std::optional<SenderChain> sender_chain;
+  // Set when the peer has ratcheted and we have not sent since: root_key already includes the
+  // receiving step, and the next encrypt makes our new ratchet key and sending chain. Deferring
+  // that half of the DH ratchet step to the first send saves a key generation and an agreement
+  // for every peer ratchet we only read, and keeps the new private key alive for less time. The
+  // messages on the wire are the same as when the step is done on receipt.
+  bool sending_ratchet_pending = false;
   std::vector<ReceiverChain> receiver_chains;   // newest first, at most kMaxReceiverChains
   std::optional<PendingPreKey> pending_prekey;
   std::uint32_t remote_registration_id = 0;
@@ -63,8 +69,8 @@ class SessionRecord {
   bool has_current() const { return current_.has_value(); }
   SessionState* current() { return current_ ? &*current_ : nullptr; }
   const SessionState* current() const { return current_ ? &*current_ : nullptr; }
-  std::deque<SessionState>& previous() { return previous_; }
-  const std::deque<SessionState>& previous() const { return previous_; }
+  std::vector<SessionState>& previous() { return previous_; }
+  const std::vector<SessionState>& previous() const { return previous_; }
 
   // True when the current or an archived state was built from this base key (the responder
   // has already processed a PreKeySignalMessage of this session).
@@ -81,7 +87,7 @@ class SessionRecord {
 
  private:
   std::optional<SessionState> current_;
-  std::deque<SessionState> previous_;
+  std::vector<SessionState> previous_;
 };
 
 }  // namespace hush::protocol

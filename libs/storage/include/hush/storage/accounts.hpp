@@ -1,0 +1,82 @@
+// Accounts (username -> account id), their devices, and single-use invite tokens. Owns who
+// exists and which devices an account has; not how a device proves itself (the server verifies a
+// signature with the stored public DeviceAuthKey) nor what a username may look like (the server
+// normalises it; storage compares bytes exactly).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hush/base/result.hpp"
+#include "hush/storage/error.hpp"
+#include "hush/storage/types.hpp"
+
+namespace hush::storage {
+
+struct Account {
+  AccountId id = 0;
+  std::string username;
+  Timestamp created_at{};
+};
+
+// What a device registers with; the id is assigned by storage.
+struct NewDevice {
+  std::uint32_t registration_id = 0;  // the Signal registration id the device chose
+  SerializedPublicKey identity_key{};
+  DeviceAuthKey auth_key{};
+};
+
+struct Device {
+  DeviceId id = 0;
+  std::uint32_t registration_id = 0;
+  SerializedPublicKey identity_key{};
+  DeviceAuthKey auth_key{};
+  Timestamp created_at{};
+};
+
+// An invite token is never stored: only its SHA-256 (computed by the server), so a copy of the
+// database does not hand out invites.
+using InviteHash = Sha256Digest;
+
+// Thread safety: every method may be called from any thread at any time; each call is atomic.
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+
+  // Creates an account named `username`. With `invite`, the invite is consumed in the same atomic
+  // step: either both happen or neither does.
+  // Errors: kConflict (username taken; the invite is not consumed), kNotFound (invite unknown,
+  // used or expired at `now`), kInvalidArgument (empty username), kTooLarge (username longer than
+  // Options::max_username_length).
+  virtual Result<Account, StorageError> create_account(std::string_view username,
+                                                       const std::optional<InviteHash>& invite,
+                                                       Timestamp now) = 0;
+
+  // Errors: kNotFound.
+  virtual Result<Account, StorageError> find_account(std::string_view username) = 0;
+  virtual Result<Account, StorageError> account(AccountId id) = 0;
+
+  // Adds a device and returns it with its new id (see DeviceId for how ids are chosen).
+  // Errors: kNotFound (no such account), kLimitExceeded (Options::max_devices_per_account).
+  virtual Result<Device, StorageError> add_device(AccountId account, const NewDevice& device, Timestamp now) = 0;
+
+  // Errors: kNotFound (no such account or device).
+  virtual Result<Device, StorageError> device(DeviceAddress address) = 0;
+
+  // The account's devices in id order. Errors: kNotFound (no such account).
+  virtual Result<std::vector<Device>, StorageError> list_devices(AccountId account) = 0;
+
+  // Removes a device together with everything stored for it: its prekeys, its queued envelopes
+  // and their duplicate-detection records. Errors: kNotFound.
+  virtual Result<void, StorageError> remove_device(DeviceAddress address) = 0;
+
+  // Stores an invite, usable once until `expires_at` (exclusive). Errors: kConflict (same hash).
+  virtual Result<void, StorageError> add_invite(const InviteHash& invite, Timestamp expires_at) = 0;
+
+  // Deletes invites that expired at or before `now`; returns how many.
+  virtual Result<std::size_t, StorageError> expire_invites(Timestamp now) = 0;
+};
+
+}  // namespace hush::storage

@@ -1,0 +1,97 @@
+// Store-and-forward: one queue of ciphertext envelopes per recipient device, with duplicate
+// detection by sender-chosen id and expiry that reports what expired (ARCHITECTURE.md decision 5).
+// Owns durability and order; not routing, pushing or decryption (envelopes are opaque bytes).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "hush/base/bytes.hpp"
+#include "hush/base/result.hpp"
+#include "hush/storage/error.hpp"
+#include "hush/storage/types.hpp"
+
+namespace hush::storage {
+
+struct Envelope {
+  DeviceAddress recipient;
+  std::optional<DeviceAddress> sender;  // none for sealed sender
+  MessageId id{};                       // chosen by the sender; the key of duplicate detection
+  Timestamp server_time{};              // when the server accepted it
+  Timestamp expires_at{};               // when it is dropped (and the sender told) if undelivered
+  Bytes ciphertext;                     // opaque; storage never looks inside
+
+  friend bool operator==(const Envelope&, const Envelope&) = default;
+};
+
+// Position of an envelope in its recipient's queue, assigned when it is stored: strictly
+// increasing per device and never reused, so it is both the fetch cursor and the handle the
+// recipient acknowledges with. 0 is before every envelope.
+using QueueSequence = std::uint64_t;
+
+struct QueuedEnvelope {
+  QueueSequence sequence = 0;
+  Envelope envelope;
+};
+
+enum class EnqueueStatus {
+  kStored,     // newly stored and durable; `sequence` names it
+  kDuplicate,  // this sender already sent this id to this device: acknowledge again, do not push
+};
+
+struct Enqueued {
+  EnqueueStatus status = EnqueueStatus::kStored;
+  QueueSequence sequence = 0;  // 0 for a duplicate
+};
+
+// One envelope's outcome within a batch. Errors: kNotFound (recipient device unknown), kTooLarge
+// (ciphertext over Options::max_envelope_size), kQueueFull (Options::max_queue_depth).
+using EnqueueOutcome = Result<Enqueued, StorageError>;
+
+// Reported by expire() so each sender learns its envelope was not delivered.
+struct ExpiredEnvelope {
+  DeviceAddress recipient;
+  std::optional<DeviceAddress> sender;
+  MessageId id{};
+};
+
+// Thread safety: every method may be called from any thread at any time; each call is atomic.
+class MessageQueues {
+ public:
+  virtual ~MessageQueues() = default;
+
+  // Stores a batch of envelopes (typically gathered from concurrent sends: group commit) in one
+  // durable commit: when the call returns, every kStored envelope is synced to stable storage.
+  // Returns one outcome per envelope, in order; an envelope refused does not affect the others.
+  // Duplicate detection: an envelope whose (sender, id) this recipient device has already accepted
+  // is kDuplicate, also after it was acknowledged and deleted, until its expires_at has passed.
+  // A duplicate is reported even when the queue is full. Fails as a whole (storing nothing) only
+  // when the backend does: kIo, kCorrupt.
+  virtual Result<std::vector<EnqueueOutcome>, StorageError> enqueue(std::span<const Envelope> batch) = 0;
+
+  // Up to `limit` envelopes (at most Options::max_fetch_count) queued for `recipient` with a
+  // sequence greater than `after`, in sequence order. An envelope past its expires_at stays
+  // deliverable until expire() removes it. An unknown device has an empty queue.
+  virtual Result<std::vector<QueuedEnvelope>, StorageError> fetch(DeviceAddress recipient, QueueSequence after,
+                                                                  std::size_t limit) = 0;
+
+  // Deletes the recipient's envelopes with these sequences (after its own durable write). Unknown
+  // or already deleted sequences are ignored, so a repeated acknowledgement is harmless. Returns
+  // how many were deleted. Duplicate detection of the deleted ids continues.
+  virtual Result<std::size_t, StorageError> acknowledge(DeviceAddress recipient,
+                                                        std::span<const QueueSequence> sequences) = 0;
+
+  // Deletes up to `limit` envelopes whose expires_at is at or before `now` and returns them, so
+  // the server can tell each sender (expiry is never silent). Call again while it returns `limit`
+  // envelopes; the call that returns fewer also forgets the duplicate-detection records whose
+  // envelope expired at or before `now` (a resend after that is a new message).
+  virtual Result<std::vector<ExpiredEnvelope>, StorageError> expire(Timestamp now, std::size_t limit) = 0;
+
+  // Envelopes queued for `recipient`.
+  virtual Result<std::size_t, StorageError> depth(DeviceAddress recipient) = 0;
+};
+
+}  // namespace hush::storage

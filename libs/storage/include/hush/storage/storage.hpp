@@ -1,0 +1,25 @@
+// One storage backend: the four stores over one database, as the server receives it. Backends
+// (memory_storage.hpp, sqlite_storage.hpp) construct it; the server depends on this header only.
+#pragma once
+
+#include "hush/storage/accounts.hpp"
+#include "hush/storage/key_directory.hpp"
+#include "hush/storage/media_store.hpp"
+#include "hush/storage/message_queue.hpp"
+#include "hush/storage/options.hpp"
+
+namespace hush::storage {
+
+// Thread safety: the stores may be used from any thread; they live as long as the Storage.
+// Operations on different stores are independent (removing a device still deletes its keys and
+// queue atomically: that is one call on AccountStore).
+class Storage {
+ public:
+  virtual ~Storage() = default;
+  virtual AccountStore& accounts() = 0;
+  virtual KeyDirectory& keys() = 0;
+  virtual MessageQueues& messages() = 0;
+  virtual MediaStore& media() = 0;
+};
+
+}  // namespace hush::storage

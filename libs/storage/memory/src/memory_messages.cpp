@@ -1,0 +1,94 @@
+// The memory backend's message queues: an ordered map per device, a duplicate-detection map per
+// device that outlives acknowledgement, and expiry that reports what it removes.
+#include <algorithm>
+
+#include "memory_state.hpp"
+
+namespace hush::storage::memory {
+namespace {
+
+using Lock = std::lock_guard<std::mutex>;
+
+DedupKey dedup_key(const Envelope& envelope) { return {envelope.sender.value_or(DeviceAddress{}), envelope.id}; }
+
+}  // namespace
+
+Result<std::vector<EnqueueOutcome>, StorageError> Messages::enqueue(std::span<const Envelope> batch) {
+  Lock lock(state_.mutex);
+  std::vector<EnqueueOutcome> outcomes;
+  outcomes.reserve(batch.size());
+  for (const Envelope& envelope : batch) {
+    DeviceState* recipient = state_.find_device(envelope.recipient);
+    if (recipient == nullptr) {
+      outcomes.push_back(fail(StorageError::kNotFound));
+    } else if (recipient->dedup.contains(dedup_key(envelope))) {
+      outcomes.push_back(Enqueued{EnqueueStatus::kDuplicate, 0});
+    } else if (envelope.ciphertext.size() > state_.options.max_envelope_size) {
+      outcomes.push_back(fail(StorageError::kTooLarge));
+    } else if (recipient->queue.size() >= state_.options.max_queue_depth) {
+      outcomes.push_back(fail(StorageError::kQueueFull));
+    } else {
+      QueueSequence sequence = state_.next_sequence++;
+      recipient->dedup.emplace(dedup_key(envelope), envelope.expires_at);
+      recipient->queue.emplace(sequence, envelope);
+      outcomes.push_back(Enqueued{EnqueueStatus::kStored, sequence});
+    }
+  }
+  return outcomes;
+}
+
+Result<std::vector<QueuedEnvelope>, StorageError> Messages::fetch(DeviceAddress recipient, QueueSequence after,
+                                                                  std::size_t limit) {
+  Lock lock(state_.mutex);
+  std::vector<QueuedEnvelope> fetched;
+  DeviceState* device = state_.find_device(recipient);
+  if (device == nullptr) return fetched;
+  limit = std::min(limit, state_.options.max_fetch_count);
+  for (auto it = device->queue.upper_bound(after); it != device->queue.end() && fetched.size() < limit; ++it) {
+    fetched.push_back(QueuedEnvelope{it->first, it->second});
+  }
+  return fetched;
+}
+
+Result<std::size_t, StorageError> Messages::acknowledge(DeviceAddress recipient,
+                                                        std::span<const QueueSequence> sequences) {
+  Lock lock(state_.mutex);
+  DeviceState* device = state_.find_device(recipient);
+  if (device == nullptr) return std::size_t{0};
+  std::size_t deleted = 0;
+  for (QueueSequence sequence : sequences) deleted += device->queue.erase(sequence);
+  return deleted;
+}
+
+Result<std::vector<ExpiredEnvelope>, StorageError> Messages::expire(Timestamp now, std::size_t limit) {
+  Lock lock(state_.mutex);
+  std::vector<ExpiredEnvelope> expired;
+  for (auto& [account_id, account] : state_.accounts) {
+    for (auto& [device_id, device] : account.devices) {
+      for (auto it = device.queue.begin(); it != device.queue.end() && expired.size() < limit;) {
+        if (it->second.expires_at > now) {
+          ++it;
+          continue;
+        }
+        expired.push_back(ExpiredEnvelope{it->second.recipient, it->second.sender, it->second.id});
+        it = device.queue.erase(it);
+      }
+    }
+  }
+  if (expired.size() < limit) {
+    for (auto& [account_id, account] : state_.accounts) {
+      for (auto& [device_id, device] : account.devices) {
+        std::erase_if(device.dedup, [now](const auto& entry) { return entry.second <= now; });
+      }
+    }
+  }
+  return expired;
+}
+
+Result<std::size_t, StorageError> Messages::depth(DeviceAddress recipient) {
+  Lock lock(state_.mutex);
+  DeviceState* device = state_.find_device(recipient);
+  return device == nullptr ? std::size_t{0} : device->queue.size();
+}
+
+}  // namespace hush::storage::memory

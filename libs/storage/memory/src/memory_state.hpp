@@ -1,0 +1,119 @@
+// Internal to the memory backend: the whole state, guarded by one mutex, and the four stores that
+// share it. Each store method locks the mutex for its whole duration, which makes every call atomic.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "hush/storage/storage.hpp"
+
+namespace hush::storage::memory {
+
+// Duplicate-detection key within one recipient device: (sender, id); sealed sender is {0, 0}.
+using DedupKey = std::pair<DeviceAddress, MessageId>;
+
+struct DeviceState {
+  Device device;
+  std::optional<SignedPreKey> signed_prekey;
+  std::map<std::uint32_t, PreKey> one_time_prekeys;
+  std::optional<PreKey> last_resort_key;
+  std::map<QueueSequence, Envelope> queue;
+  std::map<DedupKey, Timestamp> dedup;  // -> retain until
+};
+
+struct AccountState {
+  Account account;
+  DeviceId next_device_id = 1;
+  std::map<DeviceId, DeviceState> devices;
+};
+
+struct UploadRecord {
+  Upload upload;
+  Bytes bytes;
+  std::uint64_t last_chunk_offset = 0;  // where the last append started, for idempotent resends
+};
+
+struct State {
+  explicit State(const Options& opts) : options(opts) {}
+
+  const Options options;
+  std::mutex mutex;
+  std::map<AccountId, AccountState> accounts;
+  std::map<std::string, AccountId, std::less<>> usernames;
+  std::map<InviteHash, Timestamp> invites;  // -> expires at
+  std::map<MediaId, UploadRecord> uploads;
+  AccountId next_account_id = 1;
+  QueueSequence next_sequence = 1;
+
+  // The device's state, or nullptr. Caller holds the mutex.
+  DeviceState* find_device(DeviceAddress address);
+};
+
+class Accounts final : public AccountStore {
+ public:
+  explicit Accounts(State& state) : state_(state) {}
+  Result<Account, StorageError> create_account(std::string_view username, const std::optional<InviteHash>& invite,
+                                               Timestamp now) override;
+  Result<Account, StorageError> find_account(std::string_view username) override;
+  Result<Account, StorageError> account(AccountId id) override;
+  Result<Device, StorageError> add_device(AccountId account, const NewDevice& device, Timestamp now) override;
+  Result<Device, StorageError> device(DeviceAddress address) override;
+  Result<std::vector<Device>, StorageError> list_devices(AccountId account) override;
+  Result<void, StorageError> remove_device(DeviceAddress address) override;
+  Result<void, StorageError> add_invite(const InviteHash& invite, Timestamp expires_at) override;
+  Result<std::size_t, StorageError> expire_invites(Timestamp now) override;
+
+ private:
+  State& state_;
+};
+
+class Keys final : public KeyDirectory {
+ public:
+  explicit Keys(State& state) : state_(state) {}
+  Result<void, StorageError> set_signed_prekey(DeviceAddress device, const SignedPreKey& key) override;
+  Result<SignedPreKey, StorageError> signed_prekey(DeviceAddress device) override;
+  Result<void, StorageError> add_one_time_prekeys(DeviceAddress device, std::span<const PreKey> keys) override;
+  Result<void, StorageError> set_last_resort_key(DeviceAddress device, const PreKey& key) override;
+  Result<ClaimedPreKey, StorageError> claim_prekey(DeviceAddress device) override;
+  Result<std::size_t, StorageError> one_time_prekey_count(DeviceAddress device) override;
+
+ private:
+  State& state_;
+};
+
+class Messages final : public MessageQueues {
+ public:
+  explicit Messages(State& state) : state_(state) {}
+  Result<std::vector<EnqueueOutcome>, StorageError> enqueue(std::span<const Envelope> batch) override;
+  Result<std::vector<QueuedEnvelope>, StorageError> fetch(DeviceAddress recipient, QueueSequence after,
+                                                          std::size_t limit) override;
+  Result<std::size_t, StorageError> acknowledge(DeviceAddress recipient,
+                                                std::span<const QueueSequence> sequences) override;
+  Result<std::vector<ExpiredEnvelope>, StorageError> expire(Timestamp now, std::size_t limit) override;
+  Result<std::size_t, StorageError> depth(DeviceAddress recipient) override;
+
+ private:
+  State& state_;
+};
+
+class Media final : public MediaStore {
+ public:
+  explicit Media(State& state) : state_(state) {}
+  Result<Upload, StorageError> create_upload(const MediaId& id, AccountId owner, std::uint64_t declared_size,
+                                             Timestamp now, Timestamp expires_at) override;
+  Result<std::uint64_t, StorageError> append(const MediaId& id, std::uint64_t offset, ByteView bytes) override;
+  Result<std::uint64_t, StorageError> committed_offset(const MediaId& id) override;
+  Result<void, StorageError> finish(const MediaId& id, const Sha256Digest& digest) override;
+  Result<Upload, StorageError> upload(const MediaId& id) override;
+  Result<Bytes, StorageError> read(const MediaId& id, std::uint64_t offset, std::size_t length) override;
+  Result<std::uint64_t, StorageError> quota_used(AccountId owner) override;
+  Result<std::vector<ExpiredUpload>, StorageError> expire(Timestamp now, std::size_t limit) override;
+
+ private:
+  State& state_;
+};
+
+}  // namespace hush::storage::memory

@@ -1,0 +1,155 @@
+// The SQLite schema, version by version, and the migration step run on open.
+//
+// Choices, for whoever adds a backend or a migration:
+// - Times are INTEGER milliseconds since the Unix epoch; ids and keys are BLOBs of fixed size.
+// - messages.sequence is AUTOINCREMENT so a sequence is never reused, even after the queue empties:
+//   it is the recipient's fetch cursor and acknowledgement handle.
+// - message_dedup outlives the envelope (until its expires_at); a sealed sender is (0, 0).
+// - Media bytes are rows of media_chunks, one per append, not files: one fsync covers a chunk and
+//   its offset, there is one folder to back up, and no file name leaks an id. SQLite's overflow
+//   pages store large blobs efficiently; chunks are at most Options::max_media_chunk_size.
+#include "schema.hpp"
+
+#include <array>
+
+#include "hush/storage/sqlite_storage.hpp"
+
+namespace hush::storage::sqlite {
+namespace {
+
+// Version 1: accounts, devices, invites, key directory, message queues.
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  username TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  next_device_id INTEGER NOT NULL
+);
+CREATE TABLE devices (
+  account_id INTEGER NOT NULL,
+  device_id INTEGER NOT NULL,
+  registration_id INTEGER NOT NULL,
+  identity_key BLOB NOT NULL,
+  auth_key BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, device_id)
+) WITHOUT ROWID;
+CREATE TABLE invites (
+  hash BLOB PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE signed_prekeys (
+  account_id INTEGER NOT NULL,
+  device_id INTEGER NOT NULL,
+  key_id INTEGER NOT NULL,
+  public_key BLOB NOT NULL,
+  signature BLOB NOT NULL,
+  PRIMARY KEY (account_id, device_id)
+) WITHOUT ROWID;
+CREATE TABLE one_time_prekeys (
+  account_id INTEGER NOT NULL,
+  device_id INTEGER NOT NULL,
+  key_id INTEGER NOT NULL,
+  public_key BLOB NOT NULL,
+  PRIMARY KEY (account_id, device_id, key_id)
+) WITHOUT ROWID;
+CREATE TABLE last_resort_keys (
+  account_id INTEGER NOT NULL,
+  device_id INTEGER NOT NULL,
+  key_id INTEGER NOT NULL,
+  public_key BLOB NOT NULL,
+  PRIMARY KEY (account_id, device_id)
+) WITHOUT ROWID;
+CREATE TABLE messages (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient_account INTEGER NOT NULL,
+  recipient_device INTEGER NOT NULL,
+  sender_account INTEGER,
+  sender_device INTEGER,
+  message_id BLOB NOT NULL,
+  server_time INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ciphertext BLOB NOT NULL
+);
+CREATE INDEX messages_by_recipient ON messages (recipient_account, recipient_device);
+CREATE INDEX messages_by_expiry ON messages (expires_at);
+CREATE TABLE message_dedup (
+  recipient_account INTEGER NOT NULL,
+  recipient_device INTEGER NOT NULL,
+  sender_account INTEGER NOT NULL,
+  sender_device INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  retain_until INTEGER NOT NULL,
+  PRIMARY KEY (recipient_account, recipient_device, sender_account, sender_device, message_id)
+) WITHOUT ROWID;
+CREATE INDEX message_dedup_by_expiry ON message_dedup (retain_until);
+)sql";
+
+// Version 2: media uploads and their bytes.
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE media_uploads (
+  id BLOB PRIMARY KEY,
+  owner INTEGER NOT NULL,
+  declared_size INTEGER NOT NULL,
+  committed_offset INTEGER NOT NULL,
+  last_chunk_offset INTEGER NOT NULL,
+  complete INTEGER NOT NULL,
+  digest BLOB,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX media_uploads_by_owner ON media_uploads (owner);
+CREATE INDEX media_uploads_by_expiry ON media_uploads (expires_at);
+CREATE TABLE media_chunks (
+  upload_id BLOB NOT NULL,
+  chunk_offset INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (upload_id, chunk_offset)
+);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{{1, kVersion1}, {2, kVersion2}}};
+static_assert(kMigrations.back().version == kSqliteSchemaVersion);
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+Result<int, StorageError> schema_version(Connection& connection) {
+  Statement has_table = connection.prepare(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'");
+  auto row = has_table.step();
+  if (!row.ok()) return fail(row.error());
+  if (has_table.column_int(0) == 0) {
+    Statement any_table = connection.prepare("SELECT count(*) FROM sqlite_schema");
+    auto counted = any_table.step();
+    if (!counted.ok()) return fail(counted.error());
+    // Tables but no schema_version: some other program's database, not an empty one.
+    if (any_table.column_int(0) != 0) return fail(StorageError::kCorrupt);
+    return 0;
+  }
+  Statement version = connection.prepare("SELECT version FROM schema_version");
+  auto found = version.step();
+  if (!found.ok()) return fail(found.error());
+  if (!*found) return fail(StorageError::kCorrupt);
+  return static_cast<int>(version.column_int(0));
+}
+
+Result<void, StorageError> migrate(Connection& connection) {
+  return connection.transaction(true, [&]() -> Result<void, StorageError> {
+    auto current = schema_version(connection);
+    if (!current.ok()) return fail(current.error());
+    if (*current > kSqliteSchemaVersion) return fail(StorageError::kIncompatibleSchema);
+    if (*current < 0) return fail(StorageError::kCorrupt);
+    if (*current == 0) HUSH_TRY(connection.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)"));
+    if (*current == 0) HUSH_TRY(connection.exec("INSERT INTO schema_version (version) VALUES (0)"));
+    for (const Migration& migration : kMigrations) {
+      if (migration.version <= *current) continue;
+      HUSH_TRY(connection.exec(migration.sql));
+      HUSH_TRY(connection.prepare("UPDATE schema_version SET version = ?1").bind(1, migration.version).run());
+    }
+    return {};
+  });
+}
+
+}  // namespace hush::storage::sqlite

@@ -1,0 +1,200 @@
+// The SQLite backend's message queues. A batch is one write transaction, so one commit and one
+// fsync however many envelopes it holds (group commit); duplicate detection is a separate table
+// that outlives acknowledgement, and expiry deletes with RETURNING so nothing expires unreported.
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "database.hpp"
+
+namespace hush::storage::sqlite {
+namespace {
+
+// Duplicate detection stores a sealed sender as (0, 0): SQLite primary keys cannot hold NULL.
+DeviceAddress dedup_sender(const Envelope& envelope) { return envelope.sender.value_or(DeviceAddress{}); }
+
+std::optional<DeviceAddress> sender_from_row(const Statement& statement, int column) {
+  if (statement.column_is_null(column)) return std::nullopt;
+  return DeviceAddress{static_cast<AccountId>(statement.column_int(column)),
+                       static_cast<DeviceId>(statement.column_int(column + 1))};
+}
+
+// The recipient's queue depth, or nullopt when the device does not exist.
+Result<std::optional<std::size_t>, StorageError> queue_depth(Connection& connection, DeviceAddress recipient) {
+  auto exists = device_exists(connection, recipient);
+  if (!exists.ok()) return fail(exists.error());
+  if (!*exists) return std::optional<std::size_t>();
+  Statement count = connection.prepare(
+      "SELECT count(*) FROM messages WHERE recipient_account = ?1 AND recipient_device = ?2");
+  auto row = count.bind(1, to_column(recipient.account)).bind(2, to_column(recipient.device)).step();
+  if (!row.ok()) return fail(row.error());
+  return std::optional<std::size_t>(static_cast<std::size_t>(count.column_int(0)));
+}
+
+Result<bool, StorageError> seen_before(Connection& connection, const Envelope& envelope) {
+  Statement statement = connection.prepare(
+      "SELECT 1 FROM message_dedup WHERE recipient_account = ?1 AND recipient_device = ?2 "
+      "AND sender_account = ?3 AND sender_device = ?4 AND message_id = ?5");
+  return statement.bind(1, to_column(envelope.recipient.account))
+      .bind(2, to_column(envelope.recipient.device))
+      .bind(3, to_column(dedup_sender(envelope).account))
+      .bind(4, to_column(dedup_sender(envelope).device))
+      .bind(5, ByteView(envelope.id))
+      .step();
+}
+
+Result<QueueSequence, StorageError> store(Connection& connection, const Envelope& envelope) {
+  HUSH_TRY(connection
+               .prepare(
+                   "INSERT INTO message_dedup (recipient_account, recipient_device, sender_account, sender_device, "
+                   "message_id, retain_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+               .bind(1, to_column(envelope.recipient.account))
+               .bind(2, to_column(envelope.recipient.device))
+               .bind(3, to_column(dedup_sender(envelope).account))
+               .bind(4, to_column(dedup_sender(envelope).device))
+               .bind(5, ByteView(envelope.id))
+               .bind(6, envelope.expires_at)
+               .run());
+  Statement insert = connection.prepare(
+      "INSERT INTO messages (recipient_account, recipient_device, sender_account, sender_device, message_id, "
+      "server_time, expires_at, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING sequence");
+  insert.bind(1, to_column(envelope.recipient.account)).bind(2, to_column(envelope.recipient.device));
+  if (envelope.sender) {
+    insert.bind(3, to_column(envelope.sender->account)).bind(4, to_column(envelope.sender->device));
+  } else {
+    insert.bind_null(3).bind_null(4);
+  }
+  insert.bind(5, ByteView(envelope.id))
+      .bind(6, envelope.server_time)
+      .bind(7, envelope.expires_at)
+      .bind(8, ByteView(envelope.ciphertext));
+  auto row = insert.step();
+  if (!row.ok()) return fail(row.error());
+  if (!*row) return fail(StorageError::kIo);
+  return static_cast<QueueSequence>(insert.column_int(0));
+}
+
+}  // namespace
+
+Result<std::vector<EnqueueOutcome>, StorageError> Messages::enqueue(std::span<const Envelope> batch) {
+  if (batch.empty()) return std::vector<EnqueueOutcome>();
+  const Options& limits = database_.limits();
+  return database_.write([&](Connection& connection) -> Result<std::vector<EnqueueOutcome>, StorageError> {
+    std::map<DeviceAddress, std::optional<std::size_t>> depths;  // per recipient, within this batch
+    std::vector<EnqueueOutcome> outcomes;
+    outcomes.reserve(batch.size());
+    for (const Envelope& envelope : batch) {
+      auto depth = depths.find(envelope.recipient);
+      if (depth == depths.end()) {
+        auto counted = queue_depth(connection, envelope.recipient);
+        if (!counted.ok()) return fail(counted.error());
+        depth = depths.emplace(envelope.recipient, *counted).first;
+      }
+      if (!depth->second) {
+        outcomes.push_back(fail(StorageError::kNotFound));
+        continue;
+      }
+      auto duplicate = seen_before(connection, envelope);
+      if (!duplicate.ok()) return fail(duplicate.error());
+      if (*duplicate) {
+        outcomes.push_back(Enqueued{EnqueueStatus::kDuplicate, 0});
+      } else if (envelope.ciphertext.size() > limits.max_envelope_size) {
+        outcomes.push_back(fail(StorageError::kTooLarge));
+      } else if (*depth->second >= limits.max_queue_depth) {
+        outcomes.push_back(fail(StorageError::kQueueFull));
+      } else {
+        auto sequence = store(connection, envelope);
+        if (!sequence.ok()) return fail(sequence.error());
+        ++*depth->second;
+        outcomes.push_back(Enqueued{EnqueueStatus::kStored, *sequence});
+      }
+    }
+    return outcomes;
+  });
+}
+
+Result<std::vector<QueuedEnvelope>, StorageError> Messages::fetch(DeviceAddress recipient, QueueSequence after,
+                                                                  std::size_t limit) {
+  limit = std::min(limit, database_.limits().max_fetch_count);
+  return database_.read([&](Connection& connection) -> Result<std::vector<QueuedEnvelope>, StorageError> {
+    Statement statement = connection.prepare(
+        "SELECT sequence, sender_account, sender_device, message_id, server_time, expires_at, ciphertext "
+        "FROM messages WHERE recipient_account = ?1 AND recipient_device = ?2 AND sequence > ?3 "
+        "ORDER BY sequence LIMIT ?4");
+    statement.bind(1, to_column(recipient.account))
+        .bind(2, to_column(recipient.device))
+        .bind(3, to_column(after))
+        .bind(4, static_cast<std::int64_t>(limit));
+    std::vector<QueuedEnvelope> fetched;
+    for (;;) {
+      auto row = statement.step();
+      if (!row.ok()) return fail(row.error());
+      if (!*row) return fetched;
+      QueuedEnvelope queued;
+      queued.sequence = static_cast<QueueSequence>(statement.column_int(0));
+      queued.envelope.recipient = recipient;
+      queued.envelope.sender = sender_from_row(statement, 1);
+      if (!statement.column_into(3, queued.envelope.id)) return fail(StorageError::kCorrupt);
+      queued.envelope.server_time = to_timestamp(statement.column_int(4));
+      queued.envelope.expires_at = to_timestamp(statement.column_int(5));
+      queued.envelope.ciphertext = statement.column_blob(6);
+      fetched.push_back(std::move(queued));
+    }
+  });
+}
+
+Result<std::size_t, StorageError> Messages::acknowledge(DeviceAddress recipient,
+                                                        std::span<const QueueSequence> sequences) {
+  if (sequences.empty()) return std::size_t{0};
+  return database_.write([&](Connection& connection) -> Result<std::size_t, StorageError> {
+    std::size_t deleted = 0;
+    for (QueueSequence sequence : sequences) {
+      HUSH_TRY(connection
+                   .prepare(
+                       "DELETE FROM messages WHERE sequence = ?1 AND recipient_account = ?2 "
+                       "AND recipient_device = ?3")
+                   .bind(1, to_column(sequence))
+                   .bind(2, to_column(recipient.account))
+                   .bind(3, to_column(recipient.device))
+                   .run());
+      deleted += static_cast<std::size_t>(connection.changes());
+    }
+    return deleted;
+  });
+}
+
+Result<std::vector<ExpiredEnvelope>, StorageError> Messages::expire(Timestamp now, std::size_t limit) {
+  return database_.write([&](Connection& connection) -> Result<std::vector<ExpiredEnvelope>, StorageError> {
+    Statement statement = connection.prepare(
+        "DELETE FROM messages WHERE sequence IN "
+        "(SELECT sequence FROM messages WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2) "
+        "RETURNING recipient_account, recipient_device, sender_account, sender_device, message_id");
+    statement.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<ExpiredEnvelope> expired;
+    for (;;) {
+      auto row = statement.step();
+      if (!row.ok()) return fail(row.error());
+      if (!*row) break;
+      ExpiredEnvelope envelope;
+      envelope.recipient = DeviceAddress{static_cast<AccountId>(statement.column_int(0)),
+                                         static_cast<DeviceId>(statement.column_int(1))};
+      envelope.sender = sender_from_row(statement, 2);
+      if (!statement.column_into(4, envelope.id)) return fail(StorageError::kCorrupt);
+      expired.push_back(envelope);
+    }
+    if (expired.size() < limit) {
+      HUSH_TRY(connection.prepare("DELETE FROM message_dedup WHERE retain_until <= ?1").bind(1, now).run());
+    }
+    return expired;
+  });
+}
+
+Result<std::size_t, StorageError> Messages::depth(DeviceAddress recipient) {
+  return database_.read([&](Connection& connection) -> Result<std::size_t, StorageError> {
+    auto depth = queue_depth(connection, recipient);
+    if (!depth.ok()) return fail(depth.error());
+    return depth->value_or(0);
+  });
+}
+
+}  // namespace hush::storage::sqlite
