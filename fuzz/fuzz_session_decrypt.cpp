@@ -32,7 +32,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const ProtocolAddress& alice = f.pair.alice.address();
 
   fuzz::Device bob = f.pair.bob;
-  crypto::SeededRng rng(0x5eed);
   const MessageType type = (data[0] & 1) ? MessageType::kPreKey : MessageType::kSignal;
   const ByteView message(data + 1, size - 1);
 

@@ -166,7 +166,7 @@ class Run {
     std::string plaintext = (from_alice ? "alice#" : "bob#") + std::to_string(id) + ":";
     plaintext.append(filler % 48, static_cast<char>('a' + id % 26));
     auto stores = from.device.stores();
-    auto message = encrypt(stores, to.device.address(), as_bytes(plaintext));
+    auto message = encrypt(stores, to.device.address(), as_bytes(plaintext), from.device.rng());
     if (!message) {
       // Only Bob can lack a session (before Alice's first message arrives, or restored to a
       // backup from before it); Alice's backups all hold a session.
@@ -213,7 +213,7 @@ class Run {
     const bool already_decrypted = receiver.decrypted.count(id) > 0;
     const bool first_delivery = !message.delivered && !already_decrypted;
     auto stores = receiver.device.stores();
-    auto plaintext = decrypt(stores, from, wire.type, wire.serialized, receiver.device.rng());
+    auto plaintext = decrypt(stores, from, wire.type, wire.serialized);
 
     if (plaintext) {
       // Exactly its own plaintext, and only once per state.

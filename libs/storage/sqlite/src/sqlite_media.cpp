@@ -166,7 +166,7 @@ Result<void, StorageError> Media::finish(const MediaId& id, const Sha256Digest& 
   });
   if (!verified.ok()) return fail(verified.error());
   bool matches = *verified;
-  HUSH_TRY(database_.write([&](Connection& connection) -> Result<void, StorageError> {
+  auto recorded = database_.write([&](Connection& connection) -> Result<void, StorageError> {
     auto loaded = load_upload(connection, id);  // expired, or finished by a concurrent call?
     if (!loaded.ok()) return fail(loaded.error());
     if (loaded->upload.state == UploadState::kComplete) {
@@ -181,7 +181,8 @@ Result<void, StorageError> Media::finish(const MediaId& id, const Sha256Digest& 
         .bind(1, ByteView(id))
         .bind(2, ByteView(digest))
         .run();
-  }));
+  });
+  if (!recorded.ok()) return recorded;
   if (!matches) return fail(StorageError::kDigestMismatch);
   return {};
 }

@@ -1,0 +1,260 @@
+// Conformance: store-and-forward queues, duplicate detection, acknowledgement and expiry
+// (message_queue.hpp).
+#include <algorithm>
+#include <latch>
+#include <map>
+#include <thread>
+
+#include "conformance/conformance.hpp"
+
+namespace hush::storage::test {
+namespace {
+
+// Enqueues and returns each outcome's status or error as text, for compact expectations.
+std::vector<std::string> enqueue_all(MessageQueues& queues, const std::vector<Envelope>& batch,
+                                     std::vector<QueueSequence>* sequences = nullptr) {
+  auto outcomes = queues.enqueue(batch);
+  if (!outcomes.ok()) return {std::string("batch failed: ") + to_string(outcomes.error())};
+  std::vector<std::string> out;
+  for (const EnqueueOutcome& outcome : *outcomes) {
+    if (!outcome.ok()) {
+      out.emplace_back(to_string(outcome.error()));
+    } else if (outcome->status == EnqueueStatus::kDuplicate) {
+      out.emplace_back("duplicate");
+      EXPECT_EQ(outcome->sequence, 0u);
+    } else {
+      out.emplace_back("stored");
+      if (sequences != nullptr) sequences->push_back(outcome->sequence);
+    }
+  }
+  return out;
+}
+
+using Texts = std::vector<std::string>;
+
+TEST_P(MessageQueueConformance, FetchReturnsEnvelopesInOrderWithAllFields) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  std::vector<Envelope> first{envelope(alice, bob, 1), envelope(alice, std::nullopt, 2), envelope(alice, bob, 3)};
+  first[1].server_time = at(77);
+  first[1].expires_at = at(88);
+  std::vector<Envelope> second{envelope(alice, bob, 4)};
+  std::vector<QueueSequence> sequences;
+  EXPECT_EQ(enqueue_all(messages(), first, &sequences), (Texts{"stored", "stored", "stored"}));
+  EXPECT_EQ(enqueue_all(messages(), second, &sequences), (Texts{"stored"}));
+  ASSERT_EQ(sequences.size(), 4u);
+  EXPECT_GT(sequences[0], 0u);
+  for (std::size_t i = 1; i < sequences.size(); ++i) EXPECT_GT(sequences[i], sequences[i - 1]);
+
+  auto fetched = messages().fetch(alice, 0, 100);
+  ASSERT_TRUE(fetched.ok());
+  ASSERT_EQ(fetched->size(), 4u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*fetched)[i].sequence, sequences[i]);
+    EXPECT_EQ((*fetched)[i].envelope, first[i]);
+  }
+  EXPECT_EQ((*fetched)[3].envelope, second[0]);
+  EXPECT_FALSE((*fetched)[1].envelope.sender.has_value());
+  EXPECT_EQ(*messages().depth(alice), 4u);
+  EXPECT_EQ(*messages().depth(bob), 0u);
+  EXPECT_TRUE(messages().fetch(bob, 0, 100)->empty());
+}
+
+TEST_P(MessageQueueConformance, FetchPagesFromACursor) {
+  reopen_empty(Options{.max_fetch_count = 3});
+  DeviceAddress alice = make_device("alice");
+  std::vector<Envelope> batch;
+  for (std::uint32_t i = 1; i <= 5; ++i) batch.push_back(envelope(alice, std::nullopt, i));
+  ASSERT_TRUE(messages().enqueue(batch).ok());
+
+  auto page = messages().fetch(alice, 0, 2);
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[1].envelope.id, message_id(2));
+  page = messages().fetch(alice, (*page)[1].sequence, 100);  // capped at max_fetch_count
+  ASSERT_EQ(page->size(), 3u);
+  EXPECT_EQ((*page)[0].envelope.id, message_id(3));
+  EXPECT_EQ((*page)[2].envelope.id, message_id(5));
+  EXPECT_TRUE(messages().fetch(alice, (*page)[2].sequence, 100)->empty());
+  EXPECT_TRUE(messages().fetch(alice, 0, 0)->empty());
+}
+
+TEST_P(MessageQueueConformance, DuplicateIdsFromTheSameSenderAreDetected) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress alice2{alice.account, accounts().add_device(alice.account, new_device(2), at(0))->id};
+  DeviceAddress bob = make_device("bob");
+  DeviceAddress carol = make_device("carol");
+
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 1), envelope(alice, bob, 1)}),
+            (Texts{"stored", "duplicate"}));
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 1)}), (Texts{"duplicate"}));
+  // The same id from another sender, to another device, or sealed: all distinct messages.
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, carol, 1), envelope(alice2, bob, 1),
+                                     envelope(alice, std::nullopt, 1)}),
+            (Texts{"stored", "stored", "stored"}));
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, std::nullopt, 1)}), (Texts{"duplicate"}));
+  EXPECT_EQ(*messages().depth(alice), 3u);
+}
+
+TEST_P(MessageQueueConformance, DuplicatesAreDetectedAfterAcknowledgement) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  std::vector<QueueSequence> sequences;
+  ASSERT_EQ(enqueue_all(messages(), {envelope(alice, bob, 1, at(1000))}, &sequences), (Texts{"stored"}));
+  ASSERT_EQ(*messages().acknowledge(alice, sequences), 1u);
+  EXPECT_EQ(*messages().depth(alice), 0u);
+
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 1, at(1000))}), (Texts{"duplicate"}));
+  EXPECT_EQ(*messages().depth(alice), 0u);
+  // Still remembered after an expiry pass that removes nothing of it...
+  ASSERT_TRUE(messages().expire(at(999), 100).ok());
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 1, at(2000))}), (Texts{"duplicate"}));
+  // ...and forgotten once its envelope would have expired: a resend then is a new message.
+  ASSERT_TRUE(messages().expire(at(1000), 100).ok());
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 1, at(2000))}), (Texts{"stored"}));
+}
+
+TEST_P(MessageQueueConformance, AcknowledgementDeletesOnlyTheNamedEnvelopes) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  std::vector<QueueSequence> to_alice;
+  std::vector<QueueSequence> to_bob;
+  ASSERT_TRUE(messages().enqueue(std::vector<Envelope>{envelope(bob, alice, 9)}).ok());
+  enqueue_all(messages(), {envelope(alice, bob, 1), envelope(alice, bob, 2), envelope(alice, bob, 3)}, &to_alice);
+  to_bob.push_back(messages().fetch(bob, 0, 1)->at(0).sequence);
+
+  std::vector<QueueSequence> acknowledged{to_alice[0], to_alice[2], to_bob[0]};  // bob's is not alice's to ack
+  EXPECT_EQ(*messages().acknowledge(alice, acknowledged), 2u);
+  auto left = messages().fetch(alice, 0, 10);
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].envelope.id, message_id(2));
+  EXPECT_EQ(*messages().depth(bob), 1u);
+  // Repeating an acknowledgement is harmless.
+  EXPECT_EQ(*messages().acknowledge(alice, acknowledged), 0u);
+  EXPECT_EQ(*messages().depth(alice), 1u);
+}
+
+TEST_P(MessageQueueConformance, SequencesAreNeverReused) {
+  DeviceAddress alice = make_device("alice");
+  std::vector<QueueSequence> sequences;
+  enqueue_all(messages(), {envelope(alice, std::nullopt, 1)}, &sequences);
+  ASSERT_EQ(*messages().acknowledge(alice, sequences), 1u);
+  enqueue_all(messages(), {envelope(alice, std::nullopt, 2)}, &sequences);
+  ASSERT_EQ(sequences.size(), 2u);
+  EXPECT_GT(sequences[1], sequences[0]);
+  // A client that kept its cursor sees the new envelope.
+  EXPECT_EQ(messages().fetch(alice, sequences[0], 10)->size(), 1u);
+}
+
+TEST_P(MessageQueueConformance, ExpiryRemovesAndReportsExpiredEnvelopes) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  ASSERT_TRUE(messages()
+                  .enqueue(std::vector<Envelope>{envelope(alice, bob, 1, at(100)), envelope(bob, std::nullopt, 2, at(200)),
+                                                 envelope(alice, bob, 3, at(300))})
+                  .ok());
+  auto expired = messages().expire(at(99), 100);
+  ASSERT_TRUE(expired.ok());
+  EXPECT_TRUE(expired->empty());
+
+  expired = messages().expire(at(200), 100);
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired->size(), 2u);
+  std::sort(expired->begin(), expired->end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  EXPECT_EQ((*expired)[0].recipient, alice);
+  EXPECT_EQ((*expired)[0].sender, std::optional<DeviceAddress>(bob));
+  EXPECT_EQ((*expired)[0].id, message_id(1));
+  EXPECT_EQ((*expired)[1].recipient, bob);
+  EXPECT_FALSE((*expired)[1].sender.has_value());
+  EXPECT_EQ((*expired)[1].id, message_id(2));
+  EXPECT_EQ(*messages().depth(alice), 1u);
+  EXPECT_EQ(*messages().depth(bob), 0u);
+  EXPECT_EQ(messages().fetch(alice, 0, 10)->at(0).envelope.id, message_id(3));
+}
+
+TEST_P(MessageQueueConformance, ExpiryIsBoundedByItsLimit) {
+  DeviceAddress alice = make_device("alice");
+  std::vector<Envelope> batch;
+  for (std::uint32_t i = 1; i <= 5; ++i) batch.push_back(envelope(alice, std::nullopt, i, at(10)));
+  ASSERT_TRUE(messages().enqueue(batch).ok());
+  EXPECT_EQ(messages().expire(at(10), 2)->size(), 2u);
+  EXPECT_EQ(messages().expire(at(10), 2)->size(), 2u);
+  EXPECT_EQ(messages().expire(at(10), 2)->size(), 1u);
+  EXPECT_EQ(*messages().depth(alice), 0u);
+}
+
+TEST_P(MessageQueueConformance, FullQueueIsANamedErrorPerEnvelope) {
+  reopen_empty(Options{.max_queue_depth = 3});
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  std::vector<Envelope> batch;
+  for (std::uint32_t i = 1; i <= 5; ++i) batch.push_back(envelope(alice, bob, i));
+  batch.push_back(envelope(bob, alice, 1));
+  EXPECT_EQ(enqueue_all(messages(), batch),
+            (Texts{"stored", "stored", "stored", "queue_full", "queue_full", "stored"}));
+  EXPECT_EQ(*messages().depth(alice), 3u);
+  // A resend of a stored envelope is still acknowledged as a duplicate when the queue is full.
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 1)}), (Texts{"duplicate"}));
+
+  // Rejected envelopes were not remembered: once there is room, their resend is stored.
+  std::vector<QueueSequence> first{messages().fetch(alice, 0, 1)->at(0).sequence};
+  ASSERT_EQ(*messages().acknowledge(alice, first), 1u);
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 4), envelope(alice, bob, 5)}),
+            (Texts{"stored", "queue_full"}));
+}
+
+TEST_P(MessageQueueConformance, UnknownRecipientAndOversizedEnvelopeAreRejectedAlone) {
+  reopen_empty(Options{.max_envelope_size = 64});
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress ghost{alice.account, alice.device + 1};
+  std::vector<Envelope> batch{envelope(ghost, std::nullopt, 1), envelope(alice, std::nullopt, 2, at(100), 65),
+                              envelope(alice, std::nullopt, 3, at(100), 64)};
+  EXPECT_EQ(enqueue_all(messages(), batch), (Texts{"not_found", "too_large", "stored"}));
+  EXPECT_EQ(*messages().depth(alice), 1u);
+  EXPECT_EQ(*messages().depth(ghost), 0u);
+  EXPECT_TRUE(messages().enqueue(std::vector<Envelope>{})->empty());
+}
+
+TEST_P(MessageQueueConformance, ConcurrentBatchesAreAllStoredInOneOrder) {
+  constexpr int kThreads = 8;
+  constexpr std::uint32_t kPerThread = 25;
+  DeviceAddress alice = make_device("alice");
+  std::vector<DeviceAddress> senders;
+  for (int i = 0; i < kThreads; ++i) senders.push_back(make_device("sender" + std::to_string(i)));
+
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.arrive_and_wait();
+      for (std::uint32_t i = 0; i < kPerThread; i += 5) {
+        std::vector<Envelope> batch;
+        for (std::uint32_t j = i; j < i + 5; ++j) batch.push_back(envelope(alice, senders[t], j));
+        auto outcomes = messages().enqueue(batch);
+        EXPECT_TRUE(outcomes.ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  EXPECT_EQ(*messages().depth(alice), kThreads * kPerThread);
+  std::vector<QueuedEnvelope> all;
+  for (QueueSequence after = 0;;) {
+    auto page = messages().fetch(alice, after, 100);
+    ASSERT_TRUE(page.ok());
+    if (page->empty()) break;
+    after = page->back().sequence;
+    all.insert(all.end(), page->begin(), page->end());
+  }
+  ASSERT_EQ(all.size(), kThreads * kPerThread);
+  for (std::size_t i = 1; i < all.size(); ++i) EXPECT_GT(all[i].sequence, all[i - 1].sequence);
+  // Each sender's envelopes keep the order it sent them in.
+  std::map<DeviceAddress, std::uint32_t> next;
+  for (const QueuedEnvelope& queued : all) {
+    std::uint32_t& expected = next[*queued.envelope.sender];
+    EXPECT_EQ(queued.envelope.id, message_id(expected));
+    ++expected;
+  }
+}
+
+}  // namespace
+}  // namespace hush::storage::test
