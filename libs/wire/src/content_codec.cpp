@@ -3,6 +3,8 @@
 
 #include <bit>
 
+#include "padding.hpp"
+
 namespace hush::wire {
 
 const char* to_string(WireError error) {
@@ -22,25 +24,7 @@ std::size_t padded_size(std::size_t size) {
 
 namespace {
 
-std::size_t varint_size(std::size_t value) {
-  std::size_t bytes = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++bytes;
-  }
-  return bytes;
-}
-
-// Length n of a padding field (tag + length + n zero bytes) filling exactly `room` bytes, if
-// any. n is at least 1: proto3 does not serialize an empty bytes field at all.
-std::optional<std::size_t> padding_bytes_for(std::size_t room) {
-  for (std::size_t length_bytes = 1; length_bytes <= 3; ++length_bytes) {
-    if (room < 2 + length_bytes) return std::nullopt;
-    std::size_t n = room - 1 - length_bytes;
-    if (varint_size(n) == length_bytes) return n;
-  }
-  return std::nullopt;
-}
+using detail::padding_bytes_for;
 
 Result<void, WireError> validate(const content::Content& content) {
   if (content.message_id().size() != kMessageIdSize) return fail(WireError::kInvalidField);
