@@ -56,8 +56,8 @@ MessageId message_id(std::uint32_t n) {
   return id;
 }
 
-Envelope envelope(DeviceAddress recipient, std::optional<DeviceAddress> sender, std::uint32_t id,
-                  Timestamp expires_at, std::size_t size) {
+Envelope envelope(DeviceAddress recipient, std::optional<DeviceAddress> sender, std::uint32_t id, Timestamp expires_at,
+                  std::size_t size) {
   Envelope out;
   out.recipient = recipient;
   out.sender = sender;

@@ -44,8 +44,9 @@ Result<std::uint64_t, StorageError> Media::append(const MediaId& id, std::uint64
   UploadRecord& record = found->second;
   std::uint64_t committed = record.upload.committed_offset;
   if (offset != committed) {
-    bool resend_of_last = offset == record.last_chunk_offset && offset + bytes.size() == committed &&
-                          std::equal(bytes.begin(), bytes.end(), record.bytes.begin() + static_cast<std::ptrdiff_t>(offset));
+    bool resend_of_last =
+        offset == record.last_chunk_offset && offset + bytes.size() == committed &&
+        std::equal(bytes.begin(), bytes.end(), record.bytes.begin() + static_cast<std::ptrdiff_t>(offset));
     if (resend_of_last) return committed;
     return fail(StorageError::kConflict);
   }

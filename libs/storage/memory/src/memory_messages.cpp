@@ -9,7 +9,9 @@ namespace {
 
 using Lock = std::lock_guard<std::mutex>;
 
-DedupKey dedup_key(const Envelope& envelope) { return {envelope.sender.value_or(DeviceAddress{}), envelope.id}; }
+DedupKey dedup_key(const Envelope& envelope) {
+  return {envelope.sender.value_or(DeviceAddress{}), envelope.id};
+}
 
 }  // namespace
 

@@ -69,9 +69,13 @@ Result<void, StorageError> Statement::run() {
   return {};
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(statement_, index); }
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(statement_, index);
+}
 
-bool Statement::column_is_null(int index) const { return sqlite3_column_type(statement_, index) == SQLITE_NULL; }
+bool Statement::column_is_null(int index) const {
+  return sqlite3_column_type(statement_, index) == SQLITE_NULL;
+}
 
 std::string Statement::column_text(int index) const {
   const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_, index));
@@ -96,8 +100,8 @@ bool Statement::column_into(int index, std::span<std::uint8_t> out) const {
 Result<std::unique_ptr<Connection>, StorageError> Connection::open(const std::filesystem::path& path, bool read_only,
                                                                    std::chrono::milliseconds busy_timeout) {
   // NOMUTEX: each connection is used by one thread at a time, under the backend's own mutex.
-  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-              SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX |
+              SQLITE_OPEN_EXRESCODE;
   sqlite3* raw = nullptr;
   int code = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   DatabaseHandle database(raw);  // owns the handle even when opening failed

@@ -34,8 +34,12 @@ using StatementHandle = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
 // missing: the file is not the database it claims to be), are kCorrupt; the rest kIo.
 StorageError to_storage_error(int sqlite_code);
 
-inline std::int64_t to_column(Timestamp time) { return time.time_since_epoch().count(); }
-inline Timestamp to_timestamp(std::int64_t column) { return Timestamp{std::chrono::milliseconds{column}}; }
+inline std::int64_t to_column(Timestamp time) {
+  return time.time_since_epoch().count();
+}
+inline Timestamp to_timestamp(std::int64_t column) {
+  return Timestamp{std::chrono::milliseconds{column}};
+}
 
 // A cached prepared statement in use. Binding indexes start at 1, column indexes at 0 (SQLite's
 // convention). A statement that failed to prepare reports its error from step(). The statement is

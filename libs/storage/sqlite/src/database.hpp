@@ -50,8 +50,12 @@ class Database {
 Result<bool, StorageError> device_exists(Connection& connection, DeviceAddress address);
 
 // A DeviceAddress's columns: ids are stored as SQLite's signed 64-bit integers.
-inline std::int64_t to_column(AccountId id) { return static_cast<std::int64_t>(id); }
-inline std::int64_t to_column(DeviceId id) { return static_cast<std::int64_t>(id); }
+inline std::int64_t to_column(AccountId id) {
+  return static_cast<std::int64_t>(id);
+}
+inline std::int64_t to_column(DeviceId id) {
+  return static_cast<std::int64_t>(id);
+}
 
 class Accounts final : public AccountStore {
  public:

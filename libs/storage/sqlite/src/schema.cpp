@@ -4,6 +4,8 @@
 // - Times are INTEGER milliseconds since the Unix epoch; ids and keys are BLOBs of fixed size.
 // - messages.sequence is AUTOINCREMENT so a sequence is never reused, even after the queue empties:
 //   it is the recipient's fetch cursor and acknowledgement handle.
+// - devices.queue_depth counts the device's queued envelopes, kept by enqueue, acknowledge and
+//   expire in their own transactions, so the depth limit costs one row read rather than a count.
 // - message_dedup outlives the envelope (until its expires_at); a sealed sender is (0, 0).
 // - Media bytes are rows of media_chunks, one per append, not files: one fsync covers a chunk and
 //   its offset, there is one folder to back up, and no file name leaks an id. SQLite's overflow
@@ -32,6 +34,7 @@ CREATE TABLE devices (
   identity_key BLOB NOT NULL,
   auth_key BLOB NOT NULL,
   created_at INTEGER NOT NULL,
+  queue_depth INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (account_id, device_id)
 ) WITHOUT ROWID;
 CREATE TABLE invites (
@@ -113,11 +116,13 @@ static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 
 }  // namespace
 
-std::span<const Migration> migrations() { return kMigrations; }
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
 
 Result<int, StorageError> schema_version(Connection& connection) {
-  Statement has_table = connection.prepare(
-      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'");
+  Statement has_table =
+      connection.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'");
   auto row = has_table.step();
   if (!row.ok()) return fail(row.error());
   if (has_table.column_int(0) == 0) {

@@ -85,17 +85,17 @@ Result<Device, StorageError> Accounts::add_device(AccountId account, const NewDe
                  .bind(2, next_id + 1)
                  .run());
     Device added{static_cast<DeviceId>(next_id), device.registration_id, device.identity_key, device.auth_key, now};
-    HUSH_TRY(connection
-                 .prepare(
-                     "INSERT INTO devices (account_id, device_id, registration_id, identity_key, auth_key, created_at) "
+    HUSH_TRY(
+        connection
+            .prepare("INSERT INTO devices (account_id, device_id, registration_id, identity_key, auth_key, created_at) "
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                 .bind(1, to_column(account))
-                 .bind(2, to_column(added.id))
-                 .bind(3, std::int64_t{added.registration_id})
-                 .bind(4, ByteView(added.identity_key))
-                 .bind(5, ByteView(added.auth_key))
-                 .bind(6, now)
-                 .run());
+            .bind(1, to_column(account))
+            .bind(2, to_column(added.id))
+            .bind(3, std::int64_t{added.registration_id})
+            .bind(4, ByteView(added.identity_key))
+            .bind(5, ByteView(added.auth_key))
+            .bind(6, now)
+            .run());
     return added;
   });
 }

@@ -96,9 +96,8 @@ Result<void, StorageError> Keys::add_one_time_prekeys(DeviceAddress device, std:
     }
     for (const auto& [id, key] : added) {
       HUSH_TRY(connection
-                   .prepare(
-                       "INSERT INTO one_time_prekeys (account_id, device_id, key_id, public_key) "
-                       "VALUES (?1, ?2, ?3, ?4)")
+                   .prepare("INSERT INTO one_time_prekeys (account_id, device_id, key_id, public_key) "
+                            "VALUES (?1, ?2, ?3, ?4)")
                    .bind(1, to_column(device.account))
                    .bind(2, to_column(device.device))
                    .bind(3, std::int64_t{id})
@@ -140,8 +139,8 @@ Result<ClaimedPreKey, StorageError> Keys::claim_prekey(DeviceAddress device) {
         return ClaimedPreKey{*key, false};
       }
     }
-    Statement last_resort = connection.prepare(
-        "SELECT key_id, public_key FROM last_resort_keys WHERE account_id = ?1 AND device_id = ?2");
+    Statement last_resort =
+        connection.prepare("SELECT key_id, public_key FROM last_resort_keys WHERE account_id = ?1 AND device_id = ?2");
     auto row = last_resort.bind(1, to_column(device.account)).bind(2, to_column(device.device)).step();
     if (!row.ok()) return fail(row.error());
     if (!*row) return fail(StorageError::kNotFound);

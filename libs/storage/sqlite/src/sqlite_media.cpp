@@ -93,9 +93,8 @@ Result<Upload, StorageError> Media::create_upload(const MediaId& id, AccountId o
     if (!used.ok()) return fail(used.error());
     if (*used + declared_size > limits.media_quota_per_account) return fail(StorageError::kQuotaExceeded);
     HUSH_TRY(connection
-                 .prepare(
-                     "INSERT INTO media_uploads (id, owner, declared_size, committed_offset, last_chunk_offset, "
-                     "complete, digest, created_at, expires_at) VALUES (?1, ?2, ?3, 0, 0, 0, NULL, ?4, ?5)")
+                 .prepare("INSERT INTO media_uploads (id, owner, declared_size, committed_offset, last_chunk_offset, "
+                          "complete, digest, created_at, expires_at) VALUES (?1, ?2, ?3, 0, 0, 0, NULL, ?4, ?5)")
                  .bind(1, ByteView(id))
                  .bind(2, to_column(owner))
                  .bind(3, static_cast<std::int64_t>(declared_size))

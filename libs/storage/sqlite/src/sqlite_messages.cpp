@@ -11,7 +11,9 @@ namespace hush::storage::sqlite {
 namespace {
 
 // Duplicate detection stores a sealed sender as (0, 0): SQLite primary keys cannot hold NULL.
-DeviceAddress dedup_sender(const Envelope& envelope) { return envelope.sender.value_or(DeviceAddress{}); }
+DeviceAddress dedup_sender(const Envelope& envelope) {
+  return envelope.sender.value_or(DeviceAddress{});
+}
 
 std::optional<DeviceAddress> sender_from_row(const Statement& statement, int column) {
   if (statement.column_is_null(column)) return std::nullopt;
@@ -19,16 +21,25 @@ std::optional<DeviceAddress> sender_from_row(const Statement& statement, int col
                        static_cast<DeviceId>(statement.column_int(column + 1))};
 }
 
-// The recipient's queue depth, or nullopt when the device does not exist.
+// The recipient's queue depth (devices.queue_depth), or nullopt when the device does not exist.
 Result<std::optional<std::size_t>, StorageError> queue_depth(Connection& connection, DeviceAddress recipient) {
-  auto exists = device_exists(connection, recipient);
-  if (!exists.ok()) return fail(exists.error());
-  if (!*exists) return std::optional<std::size_t>();
-  Statement count = connection.prepare(
-      "SELECT count(*) FROM messages WHERE recipient_account = ?1 AND recipient_device = ?2");
-  auto row = count.bind(1, to_column(recipient.account)).bind(2, to_column(recipient.device)).step();
+  Statement statement = connection.prepare("SELECT queue_depth FROM devices WHERE account_id = ?1 AND device_id = ?2");
+  auto row = statement.bind(1, to_column(recipient.account)).bind(2, to_column(recipient.device)).step();
   if (!row.ok()) return fail(row.error());
-  return std::optional<std::size_t>(static_cast<std::size_t>(count.column_int(0)));
+  if (!*row) return std::optional<std::size_t>();
+  std::int64_t depth = statement.column_int(0);
+  if (depth < 0) return fail(StorageError::kCorrupt);
+  return std::optional<std::size_t>(static_cast<std::size_t>(depth));
+}
+
+// Adds `change` (possibly negative) to the recipient's queue depth.
+Result<void, StorageError> adjust_depth(Connection& connection, DeviceAddress recipient, std::int64_t change) {
+  return connection
+      .prepare("UPDATE devices SET queue_depth = queue_depth + ?3 WHERE account_id = ?1 AND device_id = ?2")
+      .bind(1, to_column(recipient.account))
+      .bind(2, to_column(recipient.device))
+      .bind(3, change)
+      .run();
 }
 
 Result<bool, StorageError> seen_before(Connection& connection, const Envelope& envelope) {
@@ -44,17 +55,17 @@ Result<bool, StorageError> seen_before(Connection& connection, const Envelope& e
 }
 
 Result<QueueSequence, StorageError> store(Connection& connection, const Envelope& envelope) {
-  HUSH_TRY(connection
-               .prepare(
-                   "INSERT INTO message_dedup (recipient_account, recipient_device, sender_account, sender_device, "
+  HUSH_TRY(
+      connection
+          .prepare("INSERT INTO message_dedup (recipient_account, recipient_device, sender_account, sender_device, "
                    "message_id, retain_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-               .bind(1, to_column(envelope.recipient.account))
-               .bind(2, to_column(envelope.recipient.device))
-               .bind(3, to_column(dedup_sender(envelope).account))
-               .bind(4, to_column(dedup_sender(envelope).device))
-               .bind(5, ByteView(envelope.id))
-               .bind(6, envelope.expires_at)
-               .run());
+          .bind(1, to_column(envelope.recipient.account))
+          .bind(2, to_column(envelope.recipient.device))
+          .bind(3, to_column(dedup_sender(envelope).account))
+          .bind(4, to_column(dedup_sender(envelope).device))
+          .bind(5, ByteView(envelope.id))
+          .bind(6, envelope.expires_at)
+          .run());
   Statement insert = connection.prepare(
       "INSERT INTO messages (recipient_account, recipient_device, sender_account, sender_device, message_id, "
       "server_time, expires_at, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING sequence");
@@ -81,6 +92,7 @@ Result<std::vector<EnqueueOutcome>, StorageError> Messages::enqueue(std::span<co
   const Options& limits = database_.limits();
   return database_.write([&](Connection& connection) -> Result<std::vector<EnqueueOutcome>, StorageError> {
     std::map<DeviceAddress, std::optional<std::size_t>> depths;  // per recipient, within this batch
+    std::map<DeviceAddress, std::int64_t> added;
     std::vector<EnqueueOutcome> outcomes;
     outcomes.reserve(batch.size());
     for (const Envelope& envelope : batch) {
@@ -106,9 +118,11 @@ Result<std::vector<EnqueueOutcome>, StorageError> Messages::enqueue(std::span<co
         auto sequence = store(connection, envelope);
         if (!sequence.ok()) return fail(sequence.error());
         ++*depth->second;
+        ++added[envelope.recipient];
         outcomes.push_back(Enqueued{EnqueueStatus::kStored, *sequence});
       }
     }
+    for (const auto& [recipient, count] : added) HUSH_TRY(adjust_depth(connection, recipient, count));
     return outcomes;
   });
 }
@@ -150,15 +164,15 @@ Result<std::size_t, StorageError> Messages::acknowledge(DeviceAddress recipient,
     std::size_t deleted = 0;
     for (QueueSequence sequence : sequences) {
       HUSH_TRY(connection
-                   .prepare(
-                       "DELETE FROM messages WHERE sequence = ?1 AND recipient_account = ?2 "
-                       "AND recipient_device = ?3")
+                   .prepare("DELETE FROM messages WHERE sequence = ?1 AND recipient_account = ?2 "
+                            "AND recipient_device = ?3")
                    .bind(1, to_column(sequence))
                    .bind(2, to_column(recipient.account))
                    .bind(3, to_column(recipient.device))
                    .run());
       deleted += static_cast<std::size_t>(connection.changes());
     }
+    if (deleted > 0) HUSH_TRY(adjust_depth(connection, recipient, -static_cast<std::int64_t>(deleted)));
     return deleted;
   });
 }
@@ -182,6 +196,9 @@ Result<std::vector<ExpiredEnvelope>, StorageError> Messages::expire(Timestamp no
       if (!statement.column_into(4, envelope.id)) return fail(StorageError::kCorrupt);
       expired.push_back(envelope);
     }
+    std::map<DeviceAddress, std::int64_t> removed;
+    for (const ExpiredEnvelope& envelope : expired) --removed[envelope.recipient];
+    for (const auto& [recipient, change] : removed) HUSH_TRY(adjust_depth(connection, recipient, change));
     if (expired.size() < limit) {
       HUSH_TRY(connection.prepare("DELETE FROM message_dedup WHERE retain_until <= ?1").bind(1, now).run());
     }

@@ -2,6 +2,11 @@
 // read-only second connection, and the Storage object that hands out the four stores.
 #include "hush/storage/sqlite_storage.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
 #include <system_error>
 
 #include "database.hpp"
@@ -34,12 +39,27 @@ class SqliteStorage final : public Storage {
 
 // WAL lets the reader run while a write syncs; FULL syncs the WAL on every commit, so a commit
 // that returned survives power loss (the server acknowledges a sender only after it).
-Result<void, StorageError> configure_writer(Connection& writer) {
+Result<void, StorageError> configure_writer(Connection& writer, const SqliteOptions& options) {
   Statement journal = writer.prepare("PRAGMA journal_mode = WAL");
   auto row = journal.step();
   if (!row.ok()) return fail(row.error());
   if (!*row || journal.column_text(0) != "wal") return fail(StorageError::kIo);
   HUSH_TRY(writer.exec("PRAGMA synchronous = FULL; PRAGMA trusted_schema = OFF; PRAGMA foreign_keys = OFF"));
+  HUSH_TRY(writer.exec(("PRAGMA wal_autocheckpoint = " + std::to_string(options.checkpoint_pages)).c_str()));
+  return {};
+}
+
+// A negative cache_size is in KiB rather than pages.
+Result<void, StorageError> set_page_cache(Connection& connection, const SqliteOptions& options) {
+  return connection.exec(("PRAGMA cache_size = -" + std::to_string(options.page_cache_bytes / 1024)).c_str());
+}
+
+// Creates an empty database file readable by its owner only: the file holds routing metadata,
+// and SQLite would otherwise create it with the umask's permissions (typically 0644).
+Result<void, StorageError> create_private_file(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return errno == EEXIST ? Result<void, StorageError>() : fail(StorageError::kIo);
+  ::close(fd);
   return {};
 }
 
@@ -51,21 +71,23 @@ Result<std::unique_ptr<Database>, StorageError> Database::open(const std::filesy
   std::filesystem::create_directories(data_folder, error);
   if (error) return fail(StorageError::kIo);
   const std::filesystem::path path = data_folder / options.file_name;
+  HUSH_TRY(create_private_file(path));
 
   auto writer = Connection::open(path, false, options.busy_timeout);
   if (!writer.ok()) return fail(writer.error());
-  HUSH_TRY(configure_writer(**writer));
+  HUSH_TRY(configure_writer(**writer, options));
+  HUSH_TRY(set_page_cache(**writer, options));
   HUSH_TRY(migrate(**writer));
 
   auto reader = Connection::open(path, true, options.busy_timeout);
   if (!reader.ok()) return fail(reader.error());
   HUSH_TRY((*reader)->exec("PRAGMA trusted_schema = OFF"));
+  HUSH_TRY(set_page_cache(**reader, options));
   return std::unique_ptr<Database>(new Database(options.limits, std::move(*writer), std::move(*reader)));
 }
 
 Result<bool, StorageError> device_exists(Connection& connection, DeviceAddress address) {
-  Statement statement =
-      connection.prepare("SELECT 1 FROM devices WHERE account_id = ?1 AND device_id = ?2");
+  Statement statement = connection.prepare("SELECT 1 FROM devices WHERE account_id = ?1 AND device_id = ?2");
   statement.bind(1, to_column(address.account)).bind(2, to_column(address.device));
   return statement.step();
 }
@@ -73,7 +95,7 @@ Result<bool, StorageError> device_exists(Connection& connection, DeviceAddress a
 }  // namespace sqlite
 
 Result<std::unique_ptr<Storage>, StorageError> open_sqlite_storage(const std::filesystem::path& data_folder,
-                                                                  const SqliteOptions& options) {
+                                                                   const SqliteOptions& options) {
   auto database = sqlite::Database::open(data_folder, options);
   if (!database.ok()) return fail(database.error());
   return std::unique_ptr<Storage>(std::make_unique<sqlite::SqliteStorage>(std::move(*database)));

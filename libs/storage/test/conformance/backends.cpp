@@ -1,8 +1,8 @@
 // The backends the conformance suite runs against: memory (reference) and SQLite (a fresh database
 // file per test). A PostgreSQL backend adds one entry here.
+#include "conformance/conformance.hpp"
 #include "hush/storage/memory_storage.hpp"
 #include "hush/storage/sqlite_storage.hpp"
-#include "conformance/conformance.hpp"
 
 namespace hush::storage::test {
 namespace {
@@ -21,7 +21,9 @@ Backend sqlite_backend() {
           }};
 }
 
-std::string backend_name(const ::testing::TestParamInfo<Backend>& info) { return info.param.name; }
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param.name;
+}
 
 }  // namespace
 

@@ -7,7 +7,9 @@
 namespace hush::storage::test {
 namespace {
 
-MediaId media_id(std::uint8_t seed) { return filled<16>(seed); }
+MediaId media_id(std::uint8_t seed) {
+  return filled<16>(seed);
+}
 
 Bytes slice(const Bytes& bytes, std::size_t offset, std::size_t length) {
   return Bytes(bytes.begin() + static_cast<std::ptrdiff_t>(offset),

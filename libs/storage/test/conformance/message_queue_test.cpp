@@ -88,9 +88,9 @@ TEST_P(MessageQueueConformance, DuplicateIdsFromTheSameSenderAreDetected) {
             (Texts{"stored", "duplicate"}));
   EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 1)}), (Texts{"duplicate"}));
   // The same id from another sender, to another device, or sealed: all distinct messages.
-  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, carol, 1), envelope(alice2, bob, 1),
-                                     envelope(alice, std::nullopt, 1)}),
-            (Texts{"stored", "stored", "stored"}));
+  EXPECT_EQ(
+      enqueue_all(messages(), {envelope(alice, carol, 1), envelope(alice2, bob, 1), envelope(alice, std::nullopt, 1)}),
+      (Texts{"stored", "stored", "stored"}));
   EXPECT_EQ(enqueue_all(messages(), {envelope(alice, std::nullopt, 1)}), (Texts{"duplicate"}));
   EXPECT_EQ(*messages().depth(alice), 3u);
 }
@@ -148,10 +148,11 @@ TEST_P(MessageQueueConformance, SequencesAreNeverReused) {
 TEST_P(MessageQueueConformance, ExpiryRemovesAndReportsExpiredEnvelopes) {
   DeviceAddress alice = make_device("alice");
   DeviceAddress bob = make_device("bob");
-  ASSERT_TRUE(messages()
-                  .enqueue(std::vector<Envelope>{envelope(alice, bob, 1, at(100)), envelope(bob, std::nullopt, 2, at(200)),
-                                                 envelope(alice, bob, 3, at(300))})
-                  .ok());
+  ASSERT_TRUE(
+      messages()
+          .enqueue(std::vector<Envelope>{envelope(alice, bob, 1, at(100)), envelope(bob, std::nullopt, 2, at(200)),
+                                         envelope(alice, bob, 3, at(300))})
+          .ok());
   auto expired = messages().expire(at(99), 100);
   ASSERT_TRUE(expired.ok());
   EXPECT_TRUE(expired->empty());

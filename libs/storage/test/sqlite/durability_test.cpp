@@ -42,7 +42,8 @@ TEST(SqliteDurability, EverythingSurvivesCloseAndReopen) {
     ASSERT_TRUE(storage->keys().add_one_time_prekeys(alice, prekeys).ok());
     ASSERT_TRUE(storage->keys().set_last_resort_key(alice, prekey(77)).ok());
     ASSERT_TRUE(storage->keys().claim_prekey(alice).ok());
-    auto outcomes = storage->messages().enqueue(std::vector<Envelope>{envelope(alice, bob, 1), envelope(alice, bob, 2)});
+    auto outcomes =
+        storage->messages().enqueue(std::vector<Envelope>{envelope(alice, bob, 1), envelope(alice, bob, 2)});
     ASSERT_TRUE(outcomes.ok());
     last_sequence = (*outcomes)[1]->sequence;
     std::vector<QueueSequence> acknowledged{(*outcomes)[0]->sequence};
@@ -73,10 +74,21 @@ TEST(SqliteDurability, EverythingSurvivesCloseAndReopen) {
   EXPECT_TRUE(storage->accounts().create_account("carol", filled<32>(9), at(2)).ok());
 }
 
-TEST(SqliteDurability, DatabaseIsInWalModeInOneFileOfTheDataFolder) {
+bool private_to_owner(const std::filesystem::path& path) {
+  using std::filesystem::perms;
+  return (std::filesystem::status(path).permissions() & (perms::group_all | perms::others_all)) == perms::none;
+}
+
+TEST(SqliteDurability, DatabaseIsOnePrivateWalFileInTheDataFolder) {
   ScratchFolder folder;
   const std::filesystem::path data = folder.path() / "data" / "nested";
-  { auto storage = open_or_die(data); }
+  {
+    auto storage = open_or_die(data);
+    ASSERT_TRUE(storage->accounts().create_account("alice", std::nullopt, at(0)).ok());
+    EXPECT_TRUE(private_to_owner(data / "hush.sqlite3"));
+    ASSERT_TRUE(std::filesystem::exists(data / "hush.sqlite3-wal"));
+    EXPECT_TRUE(private_to_owner(data / "hush.sqlite3-wal"));
+  }
   ASSERT_TRUE(std::filesystem::exists(data / "hush.sqlite3"));
   RawSqlite raw(data / "hush.sqlite3");
   EXPECT_EQ(raw.query("PRAGMA journal_mode"), "wal");

@@ -18,7 +18,7 @@ CREATE TABLE accounts (id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT N
   created_at INTEGER NOT NULL, next_device_id INTEGER NOT NULL);
 CREATE TABLE devices (account_id INTEGER NOT NULL, device_id INTEGER NOT NULL, registration_id INTEGER NOT NULL,
   identity_key BLOB NOT NULL, auth_key BLOB NOT NULL, created_at INTEGER NOT NULL,
-  PRIMARY KEY (account_id, device_id)) WITHOUT ROWID;
+  queue_depth INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (account_id, device_id)) WITHOUT ROWID;
 CREATE TABLE invites (hash BLOB PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE signed_prekeys (account_id INTEGER NOT NULL, device_id INTEGER NOT NULL, key_id INTEGER NOT NULL,
   public_key BLOB NOT NULL, signature BLOB NOT NULL, PRIMARY KEY (account_id, device_id)) WITHOUT ROWID;
@@ -38,7 +38,9 @@ CREATE TABLE message_dedup (recipient_account INTEGER NOT NULL, recipient_device
 CREATE INDEX message_dedup_by_expiry ON message_dedup (retain_until);
 )sql";
 
-std::string hex_blob(ByteView bytes) { return "X'" + to_hex(bytes) + "'"; }
+std::string hex_blob(ByteView bytes) {
+  return "X'" + to_hex(bytes) + "'";
+}
 
 TEST(SqliteMigration, MigratesAVersion1DatabaseKeepingItsData) {
   ScratchFolder folder;
@@ -49,11 +51,12 @@ TEST(SqliteMigration, MigratesAVersion1DatabaseKeepingItsData) {
     raw.exec(kFrozenVersion1);
     raw.exec("INSERT INTO accounts (username, created_at, next_device_id) VALUES ('alice', 0, 2)");
     raw.exec("INSERT INTO devices VALUES (1, 1, 1234, " + hex_blob(new_device(1).identity_key) + ", " +
-             hex_blob(new_device(1).auth_key) + ", 0)");
-    raw.exec("INSERT INTO messages (recipient_account, recipient_device, message_id, server_time, expires_at, "
-             "ciphertext) VALUES (1, 1, " + hex_blob(queued.id) + ", " +
-             std::to_string(queued.server_time.time_since_epoch().count()) + ", " +
-             std::to_string(queued.expires_at.time_since_epoch().count()) + ", " + hex_blob(queued.ciphertext) + ")");
+             hex_blob(new_device(1).auth_key) + ", 0, 1)");
+    raw.exec(
+        "INSERT INTO messages (recipient_account, recipient_device, message_id, server_time, expires_at, "
+        "ciphertext) VALUES (1, 1, " +
+        hex_blob(queued.id) + ", " + std::to_string(queued.server_time.time_since_epoch().count()) + ", " +
+        std::to_string(queued.expires_at.time_since_epoch().count()) + ", " + hex_blob(queued.ciphertext) + ")");
   }
   auto opened = open_sqlite_storage(folder.path());
   ASSERT_TRUE(opened.ok()) << to_string(opened.error());

@@ -51,8 +51,7 @@ class AccountStore {
   // used or expired at `now`), kInvalidArgument (empty username), kTooLarge (username longer than
   // Options::max_username_length).
   virtual Result<Account, StorageError> create_account(std::string_view username,
-                                                       const std::optional<InviteHash>& invite,
-                                                       Timestamp now) = 0;
+                                                       const std::optional<InviteHash>& invite, Timestamp now) = 0;
 
   // Errors: kNotFound.
   virtual Result<Account, StorageError> find_account(std::string_view username) = 0;

@@ -47,9 +47,8 @@ class MediaStore {
   // `id` comes from a CSPRNG (the caller's; storage draws no randomness).
   // Errors: kNotFound (no such account), kConflict (id exists), kInvalidArgument (size 0),
   // kTooLarge (over Options::max_upload_size), kQuotaExceeded (Options::media_quota_per_account).
-  virtual Result<Upload, StorageError> create_upload(const MediaId& id, AccountId owner,
-                                                     std::uint64_t declared_size, Timestamp now,
-                                                     Timestamp expires_at) = 0;
+  virtual Result<Upload, StorageError> create_upload(const MediaId& id, AccountId owner, std::uint64_t declared_size,
+                                                     Timestamp now, Timestamp expires_at) = 0;
 
   // Appends `bytes` at `offset`, which must be the committed offset; durable when it returns.
   // Returns the new committed offset. A resend of the last appended chunk (same offset, same

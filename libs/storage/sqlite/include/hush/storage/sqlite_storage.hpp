@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,7 +17,7 @@
 namespace hush::storage {
 
 // The schema version this code writes; open() migrates older databases up to it and refuses
-// newer ones (kIncompatibleSchema). docs/: see libs/storage/README.md for each version.
+// newer ones (kIncompatibleSchema). libs/storage/README.md lists what each version added.
 inline constexpr int kSqliteSchemaVersion = 2;
 
 struct SqliteOptions {
@@ -30,9 +31,19 @@ struct SqliteOptions {
   // How long a call waits for a lock held by another connection to the same file (a second
   // process, or a long checkpoint) before failing with kIo. Default 5 seconds.
   std::chrono::milliseconds busy_timeout{5000};
+
+  // SQLite page cache of each of the two connections, in bytes. Queue inserts touch one index page
+  // per recipient; keeping those pages cached saves re-reading them on every commit. Default 64 MiB.
+  std::size_t page_cache_bytes = 64 * 1024 * 1024;
+
+  // WAL pages (4 KiB each) after which a commit copies the WAL back into the database file
+  // (a checkpoint). Larger means fewer, longer checkpoints, and a larger -wal file on disk; a
+  // page rewritten by many commits is copied once. Default 10,000 (about 40 MiB).
+  int checkpoint_pages = 10000;
 };
 
-// Opens (creating the folder and the file if needed) and migrates the database.
+// Opens (creating the folder and the file if needed) and migrates the database. A new file is
+// created readable by its owner only (0600), and SQLite gives its -wal and -shm files the same mode.
 // Errors: kCorrupt (not a SQLite file, damaged, or a SQLite file that is not a hush database),
 // kIncompatibleSchema (written by a newer version), kIo (cannot create, open or lock).
 //
@@ -42,6 +53,6 @@ struct SqliteOptions {
 // proceed while a write is syncing. Several Storage objects (or processes) on one file are safe
 // too: writes take SQLite's write lock (BEGIN IMMEDIATE) and wait up to busy_timeout.
 Result<std::unique_ptr<Storage>, StorageError> open_sqlite_storage(const std::filesystem::path& data_folder,
-                                                                  const SqliteOptions& options = {});
+                                                                   const SqliteOptions& options = {});
 
 }  // namespace hush::storage
