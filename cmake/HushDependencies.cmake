@@ -16,3 +16,8 @@ endif()
 if(HUSH_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+if(HUSH_SERVER)
+  # Boost.Asio/Beast 1.81 (header-only; Boost.System is header-only since 1.69) and CLI11.
+  find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS headers)
+  find_package(CLI11 REQUIRED)
+endif()

@@ -1,0 +1,111 @@
+// Everything an operator can configure in hushd, with its meaning and default (ARCHITECTURE.md
+// decision 10: limits are configured and reported to the client by name). The storage limits
+// (queue depth, upload size, quota) live in storage::Options and are reported by the same names.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "hush/storage/options.hpp"
+#include "hush/wire/frame_codec.hpp"
+
+namespace hush::server {
+
+struct Limits {
+  // Largest WebSocket message (one Frame) accepted; a larger one closes the connection with
+  // "frame_too_large". Fixed by the wire format: wire::kMaxFrameSize (64 KiB).
+  std::size_t max_frame_size = wire::kMaxFrameSize;
+
+  // Largest ciphertext of one envelope, in bytes ("max_envelope_size"). A Send must fit one
+  // frame, so the effective bound is the smaller of this and the frame. Default 60 KiB.
+  std::size_t max_envelope_size = 60 * 1024;
+
+  // Envelopes one Send may carry, one per recipient device ("max_envelopes_per_send").
+  // Default 16 (storage allows 6 devices per account; the slack tolerates a stale view).
+  std::size_t max_envelopes_per_send = 16;
+
+  // Requests per second one connection may make, averaged by a token bucket that holds
+  // `requests_burst` tokens ("requests_per_second"). Over it: LIMIT_EXCEEDED with retry_after_ms.
+  // Default 200 per second, burst 400.
+  std::uint32_t requests_per_second = 200;
+  std::uint32_t requests_burst = 400;
+
+  // Accounts one IP address may register: `registrations_per_ip_burst` at once, refilled at
+  // `registrations_per_ip_per_hour` ("registrations_per_ip"). Over it: LIMIT_EXCEEDED with
+  // retry_after_ms. Default 20 per hour, burst 20.
+  std::uint32_t registrations_per_ip_per_hour = 20;
+  std::uint32_t registrations_per_ip_burst = 20;
+
+  // Open connections per remote IP address ("connections_per_ip"); the next one is closed right
+  // after the TLS accept. Default 64.
+  std::size_t connections_per_ip = 64;
+
+  // Frames queued for sending on one connection; a client that lets more pile up (it does not
+  // read) is disconnected with "slow_consumer". Queued envelopes are not counted: they are
+  // pushed only as the queue drains. Default 256.
+  std::size_t max_outgoing_frames = 256;
+
+  // Envelopes fetched from storage at a time when pushing a device's queue. Default 32.
+  std::size_t delivery_batch = 32;
+
+  // Seconds without a frame from the client after which the connection is closed with
+  // "idle_timeout". Clients Ping to keep a quiet connection open. Default 60 s.
+  std::chrono::milliseconds idle_timeout{60'000};
+
+  // Time allowed for the TCP accept to finish the TLS and WebSocket handshakes; a half-open or
+  // slowloris client is dropped after it. Default 10 s.
+  std::chrono::milliseconds handshake_timeout{10'000};
+
+  // A device is told (Push.keys_low) when a bundle fetch leaves fewer one-time prekeys than
+  // this. Default 10.
+  std::size_t key_low_threshold = 10;
+};
+
+struct Options {
+  // Address and TCP port to listen on. Port 0 picks an ephemeral port (see Server::port()).
+  // Default 127.0.0.1:7443; production sets "0.0.0.0" or "::".
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 7443;
+
+  // The server's data folder (database, tls/). Default empty: the caller must set it.
+  std::filesystem::path data_dir;
+
+  // PEM files of the TLS certificate chain and private key. Default empty: apps/hushd creates a
+  // self-signed pair in data_dir/tls/ and fills these in.
+  std::filesystem::path tls_certificate_file;
+  std::filesystem::path tls_private_key_file;
+
+  // When true, RegisterAccount needs an unused invite token (`hushd invite`). Default false.
+  bool invite_only = false;
+
+  // Threads running the network and request handlers. Default 0: one per hardware thread.
+  std::size_t threads = 0;
+
+  // How long an undelivered envelope and an upload are kept before they expire. Default 30 days.
+  std::chrono::milliseconds message_expiry = std::chrono::hours(24 * 30);
+
+  // How often expired envelopes and uploads are swept. Default 60 s.
+  std::chrono::milliseconds sweep_interval{60'000};
+
+  // How long stop() waits for connections to close after telling them "service_restart".
+  // Default 5 s.
+  std::chrono::milliseconds shutdown_grace{5'000};
+
+  Limits limits;
+
+  // The limits the storage backend was opened with (queue depth, upload size, media quota, ...).
+  // The server reports them by name and value when one is hit, and passes them to the backend it
+  // opens itself (apps/hushd). Default: storage::Options{} (the constants of storage/limits.hpp).
+  storage::Options storage;
+
+  // Where log lines go (one structured line per call, no trailing newline). Default empty:
+  // standard error. Tests capture it to check that no user data is logged.
+  std::function<void(std::string_view line)> log_sink;
+};
+
+}  // namespace hush::server

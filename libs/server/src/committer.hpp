@@ -1,0 +1,52 @@
+// Group commit: Sends arriving at the same time are gathered into one storage enqueue (one
+// transaction, one fsync) by a dedicated thread. This is where throughput comes from: one synced
+// write per message would cap the server near the disk's sync rate (issue 3, "Proof").
+// Owns the commit thread and its queue; not validation (the handlers) nor pushing (the callback).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "hush/storage/message_queue.hpp"
+
+namespace hush::server {
+
+class Committer {
+ public:
+  // Outcomes of one submitted group, in its order; or the error that failed the whole batch.
+  using Callback = std::function<void(Result<std::vector<storage::EnqueueOutcome>, storage::StorageError>)>;
+
+  // `max_batch_envelopes` bounds one storage call; more waiting envelopes go in the next one.
+  Committer(storage::MessageQueues& queues, std::size_t max_batch_envelopes = 4096);
+  ~Committer();  // calls stop()
+  Committer(const Committer&) = delete;
+  Committer& operator=(const Committer&) = delete;
+
+  // Queues `envelopes` for the next commit; `done` runs on the commit thread once they are
+  // durable (or refused). Thread-safe. After stop(), `done` gets kIo at once.
+  void submit(std::vector<storage::Envelope> envelopes, Callback done);
+
+  // Commits everything already submitted, then joins the thread. Idempotent.
+  void stop();
+
+ private:
+  struct Group {
+    std::vector<storage::Envelope> envelopes;
+    Callback done;
+  };
+  void run();
+
+  storage::MessageQueues& queues_;
+  const std::size_t max_batch_envelopes_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Group> pending_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace hush::server

@@ -1,0 +1,333 @@
+// One connection as coroutines on its own strand (boostorg/beast's model): the reader handles
+// frames in order, the writer keeps one write in flight behind a bounded queue, the watchdog
+// closes an idle connection. Envelopes are pushed from storage by a cursor, only as the queue
+// has room, so a large backlog never overflows memory and never reorders.
+// The only translation unit besides server.cpp that includes Beast.
+#include "connection.hpp"
+
+#include "network_pch.hpp"
+
+#include <deque>
+
+#include "hush/wire/frame_codec.hpp"
+#include "rules.hpp"
+
+namespace hush::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using asio::awaitable;
+using asio::use_awaitable;
+constexpr auto kTuple = asio::as_tuple(use_awaitable);
+using Stream = websocket::stream<asio::ssl::stream<beast::tcp_stream>>;
+
+// Frames reserved for responses and control pushes when the delivery pump fills the queue.
+constexpr std::size_t kResponseReserve = 16;
+// How long the closing handshake may take before the socket is simply closed.
+constexpr std::chrono::seconds kCloseTimeout{2};
+
+bool expected_ending(const beast::error_code& ec) {
+  return ec == websocket::error::closed || ec == asio::error::eof || ec == asio::error::operation_aborted ||
+         ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated ||
+         ec == beast::error::timeout || ec == asio::error::broken_pipe;
+}
+
+class Connection final : public Session, public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, ServerContext& context, std::string remote_ip)
+      : context_(context),
+        options_(context.options),
+        stream_(beast::tcp_stream(std::move(socket)), tls),
+        write_signal_(stream_.get_executor()),
+        watchdog_(stream_.get_executor()),
+        close_deadline_(stream_.get_executor()),
+        limiter_(options_.limits.requests_per_second, options_.limits.requests_burst) {
+    state_.remote_ip = std::move(remote_ip);
+  }
+
+  void start() {
+    asio::co_spawn(
+        stream_.get_executor(), [self = shared_from_this()] { return self->run(); },
+        [self = shared_from_this()](std::exception_ptr error) {
+          if (error) self->report_bug(error);
+        });
+  }
+
+  // Session: each call hops onto the strand.
+  void send_push(api::Push push) override {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this(), push = std::move(push)]() mutable {
+      api::Frame frame;
+      *frame.mutable_push() = std::move(push);
+      self->enqueue(frame);
+    });
+  }
+  void notify_envelopes() override {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
+  }
+  void close(std::string reason) override {
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this(), reason = std::move(reason)] { self->close_with(reason); });
+  }
+
+ private:
+  awaitable<void> run() {
+    auto self = shared_from_this();
+    beast::get_lowest_layer(stream_).expires_after(options_.limits.handshake_timeout);
+    if (auto [ec] = co_await stream_.next_layer().async_handshake(asio::ssl::stream_base::server, kTuple); ec) {
+      co_return finish("tls_handshake_failed");
+    }
+    stream_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(beast::http::field::server, "hushd"); }));
+    if (auto [ec] = co_await stream_.async_accept(kTuple); ec) co_return finish("websocket_handshake_failed");
+    beast::get_lowest_layer(stream_).expires_never();
+    stream_.binary(true);
+    // Backstop only: the reader below stops at max_frame_size + 1 and answers frame_too_large.
+    stream_.read_message_max(options_.limits.max_frame_size * 4);
+    context_.tracker.attach(self);
+    last_frame_ = std::chrono::steady_clock::now();
+
+    asio::co_spawn(
+        stream_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+    asio::co_spawn(
+        stream_.get_executor(), [self] { return self->watch_idle(); }, asio::detached);
+
+    state_.challenge_nonce.resize(kChallengeNonceSize);
+    context_.rng.fill(state_.challenge_nonce);
+    api::Frame challenge;
+    challenge.mutable_push()->mutable_challenge()->set_nonce(
+        std::string(reinterpret_cast<const char*>(state_.challenge_nonce.data()), state_.challenge_nonce.size()));
+    challenge.mutable_push()->mutable_challenge()->set_server_time_ms(
+        static_cast<std::uint64_t>(context_.router.now().time_since_epoch().count()));
+    enqueue(challenge);
+
+    co_await read_loop();
+    finish(closing_reason_.empty() ? "peer_closed" : closing_reason_);
+  }
+
+  awaitable<void> read_loop() {
+    beast::flat_buffer buffer;
+    const std::size_t max_frame = options_.limits.max_frame_size;
+    while (!closing_) {
+      buffer.clear();
+      bool too_large = false;
+      do {
+        auto [ec, read] =
+            co_await stream_.async_read_some(buffer, max_frame + 1 - std::min(buffer.size(), max_frame), kTuple);
+        if (ec) {
+          if (!expected_ending(ec)) context_.logger.event("read_failed", {{"error", ec.message()}});
+          co_return;
+        }
+        if (closing_) co_return;
+        if (buffer.size() > max_frame) too_large = true;
+      } while (!too_large && !stream_.is_message_done());
+      last_frame_ = std::chrono::steady_clock::now();
+      if (too_large) co_return close_with("frame_too_large");
+      if (!stream_.got_binary()) co_return close_with("malformed_frame");
+      const auto data = buffer.cdata();
+      auto frame = wire::decode_frame(ByteView(static_cast<const std::uint8_t*>(data.data()), data.size()));
+      if (!frame.ok()) {
+        co_return close_with(frame.error() == wire::WireError::kTooLarge ? "frame_too_large" : "malformed_frame");
+      }
+      if (!frame->has_request()) co_return close_with("unexpected_frame");
+      handle(frame->request());
+    }
+  }
+
+  void handle(const api::Request& request) {
+    std::chrono::milliseconds retry_after{0};
+    if (!limiter_.take(std::chrono::steady_clock::now(), retry_after)) {
+      api::Frame frame;
+      api::Response* response = frame.mutable_response();
+      response->set_id(request.id());
+      api::Status* status = response->mutable_status();
+      status->set_code(api::Status::LIMIT_EXCEEDED);
+      status->set_reason("requests_per_second");
+      status->set_limit("requests_per_second");
+      status->set_limit_value(options_.limits.requests_per_second);
+      status->set_retry_after_ms(static_cast<std::uint32_t>(retry_after.count()));
+      return enqueue(frame);
+    }
+    auto self = shared_from_this();
+    context_.router.handle(state_, self, request, [self](api::Response response) {
+      asio::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        api::Frame frame;
+        *frame.mutable_response() = std::move(response);
+        self->enqueue(frame);
+      });
+    });
+    if (state_.device && !delivering_) {
+      delivering_ = true;  // logged in: push the queue after the answer
+      pump();
+    }
+  }
+
+  // Queues a frame for the writer; a client that does not read is dropped.
+  void enqueue(const api::Frame& frame) {
+    if (dead_ || closing_) return;
+    if (outgoing_.size() >= options_.limits.max_outgoing_frames) return close_with("slow_consumer");
+    auto encoded = wire::encode_frame(frame);
+    if (!encoded.ok()) {
+      context_.logger.event("bug_unencodable_frame", {{"error", wire::to_string(encoded.error())}});
+      return;
+    }
+    outgoing_.push_back(std::move(*encoded));
+    write_signal_.cancel();
+  }
+
+  // Pushes queued envelopes after the cursor while the outgoing queue has room; QueueEmpty once
+  // the backlog present at login has been pushed.
+  void pump() {
+    if (!delivering_ || dead_ || closing_ || !state_.device) return;
+    const std::size_t capacity = options_.limits.max_outgoing_frames;
+    const std::size_t room =
+        outgoing_.size() + kResponseReserve >= capacity ? 0 : capacity - kResponseReserve - outgoing_.size();
+    const std::size_t limit = std::min(room, options_.limits.delivery_batch);
+    if (limit == 0) {
+      waiting_for_room_ = true;
+      return;
+    }
+    auto envelopes = context_.router.fetch_for_delivery(*state_.device, cursor_, limit);
+    if (!envelopes.ok()) {
+      context_.logger.event("delivery_fetch_failed", {{"error", storage::to_string(envelopes.error())}});
+      return;
+    }
+    for (api::Envelope& envelope : *envelopes) {
+      cursor_ = envelope.sequence();
+      api::Frame frame;
+      *frame.mutable_push()->mutable_envelope() = std::move(envelope);
+      enqueue(frame);
+    }
+    if (envelopes->size() == limit) {
+      asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
+    } else if (!queue_empty_sent_) {
+      queue_empty_sent_ = true;
+      api::Frame frame;
+      frame.mutable_push()->mutable_queue_empty();
+      enqueue(frame);
+    }
+  }
+
+  awaitable<void> write_loop() {
+    for (;;) {
+      while (outgoing_.empty() && !closing_ && !dead_) {
+        write_signal_.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await write_signal_.async_wait(kTuple);
+      }
+      if (dead_) co_return;
+      if (outgoing_.empty()) break;  // closing, and the Closing push is written
+      const Bytes frame = std::move(outgoing_.front());
+      outgoing_.pop_front();
+      auto [ec, written] = co_await stream_.async_write(asio::buffer(frame), kTuple);
+      if (ec) {
+        if (!expected_ending(ec)) context_.logger.event("write_failed", {{"error", ec.message()}});
+        shut_socket();
+        co_return;
+      }
+      if (waiting_for_room_ && outgoing_.size() < options_.limits.max_outgoing_frames / 2) {
+        waiting_for_room_ = false;
+        pump();
+      }
+    }
+    co_await stream_.async_close(websocket::close_code::normal, kTuple);
+    close_deadline_.cancel();
+    shut_socket();
+  }
+
+  awaitable<void> watch_idle() {
+    while (!dead_ && !closing_) {
+      watchdog_.expires_at(last_frame_ + options_.limits.idle_timeout);
+      co_await watchdog_.async_wait(kTuple);
+      if (dead_ || closing_) co_return;
+      if (std::chrono::steady_clock::now() >= last_frame_ + options_.limits.idle_timeout) {
+        close_with("idle_timeout");
+      }
+    }
+  }
+
+  // Sends Push.closing{reason} (even past the queue bound) and lets the writer close.
+  void close_with(const std::string& reason) {
+    if (closing_ || dead_) return;
+    auto encoded = [&] {
+      api::Frame frame;
+      frame.mutable_push()->mutable_closing()->set_reason(reason);
+      return wire::encode_frame(frame);
+    }();
+    closing_ = true;
+    closing_reason_ = reason;
+    // Bounds whatever is pending: a client that stopped reading cannot hold the close open.
+    // (tcp_stream's own expiry cannot be changed while a read and a write are both pending.)
+    close_deadline_.expires_after(kCloseTimeout * 2);
+    close_deadline_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+      if (!ec) self->shut_socket();
+    });
+    if (encoded.ok()) outgoing_.push_back(std::move(*encoded));
+    write_signal_.cancel();
+    watchdog_.cancel();
+  }
+
+  void shut_socket() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).close();
+  }
+
+  // The reader ended: leave the registries; the writer finishes any close in progress.
+  void finish(const std::string& reason) {
+    if (finished_) return;
+    finished_ = true;
+    context_.router.on_session_closed(state_, this);
+    context_.tracker.release(state_.remote_ip, this);
+    if (!closing_) {
+      dead_ = true;
+      write_signal_.cancel();
+      watchdog_.cancel();
+      shut_socket();
+    }
+    context_.logger.event("connection_closed", {{"reason", reason}});
+  }
+
+  void report_bug(std::exception_ptr error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      context_.logger.event("bug_connection_exception", {{"what", e.what()}});
+    }
+    dead_ = true;
+    shut_socket();
+    if (!finished_) {
+      finished_ = true;
+      context_.router.on_session_closed(state_, this);
+      context_.tracker.release(state_.remote_ip, this);
+    }
+  }
+
+  ServerContext& context_;
+  const Options& options_;
+  Stream stream_;
+  asio::steady_timer write_signal_;
+  asio::steady_timer watchdog_;
+  asio::steady_timer close_deadline_;
+  RateLimiter limiter_;
+  SessionState state_;
+  std::deque<Bytes> outgoing_;
+  std::chrono::steady_clock::time_point last_frame_{};
+  storage::QueueSequence cursor_ = 0;
+  std::string closing_reason_;
+  bool delivering_ = false;
+  bool queue_empty_sent_ = false;
+  bool waiting_for_room_ = false;
+  bool closing_ = false;
+  bool dead_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+void start_connection(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls, ServerContext& context,
+                      std::string remote_ip) {
+  std::make_shared<Connection>(std::move(socket), tls, context, std::move(remote_ip))->start();
+}
+
+}  // namespace hush::server

@@ -1,0 +1,34 @@
+// DeliveryRegistry: a multimap from device address to weak session references under one mutex.
+#include "registry.hpp"
+
+namespace hush::server {
+
+void DeliveryRegistry::add(storage::DeviceAddress device, const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mutex_);
+  sessions_.emplace(device, session);
+}
+
+void DeliveryRegistry::remove(storage::DeviceAddress device, const Session* session) {
+  std::lock_guard lock(mutex_);
+  auto [begin, end] = sessions_.equal_range(device);
+  for (auto it = begin; it != end;) {
+    auto live = it->second.lock();
+    if (!live || live.get() == session) {
+      it = sessions_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::vector<std::shared_ptr<Session>> DeliveryRegistry::sessions(storage::DeviceAddress device) {
+  std::vector<std::shared_ptr<Session>> out;
+  std::lock_guard lock(mutex_);
+  auto [begin, end] = sessions_.equal_range(device);
+  for (auto it = begin; it != end; ++it) {
+    if (auto live = it->second.lock()) out.push_back(std::move(live));
+  }
+  return out;
+}
+
+}  // namespace hush::server

@@ -1,0 +1,220 @@
+// Request dispatch, rate-free parts of login (RegisterAccount, Authenticate) and device
+// management (ListDevices, RemoveDevice, Ping). Keys, messages and media live in their own files.
+#include "router.hpp"
+
+#include <algorithm>
+
+#include "handler_support.hpp"
+#include "hush/crypto/curve25519.hpp"
+#include "hush/crypto/ed25519.hpp"
+#include "hush/crypto/hash.hpp"
+#include "rules.hpp"
+
+namespace hush::server {
+
+Router::Router(const Options& options, storage::Storage& storage, DeliveryRegistry& registry, Committer& committer,
+               Logger& logger, crypto::Rng& rng)
+    : options_(options), storage_(storage), registry_(registry), committer_(committer), logger_(logger), rng_(rng) {}
+
+storage::Timestamp Router::now() const {
+  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+void Router::handle(SessionState& state, const std::shared_ptr<Session>& self, const api::Request& request,
+                    Reply reply) {
+  Response response;
+  response.set_id(request.id());
+  const bool needs_login =
+      request.body_case() != api::Request::kRegisterAccount && request.body_case() != api::Request::kAuthenticate &&
+      request.body_case() != api::Request::kPing && request.body_case() != api::Request::kReadMedia;
+  if (needs_login && !state.device) {
+    set_status(response, api::Status::UNAUTHENTICATED, "not_authenticated");
+    return reply(std::move(response));
+  }
+  Response answer;
+  switch (request.body_case()) {
+    case api::Request::kRegisterAccount: answer = register_account(state, self, request.register_account()); break;
+    case api::Request::kAuthenticate: answer = authenticate(state, self, request.authenticate()); break;
+    case api::Request::kUploadKeys: answer = upload_keys(state, request.upload_keys()); break;
+    case api::Request::kFetchBundles: answer = fetch_bundles(state, request.fetch_bundles()); break;
+    case api::Request::kSend: return send(state, request.send(), std::move(response), std::move(reply));
+    case api::Request::kAcknowledge: answer = acknowledge(state, request.acknowledge()); break;
+    case api::Request::kListDevices: answer = list_devices(state); break;
+    case api::Request::kRemoveDevice: answer = remove_device(state, request.remove_device()); break;
+    case api::Request::kCreateUpload: answer = create_upload(state, request.create_upload()); break;
+    case api::Request::kAppendChunk: answer = append_chunk(state, request.append_chunk()); break;
+    case api::Request::kUploadStatus: answer = upload_status(state, request.upload_status()); break;
+    case api::Request::kFinishUpload: answer = finish_upload(state, request.finish_upload()); break;
+    case api::Request::kReadMedia: answer = read_media(state, request.read_media()); break;
+    case api::Request::kKeyStatus: answer = key_status(state); break;
+    case api::Request::kPing: break;
+    case api::Request::BODY_NOT_SET: set_status(answer, api::Status::BAD_REQUEST, "unknown_request"); break;
+  }
+  answer.set_id(request.id());
+  if (!answer.has_status()) answer.mutable_status()->set_code(api::Status::OK);
+  reply(std::move(answer));
+}
+
+namespace {
+
+// Checks the auth key's signature over this connection's challenge.
+bool challenge_signed(const SessionState& state, const storage::DeviceAuthKey& auth_key, const std::string& signature) {
+  if (state.challenge_nonce.empty()) return false;
+  return crypto::ed25519_verify(auth_key, auth_message(state.challenge_nonce), field_bytes(signature));
+}
+
+}  // namespace
+
+api::Response Router::register_account(SessionState& state, const std::shared_ptr<Session>& self,
+                                       const api::RegisterAccount& request) {
+  Response response;
+  if (state.device) {
+    set_status(response, api::Status::CONFLICT, "already_authenticated");
+    return response;
+  }
+  if (!valid_username(request.username())) {
+    set_status(response, api::Status::BAD_REQUEST, "invalid_username");
+    return response;
+  }
+  std::chrono::milliseconds retry_after{0};
+  if (!allow_registration(state.remote_ip, retry_after)) {
+    set_limit(response, "registrations_per_ip", options_.limits.registrations_per_ip_per_hour);
+    response.mutable_status()->set_retry_after_ms(static_cast<std::uint32_t>(retry_after.count()));
+    return response;
+  }
+  const auto identity = fixed<33>(request.device().identity_key());
+  const auto auth_key = fixed<32>(request.device().auth_key());
+  if (!identity || !crypto::PublicKey::deserialize(*identity).ok() || !auth_key) {
+    set_status(response, api::Status::BAD_REQUEST, "invalid_key");
+    return response;
+  }
+  if (!challenge_signed(state, *auth_key, request.challenge_signature())) {
+    set_status(response, api::Status::UNAUTHENTICATED, "bad_signature");
+    return response;
+  }
+  std::optional<storage::InviteHash> invite;
+  if (options_.invite_only) {
+    if (request.invite().empty()) {
+      set_status(response, api::Status::FORBIDDEN, "invite_required");
+      return response;
+    }
+    invite = crypto::sha256(field_bytes(request.invite()));
+  }
+  const storage::Timestamp now_ms = now();
+  auto account = storage_.accounts().create_account(request.username(), invite, now_ms);
+  if (!account.ok()) {
+    if (account.error() == storage::StorageError::kConflict) {
+      set_status(response, api::Status::CONFLICT, "username_taken");
+    } else if (account.error() == storage::StorageError::kNotFound) {
+      set_status(response, api::Status::FORBIDDEN, "invalid_invite");
+    } else {
+      set_storage_error(response, account.error(), options_.storage);
+    }
+    return response;
+  }
+  storage::NewDevice device;
+  device.registration_id = request.device().registration_id();
+  device.identity_key = *identity;
+  device.auth_key = *auth_key;
+  // Not atomic with create_account (storage has no combined call): a failure here leaves an
+  // account without devices, which nobody can log in to. Only a storage failure causes it.
+  auto added = storage_.accounts().add_device(account->id, device, now_ms);
+  if (!added.ok()) {
+    set_storage_error(response, added.error(), options_.storage);
+    return response;
+  }
+  state.device = storage::DeviceAddress{account->id, added->id};
+  state.username = request.username();
+  registry_.add(*state.device, self);
+  response.mutable_registered()->set_device_id(added->id);
+  logger_.event("account_registered",
+                {{"account", std::to_string(account->id)}, {"device", std::to_string(added->id)}});
+  return response;
+}
+
+api::Response Router::authenticate(SessionState& state, const std::shared_ptr<Session>& self,
+                                   const api::Authenticate& request) {
+  Response response;
+  if (state.device) {
+    set_status(response, api::Status::CONFLICT, "already_authenticated");
+    return response;
+  }
+  // One answer for "no such account", "no such device" and "bad signature": a login attempt
+  // learns nothing about which accounts exist.
+  auto account = storage_.accounts().find_account(request.username());
+  std::optional<storage::Device> device;
+  if (account.ok()) {
+    auto found = storage_.accounts().device({account->id, request.device_id()});
+    if (found.ok()) device = *found;
+  }
+  if (!device || !challenge_signed(state, device->auth_key, request.challenge_signature())) {
+    set_status(response, api::Status::UNAUTHENTICATED, "authentication_failed");
+    return response;
+  }
+  state.device = storage::DeviceAddress{account->id, device->id};
+  state.username = request.username();
+  auto depth = storage_.messages().depth(*state.device);
+  response.mutable_authenticated()->set_device_id(device->id);
+  response.mutable_authenticated()->set_queued(
+      depth.ok() ? static_cast<std::uint32_t>(std::min<std::size_t>(*depth, UINT32_MAX)) : 0);
+  // Registered after the answer is built; the connection starts pushing the queue once it has
+  // written the answer (it calls notify_envelopes on itself).
+  registry_.add(*state.device, self);
+  logger_.event("authenticated", {{"account", std::to_string(account->id)}, {"device", std::to_string(device->id)}});
+  return response;
+}
+
+api::Response Router::list_devices(SessionState& state) {
+  Response response;
+  auto devices = storage_.accounts().list_devices(state.device->account);
+  if (!devices.ok()) {
+    set_storage_error(response, devices.error(), options_.storage);
+    return response;
+  }
+  for (const storage::Device& device : *devices) {
+    api::Device* out = response.mutable_devices()->add_devices();
+    out->set_device_id(device.id);
+    // storage::NewDevice has no name field yet: device names are not kept.
+    out->set_created_ms(static_cast<std::uint64_t>(device.created_at.time_since_epoch().count()));
+  }
+  return response;
+}
+
+api::Response Router::remove_device(SessionState& state, const api::RemoveDevice& request) {
+  Response response;
+  if (request.device_id() == state.device->device) {
+    set_status(response, api::Status::BAD_REQUEST, "cannot_remove_current_device");
+    return response;
+  }
+  const storage::DeviceAddress target{state.device->account, request.device_id()};
+  auto removed = storage_.accounts().remove_device(target);
+  if (!removed.ok()) {
+    set_storage_error(response, removed.error(), options_.storage);
+    return response;
+  }
+  for (const auto& session : registry_.sessions(target)) session->close("device_removed");
+  logger_.event("device_removed",
+                {{"account", std::to_string(target.account)}, {"device", std::to_string(target.device)}});
+  return response;
+}
+
+bool Router::allow_registration(const std::string& ip, std::chrono::milliseconds& retry_after) {
+  constexpr std::size_t kMaxTrackedAddresses = 100000;
+  std::lock_guard lock(registrations_mutex_);
+  // Bounded memory: forgetting every bucket at once only ever lets an address register more.
+  if (registrations_.size() >= kMaxTrackedAddresses) registrations_.clear();
+  auto it = registrations_.find(ip);
+  if (it == registrations_.end()) {
+    it = registrations_
+             .emplace(ip, RateLimiter(options_.limits.registrations_per_ip_per_hour / 3600.0,
+                                      options_.limits.registrations_per_ip_burst))
+             .first;
+  }
+  return it->second.take(RateLimiter::Clock::now(), retry_after);
+}
+
+void Router::on_session_closed(const SessionState& state, const Session* self) {
+  if (state.device) registry_.remove(*state.device, self);
+}
+
+}  // namespace hush::server

@@ -1,0 +1,87 @@
+// The request handlers of api.proto over the storage interfaces: accounts and login, the key
+// directory, store-and-forward, media. Beast-free: a connection hands each decoded Request to
+// handle() on its strand and gets the Response through `reply` (at once, or from the commit
+// thread for Send). Owns the API's rules and error names (docs/protocol.md part 2); not sockets,
+// frames or timers.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "committer.hpp"
+#include "hush/crypto/random.hpp"
+#include "hush/server/options.hpp"
+#include "hush/storage/storage.hpp"
+#include "hush/wire/api.pb.h"
+#include "log.hpp"
+#include "registry.hpp"
+#include "rules.hpp"
+#include "session.hpp"
+
+namespace hush::server {
+
+class Router {
+ public:
+  // Thread-safe; may be called from any thread, more than once (only the first call counts).
+  using Reply = std::function<void(api::Response)>;
+
+  Router(const Options& options, storage::Storage& storage, DeliveryRegistry& registry, Committer& committer,
+         Logger& logger, crypto::Rng& rng);
+
+  // Handles one request of the connection whose state is `state`. Must be called on that
+  // connection's strand; `self` is the connection (registered for delivery on login).
+  void handle(SessionState& state, const std::shared_ptr<Session>& self, const api::Request& request, Reply reply);
+
+  // Queued envelopes of `device` after `after`, converted to pushes, at most `limit`.
+  // The sequence of the last one returned is the caller's next cursor.
+  Result<std::vector<api::Envelope>, storage::StorageError> fetch_for_delivery(storage::DeviceAddress device,
+                                                                               storage::QueueSequence after,
+                                                                               std::size_t limit);
+
+  // Removes expired envelopes and uploads; tells each connected sender (Push.delivery_failed).
+  // Returns how many envelopes expired.
+  std::size_t sweep(storage::Timestamp now);
+
+  // Called by the connection when it closes.
+  void on_session_closed(const SessionState& state, const Session* self);
+
+  storage::Timestamp now() const;
+
+ private:
+  using Response = api::Response;
+  Response register_account(SessionState& state, const std::shared_ptr<Session>& self,
+                            const api::RegisterAccount& request);
+  Response authenticate(SessionState& state, const std::shared_ptr<Session>& self, const api::Authenticate& request);
+  Response upload_keys(SessionState& state, const api::UploadKeys& request);
+  Response fetch_bundles(SessionState& state, const api::FetchBundles& request);
+  void send(SessionState& state, const api::Send& request, Response response, Reply reply);
+  Response acknowledge(SessionState& state, const api::Acknowledge& request);
+  Response list_devices(SessionState& state);
+  Response remove_device(SessionState& state, const api::RemoveDevice& request);
+  Response create_upload(SessionState& state, const api::CreateUpload& request);
+  Response append_chunk(SessionState& state, const api::AppendChunk& request);
+  Response upload_status(SessionState& state, const api::UploadStatus& request);
+  Response finish_upload(SessionState& state, const api::FinishUpload& request);
+  Response read_media(SessionState& state, const api::ReadMedia& request);
+  Response key_status(SessionState& state);
+
+  void notify_keys_low(storage::DeviceAddress device);
+  // Takes one registration from the address's bucket; false (and `retry_after`) when empty.
+  bool allow_registration(const std::string& ip, std::chrono::milliseconds& retry_after);
+
+  const Options& options_;
+  storage::Storage& storage_;
+  DeliveryRegistry& registry_;
+  Committer& committer_;
+  Logger& logger_;
+  crypto::Rng& rng_;
+  std::mutex registrations_mutex_;
+  std::map<std::string, RateLimiter> registrations_;  // per remote IP
+};
+
+}  // namespace hush::server

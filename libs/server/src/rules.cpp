@@ -1,0 +1,48 @@
+// Username rules, the login message, envelope packing and the token bucket.
+#include "rules.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace hush::server {
+
+bool valid_username(std::string_view username) {
+  if (username.size() < 3 || username.size() > 32) return false;
+  return std::all_of(username.begin(), username.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.'; });
+}
+
+Bytes auth_message(ByteView nonce) {
+  return concat(as_bytes(kAuthContext), nonce);
+}
+
+Bytes pack_envelope(std::uint8_t type, ByteView content) {
+  Bytes out;
+  out.reserve(content.size() + 1);
+  out.push_back(type);
+  append(out, content);
+  return out;
+}
+
+std::optional<UnpackedEnvelope> unpack_envelope(ByteView stored) {
+  if (stored.empty()) return std::nullopt;
+  return UnpackedEnvelope{stored[0], stored.subspan(1)};
+}
+
+RateLimiter::RateLimiter(double rate_per_second, double burst)
+    : rate_(rate_per_second), burst_(std::max(burst, 1.0)), tokens_(burst_), last_(Clock::now()) {}
+
+bool RateLimiter::take(Clock::time_point now, std::chrono::milliseconds& retry_after) {
+  const double elapsed = std::chrono::duration<double>(now - last_).count();
+  last_ = now;
+  tokens_ = std::min(burst_, tokens_ + std::max(0.0, elapsed) * rate_);
+  if (tokens_ >= 1.0) {
+    tokens_ -= 1.0;
+    return true;
+  }
+  const double wait_s = rate_ > 0 ? (1.0 - tokens_) / rate_ : 1.0;
+  retry_after = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(wait_s * 1000.0)));
+  return false;
+}
+
+}  // namespace hush::server

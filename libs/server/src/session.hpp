@@ -1,0 +1,44 @@
+// What the request handlers and the delivery registry need from a connection, without knowing
+// it is a TLS WebSocket (so that they compile without Beast). Owns nothing; implemented by
+// connection.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "hush/base/bytes.hpp"
+#include "hush/storage/types.hpp"
+#include "hush/wire/api.pb.h"
+
+namespace hush::server {
+
+namespace api = wire::api;
+
+// Thread safety: every method may be called from any thread; each posts to the connection's
+// strand and returns at once.
+class Session {
+ public:
+  virtual ~Session() = default;
+
+  // Queues a push frame (keys_low, delivery_failed). A connection whose queue is full closes with
+  // "slow_consumer".
+  virtual void send_push(api::Push push) = 0;
+
+  // New envelopes were stored for this session's device: fetch and push them in order.
+  virtual void notify_envelopes() = 0;
+
+  // Sends Push.closing with `reason` and closes the connection.
+  virtual void close(std::string reason) = 0;
+};
+
+// State of one connection that the handlers read and change. Only touched on the connection's
+// strand (requests are handled there, one at a time).
+struct SessionState {
+  Bytes challenge_nonce;                         // the Challenge pushed when the connection opened
+  std::optional<storage::DeviceAddress> device;  // set by RegisterAccount / Authenticate
+  std::string username;                          // of `device`
+  std::string remote_ip;                         // for per-address limits and logs
+};
+
+}  // namespace hush::server
