@@ -14,6 +14,7 @@
 #include "hush/protocol/fingerprint.hpp"
 #include "hush/protocol/messages.hpp"
 #include "hush/wire/content_codec.hpp"
+#include "hush/wire/frame_codec.hpp"
 
 namespace {
 
@@ -24,6 +25,7 @@ using fuzz::TwoPartyOp;
 std::filesystem::path g_root;
 std::size_t g_files = 0;
 std::size_t g_bytes = 0;
+constexpr std::uint64_t kCryptoSeed = 0xC0FFEE;
 
 void write_seed(const std::string& target, const std::string& name, ByteView bytes) {
   const auto directory = g_root / target;
@@ -198,6 +200,64 @@ void contents() {
   write_seed("content", "sender_key_distribution", *wire::encode_content(distribution));
 }
 
+void frames() {
+  wire::api::Frame ping;
+  ping.mutable_request()->set_id(1);
+  ping.mutable_request()->mutable_ping();
+  write_seed("frame", "ping", *wire::encode_frame(ping));
+
+  wire::api::Frame send;
+  auto* request = send.mutable_request();
+  request->set_id(2);
+  request->mutable_send()->set_recipient("bob");
+  request->mutable_send()->set_message_id(std::string(16, '\x01'));
+  for (std::uint32_t device = 1; device <= 2; ++device) {
+    auto* envelope = request->mutable_send()->add_envelopes();
+    envelope->set_device_id(device);
+    envelope->set_registration_id(1000 + device);
+    envelope->set_type(2);
+    envelope->set_content(std::string(80, static_cast<char>(device)));
+  }
+  write_seed("frame", "send", *wire::encode_frame(send));
+
+  wire::api::Frame bundles;
+  auto* response = bundles.mutable_response();
+  response->set_id(3);
+  response->mutable_status()->set_code(wire::api::Status::OK);
+  auto* bundle = response->mutable_bundles()->add_bundles();
+  bundle->set_device_id(1);
+  bundle->set_registration_id(4242);
+  bundle->set_identity_key(std::string(33, '\x05'));
+  bundle->mutable_signed_prekey()->set_id(7);
+  bundle->mutable_signed_prekey()->set_public_key(std::string(33, '\x05'));
+  bundle->mutable_signed_prekey()->set_signature(std::string(64, '\x06'));
+  bundle->mutable_one_time_prekey()->set_id(9);
+  bundle->mutable_one_time_prekey()->set_public_key(std::string(33, '\x05'));
+  write_seed("frame", "bundles", *wire::encode_frame(bundles));
+
+  wire::api::Frame limit;
+  limit.mutable_response()->set_id(4);
+  limit.mutable_response()->mutable_status()->set_code(wire::api::Status::LIMIT_EXCEEDED);
+  limit.mutable_response()->mutable_status()->set_reason("rate_limited");
+  limit.mutable_response()->mutable_status()->set_limit("max_queue_depth");
+  limit.mutable_response()->mutable_status()->set_limit_value(1000);
+  limit.mutable_response()->mutable_status()->set_retry_after_ms(500);
+  write_seed("frame", "limit_exceeded", *wire::encode_frame(limit));
+
+  wire::api::Frame ack;
+  ack.mutable_request()->set_id(5);
+  for (std::uint64_t sequence : {1u, 2u, 300u, 70000u}) ack.mutable_request()->mutable_acknowledge()->add_sequences(sequence);
+  write_seed("frame", "acknowledge", *wire::encode_frame(ack));
+
+  // A full media chunk fills the 16 KiB frame (and lets libFuzzer grow inputs that far).
+  wire::api::Frame chunk;
+  chunk.mutable_request()->set_id(6);
+  chunk.mutable_request()->mutable_append_chunk()->set_media_id(std::string(16, '\x0c'));
+  chunk.mutable_request()->mutable_append_chunk()->set_offset(wire::kMediaChunkSize);
+  chunk.mutable_request()->mutable_append_chunk()->set_data(std::string(wire::kMediaChunkSize, '\x0d'));
+  write_seed("frame", "media_chunk", *wire::encode_frame(chunk));
+}
+
 void fingerprints() {
   write_seed("scannable_fingerprint", "peer", fuzz::their_scannable_fingerprint());
   write_seed("scannable_fingerprint", "self", fuzz::our_scannable_fingerprint());
@@ -248,6 +308,19 @@ void two_party_scripts() {
   write_seed("two_party", "many_ratchets", long_run);
 }
 
+// FuzzedDataProvider reads integers from the end and bytes from the front: the last byte chooses
+// the check (0 HMAC, 1 HKDF, 2 keys), the rest is deterministic noise.
+void crypto_differential() {
+  crypto::SeededRng rng(kCryptoSeed);
+  const char* names[] = {"hmac", "hkdf", "keys"};
+  for (std::uint8_t check = 0; check < 3; ++check) {
+    Bytes input(256);
+    rng.fill(input);
+    input.back() = check;
+    write_seed("crypto_differential", names[check], input);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -257,8 +330,10 @@ int main(int argc, char** argv) {
   sender_key_messages();
   session_records_and_decrypt();
   contents();
+  frames();
   fingerprints();
   two_party_scripts();
+  crypto_differential();
   std::printf("make_fuzz_seeds: wrote %zu files, %zu bytes, under %s\n", g_files, g_bytes, g_root.c_str());
   return 0;
 }

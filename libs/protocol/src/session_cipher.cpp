@@ -3,6 +3,7 @@
 #include "hush/protocol/session_cipher.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "hush/crypto/aes_cbc.hpp"
 #include "hush/protocol/limits.hpp"
@@ -89,9 +90,15 @@ Result<crypto::SecretBytes, ProtocolError> decrypt_with_state(SessionState& stat
 }
 
 // Tries the current state, then each archived one (a simultaneous start leaves the peer's
-// messages on a state we archived). A state that yields an error other than kBadMac (a
-// duplicate, a jump too far) ends the search: that state owns the message.
+// messages on a state we archived). A bad MAC or a counter out of that state's reach means
+// "not this state": the search goes on. Any other error (a duplicate, a low-order key) means the
+// state owns the message, and ends the search. With no success, the first such verdict is
+// reported, else kBadMac.
 Result<crypto::SecretBytes, ProtocolError> decrypt_with_record(SessionRecord& record, const SignalMessage& message) {
+  auto not_this_state = [](ProtocolError error) {
+    return error == ProtocolError::kBadMac || error == ProtocolError::kTooFarInFuture;
+  };
+  std::optional<ProtocolError> first_error;
   if (SessionState* current = record.current()) {
     // `record` is the caller's copy, stored only on success: with no archived state to fall
     // back to, the current state can be worked on in place.
@@ -102,7 +109,8 @@ Result<crypto::SecretBytes, ProtocolError> decrypt_with_record(SessionRecord& re
       *current = std::move(attempt);
       return plaintext;
     }
-    if (plaintext.error() != ProtocolError::kBadMac) return plaintext;
+    if (!not_this_state(plaintext.error())) return plaintext;
+    first_error = plaintext.error();
   }
   for (std::size_t i = 0; i < record.previous().size(); ++i) {
     SessionState attempt = record.previous()[i];
@@ -112,9 +120,10 @@ Result<crypto::SecretBytes, ProtocolError> decrypt_with_record(SessionRecord& re
       record.promote_previous(i);
       return plaintext;
     }
-    if (plaintext.error() != ProtocolError::kBadMac) return plaintext;
+    if (!not_this_state(plaintext.error())) return plaintext;
+    if (!first_error || *first_error == ProtocolError::kBadMac) first_error = plaintext.error();
   }
-  return fail(ProtocolError::kBadMac);
+  return fail(first_error.value_or(ProtocolError::kBadMac));
 }
 
 // Responder-side X3DH: adds a session built from `message` to `record` unless one already

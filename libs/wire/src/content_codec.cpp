@@ -24,8 +24,6 @@ std::size_t padded_size(std::size_t size) {
 
 namespace {
 
-using detail::padding_bytes_for;
-
 Result<void, WireError> validate(const content::Content& content) {
   if (content.message_id().size() != kMessageIdSize) return fail(WireError::kInvalidField);
   if (content.has_data()) {
@@ -43,22 +41,20 @@ Result<void, WireError> validate(const content::Content& content) {
 
 }  // namespace
 
+namespace {
+std::optional<detail::PaddingPlan> content_padding(std::size_t unpadded) {
+  return detail::plan_padding(unpadded, kMaxContentSize, [](std::size_t size) { return padded_size(size); });
+}
+}  // namespace
+
 Result<Bytes, WireError> encode_content(const content::Content& content) {
   HUSH_TRY(validate(content));
   content::Content copy = content;
   copy.clear_padding();
-  const std::size_t unpadded = copy.ByteSizeLong();
-  // The padding field needs at least 3 bytes; a few room sizes cannot be filled exactly (the
-  // length varint grows), in which case the next bucket is used.
-  std::size_t target = padded_size(unpadded + 3);
-  std::optional<std::size_t> zeros = padding_bytes_for(target - unpadded);
-  if (!zeros) {
-    target = padded_size(target + 1);
-    zeros = padding_bytes_for(target - unpadded);
-  }
-  if (!zeros || target > kMaxContentSize) return fail(WireError::kTooLarge);
-  copy.set_padding(std::string(*zeros, '\0'));
-  Bytes out(copy.ByteSizeLong());
+  auto plan = content_padding(copy.ByteSizeLong());
+  if (!plan) return fail(WireError::kTooLarge);
+  copy.set_padding(std::string(plan->zeros, '\0'));
+  Bytes out(plan->padded_size);
   if (!copy.SerializeToArray(out.data(), static_cast<int>(out.size()))) {
     return fail(WireError::kMalformed);
   }
@@ -66,6 +62,7 @@ Result<Bytes, WireError> encode_content(const content::Content& content) {
 }
 
 Result<content::Content, WireError> decode_content(ByteView encoded) {
+  detail::quiet_protobuf_utf8_errors();
   if (encoded.size() > kMaxContentSize) return fail(WireError::kTooLarge);
   content::Content content;
   if (!content.ParseFromArray(encoded.data(), static_cast<int>(encoded.size()))) {
@@ -73,6 +70,8 @@ Result<content::Content, WireError> decode_content(ByteView encoded) {
   }
   HUSH_TRY(validate(content));
   content.clear_padding();
+  // Refuse what encode_content could not produce again (a forwarded message must re-encode).
+  if (!content_padding(content.ByteSizeLong())) return fail(WireError::kTooLarge);
   return content;
 }
 

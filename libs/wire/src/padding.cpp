@@ -1,5 +1,10 @@
-// Padding-field arithmetic.
+// Padding-field arithmetic, and the protobuf log filter.
 #include "padding.hpp"
+
+#include <google/protobuf/stubs/logging.h>
+
+#include <cstdio>
+#include <string>
 
 namespace hush::wire::detail {
 namespace {
@@ -13,6 +18,12 @@ std::size_t varint_size(std::size_t value) {
   return bytes;
 }
 
+void filtered_log(google::protobuf::LogLevel level, const char* filename, int line, const std::string& message) {
+  if (message.find("invalid UTF-8") != std::string::npos) return;
+  static const char* const kLevels[] = {"INFO", "WARNING", "ERROR", "FATAL"};
+  std::fprintf(stderr, "[libprotobuf %s %s:%d] %s\n", kLevels[level], filename, line, message.c_str());
+}
+
 }  // namespace
 
 std::optional<std::size_t> padding_bytes_for(std::size_t room) {
@@ -23,6 +34,14 @@ std::optional<std::size_t> padding_bytes_for(std::size_t room) {
     if (varint_size(n) == length_bytes) return n;
   }
   return std::nullopt;
+}
+
+void quiet_protobuf_utf8_errors() {
+  static const bool installed = [] {
+    google::protobuf::SetLogHandler(&filtered_log);
+    return true;
+  }();
+  (void)installed;
 }
 
 }  // namespace hush::wire::detail

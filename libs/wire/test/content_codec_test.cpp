@@ -89,3 +89,37 @@ TEST(ContentCodec, CarriesEveryKindOfContent) {
 
 }  // namespace
 }  // namespace hush::wire
+
+namespace hush::wire {
+namespace {
+
+// Regressions from fuzzing: decode accepted unpadded sizes that encode could not pad.
+TEST(ContentCodec, DecodeRefusesWhatEncodeCannotPad) {
+  for (std::size_t unpadded : {std::size_t{262014}, std::size_t{262143}, kMaxContentSize - 16387}) {
+    content::Content content = text_message("");
+    const std::size_t overhead = content.ByteSizeLong() + 1 + 3;   // text tag + 3-byte length
+    content.mutable_data()->set_text(std::string(unpadded - overhead, 'p'));
+    const std::string raw = content.SerializeAsString();
+    if (raw.size() != unpadded) continue;   // the varint widths differ: not this boundary
+    auto decoded = decode_content(as_bytes(raw));
+    auto encoded = encode_content(content);
+    EXPECT_EQ(decoded.ok(), encoded.ok()) << unpadded;
+  }
+  for (std::size_t size = kMaxContentSize - 20000; size <= kMaxContentSize; size += 61) {
+    content::Content content = text_message(std::string(size - 40, 'q'));
+    const std::string raw = content.SerializeAsString();
+    if (raw.size() > kMaxContentSize) continue;
+    EXPECT_EQ(decode_content(as_bytes(raw)).ok(), encode_content(content).ok()) << raw.size();
+  }
+}
+
+TEST(ContentCodec, InvalidUtf8IsMalformed) {
+  content::Content content = text_message("ok");
+  std::string raw = content.SerializeAsString();
+  const std::size_t at = raw.find("ok");
+  raw[at] = '\xff';
+  EXPECT_EQ(decode_content(as_bytes(raw)).error(), WireError::kMalformed);
+}
+
+}  // namespace
+}  // namespace hush::wire

@@ -56,3 +56,18 @@ TEST(FrameCodec, RejectsOversizedGarbageAndEmptyFrames) {
 
 }  // namespace
 }  // namespace hush::wire
+
+namespace hush::wire {
+namespace {
+
+TEST(FrameCodec, DecodeRefusesWhatEncodeCannotPad) {
+  for (std::size_t content_size = kMaxFrameSize - 17000; content_size <= kMaxFrameSize; content_size += 7) {
+    api::Frame frame = send_frame(content_size);
+    const std::string raw = frame.SerializeAsString();
+    if (raw.size() > kMaxFrameSize) break;
+    EXPECT_EQ(decode_frame(as_bytes(raw)).ok(), encode_frame(frame).ok()) << raw.size();
+  }
+}
+
+}  // namespace
+}  // namespace hush::wire
