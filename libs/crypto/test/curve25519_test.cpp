@@ -85,18 +85,22 @@ TEST(X25519, GeneratedKeysAgree) {
   }
 }
 
-// public_key() goes through the Edwards curve; X25519 with the base point u = 9 is the
-// Montgomery ladder: both must give the same u for every scalar.
-TEST(PrivateKey, PublicKeyEqualsLadderOnTheBasePoint) {
+// generate_many() computes public keys on the Edwards curve with a batched inversion; X25519
+// with the base point u = 9 is the Montgomery ladder: both must give the same u for every key.
+TEST(KeyPair, GenerateManyEqualsLadderOnTheBasePoint) {
   SeededRng rng(7748);
   std::array<std::uint8_t, kCurveKeySize> nine{};
   nine[0] = 9;
   const PublicKey base_point(nine);
-  for (int i = 0; i < 1000; ++i) {
-    const PrivateKey key = PrivateKey::generate(rng);
-    auto ladder = agree(key, base_point);
-    ASSERT_TRUE(ladder.ok());
-    EXPECT_TRUE(crypto::constant_time_equal(key.public_key().raw(), ladder->view())) << i;
+  for (std::size_t count : {0, 1, 2, 3, 10, 257}) {
+    auto pairs = KeyPair::generate_many(count, rng);
+    ASSERT_EQ(pairs.size(), count);
+    for (const auto& pair : pairs) {
+      auto ladder = agree(pair.private_key, base_point);
+      ASSERT_TRUE(ladder.ok());
+      EXPECT_TRUE(crypto::constant_time_equal(pair.public_key.raw(), ladder->view())) << count;
+      EXPECT_EQ(pair.public_key, pair.private_key.public_key());
+    }
   }
 }
 

@@ -13,11 +13,12 @@ IdentityKeyPair IdentityKeyPair::generate(crypto::Rng& rng) {
 std::uint32_t generate_registration_id(crypto::Rng& rng) { return rng.uniform(16380) + 1; }
 
 std::vector<PreKeyRecord> generate_prekeys(std::uint32_t start, std::uint32_t count, crypto::Rng& rng) {
+  std::vector<crypto::KeyPair> pairs = crypto::KeyPair::generate_many(count, rng);
   std::vector<PreKeyRecord> out;
   out.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
     const std::uint32_t id = ((start + i - 1) % (kMediumMaxValue - 1)) + 1;
-    out.push_back(PreKeyRecord{id, crypto::KeyPair::generate(rng)});
+    out.push_back(PreKeyRecord{id, std::move(pairs[i])});
   }
   return out;
 }

@@ -83,7 +83,7 @@ Result<std::pair<RootKey, ChainKey>, ProtocolError> RootKey::create_chain(
   return split_root_and_chain(derived);
 }
 
-Result<SessionState, ProtocolError> initialize_alice_session(const AliceParameters& p, crypto::Rng& rng) {
+Result<SessionState, ProtocolError> initialize_alice_session(const AliceParameters& p) {
   const crypto::PrivateKey& identity = p.our_identity.private_key;
   const crypto::PrivateKey& base = p.our_base_key.private_key;
   auto initial = p.their_one_time_prekey
@@ -97,15 +97,14 @@ Result<SessionState, ProtocolError> initialize_alice_session(const AliceParamete
   if (!initial) return fail(initial.error());
   auto& [root, receiving] = *initial;
 
-  crypto::KeyPair sending_ratchet = crypto::KeyPair::generate(rng);
-  auto sending = root.create_chain(p.their_ratchet_key, sending_ratchet.private_key);
+  auto sending = root.create_chain(p.their_ratchet_key, p.our_ratchet_key.private_key);
   if (!sending) return fail(sending.error());
 
   SessionState state;
   state.local_identity = p.our_identity.public_key;
   state.remote_identity = p.their_identity;
   state.add_receiver_chain(ReceiverChain{p.their_ratchet_key, std::move(receiving), {}});
-  state.sender_chain = SenderChain{std::move(sending_ratchet), std::move(sending->second)};
+  state.sender_chain = SenderChain{p.our_ratchet_key, std::move(sending->second)};
   state.root_key = std::move(sending->first);
   return state;
 }

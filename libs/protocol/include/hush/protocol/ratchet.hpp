@@ -56,6 +56,7 @@ struct AliceParameters {
   crypto::PublicKey their_signed_prekey;
   std::optional<crypto::PublicKey> their_one_time_prekey;
   crypto::PublicKey their_ratchet_key;   // Bob's signed prekey doubles as his first ratchet key
+  const crypto::KeyPair& our_ratchet_key;  // fresh: Alice's first sending ratchet key
 };
 
 // What the responder (Bob) knows when he receives Alice's PreKeySignalMessage.
@@ -68,9 +69,9 @@ struct BobParameters {
   crypto::PublicKey their_base_key;
 };
 
-// Alice's new session: a receiver chain for Bob's signed prekey and a sending chain under a fresh
-// ratchet key drawn from `rng`.
-Result<SessionState, ProtocolError> initialize_alice_session(const AliceParameters& parameters, crypto::Rng& rng);
+// Alice's new session: a receiver chain for Bob's signed prekey and a sending chain under her
+// fresh ratchet key.
+Result<SessionState, ProtocolError> initialize_alice_session(const AliceParameters& parameters);
 
 // Bob's new session: a sending chain under his signed prekey; no receiver chain until the
 // first message is decrypted.
