@@ -17,7 +17,9 @@ if(HUSH_BENCH)
   find_package(benchmark REQUIRED)
 endif()
 if(HUSH_SERVER)
-  # Boost.Asio/Beast 1.81 (header-only; Boost.System is header-only since 1.69) and CLI11.
+  # Boost.Asio/Beast 1.81 (header-only; Boost.System is header-only since 1.69), CLI11, and toml++
+  # for the config file (Debian builds it as a shared library; its .pc sets TOML_HEADER_ONLY=0).
   find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS headers)
   find_package(CLI11 REQUIRED)
+  pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus>=3)
 endif()

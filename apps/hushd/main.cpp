@@ -1,5 +1,6 @@
-// hushd: the hush relay server. Thin: parses the command line, opens the data folder's database
-// and TLS identity, and runs hush::server::Server until SIGTERM/SIGINT.
+// hushd: the hush relay server. Thin: parses the command line, resolves it with the config file
+// (hush/server/config.hpp), opens the data folder's database and TLS identity, and runs
+// hush::server::Server until SIGTERM/SIGINT.
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -8,33 +9,41 @@
 
 #include "hush/crypto/hash.hpp"
 #include "hush/crypto/random.hpp"
+#include "hush/server/config.hpp"
 #include "hush/server/server.hpp"
 #include "hush/server/tls_setup.hpp"
 #include "hush/storage/sqlite_storage.hpp"
 
 namespace {
 
-// Splits "HOST:PORT" (HOST may be "[::1]"). False on anything else.
-bool parse_listen(const std::string& text, std::string& host, std::uint16_t& port) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  try {
-    const unsigned long value = std::stoul(text.substr(colon + 1));
-    if (value > 65535) return false;
-    port = static_cast<std::uint16_t>(value);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return true;
-}
+constexpr const char* kDescription =
+    "hushd: the hush relay server.\n"
+    "\n"
+    "Stores end-to-end encrypted messages and media for the devices that register with it, until\n"
+    "they are delivered and acknowledged. It never sees plaintext. One TLS port serves the hush API\n"
+    "(WebSocket), GET /health and GET /metrics (Prometheus). Everything lives in the data folder:\n"
+    "the SQLite database and, unless you give a certificate, a self-signed one in DATA/tls/.\n"
+    "\n"
+    "Try it on this machine:\n"
+    "  hushd --data ./hushd-data\n"
+    "      listens on 127.0.0.1:7443 and prints the certificate fingerprint clients should pin.\n"
+    "\n"
+    "Run it for others:\n"
+    "  hushd --data /var/lib/hushd --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key privkey.pem\n"
+    "  hushd --config /etc/hushd/hushd.toml         (every setting; see hushd.example.toml)\n"
+    "  hushd invite --data /var/lib/hushd           (a one-use token for --invite-only servers)\n"
+    "\n"
+    "Flags override the config file. Stop with SIGTERM or Ctrl-C: connections are told\n"
+    "\"service_restart\" and every accepted message is on disk before hushd exits.\n"
+    "Documentation: docs/configuration.md, docs/operations.md.\n";
 
-int make_invite(const std::filesystem::path& data_dir, int valid_days, const hush::storage::SqliteOptions& options) {
-  auto storage = hush::storage::open_sqlite_storage(data_dir, options);
+int make_invite(const hush::server::Options& server_options, int valid_days) {
+  hush::storage::SqliteOptions options;
+  options.limits = server_options.storage;
+  auto storage = hush::storage::open_sqlite_storage(server_options.data_dir, options);
   if (!storage.ok()) {
-    std::cerr << "hushd: cannot open the database in " << data_dir << ": " << hush::storage::to_string(storage.error())
-              << "\n";
+    std::cerr << "hushd: cannot open the database in " << server_options.data_dir << ": "
+              << hush::storage::to_string(storage.error()) << "\n";
     return 1;
   }
   hush::crypto::SystemRng rng;
@@ -53,83 +62,93 @@ int make_invite(const std::filesystem::path& data_dir, int valid_days, const hus
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{
-      "hushd: the hush relay server. Stores end-to-end encrypted envelopes and media for the devices\n"
-      "that register with it, over TLS WebSocket on one port. Everything lives in the data folder.\n\n"
-      "  hushd --data /var/lib/hushd --listen 0.0.0.0:443\n"
-      "  hushd invite --data /var/lib/hushd      (one-use registration token for --invite-only)\n"};
-  std::filesystem::path data_dir;
-  std::string listen = "127.0.0.1:7443";
-  std::filesystem::path tls_cert;
-  std::filesystem::path tls_key;
-  bool invite_only = false;
-  std::size_t threads = 0;
-  app.add_option("--data", data_dir, "Data folder: database (hush.sqlite3) and tls/ (required)")->required();
-  app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:7443)");
-  auto* cert_option =
-      app.add_option("--tls-cert", tls_cert, "PEM certificate chain (default: a self-signed one created in DATA/tls/)");
-  auto* key_option = app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
-  cert_option->needs(key_option);
-  key_option->needs(cert_option);
-  app.add_flag("--invite-only", invite_only, "Registration needs a token from `hushd invite` (default: open)");
-  app.add_option("--threads", threads, "Network threads (default: one per CPU)");
-
-  auto* invite = app.add_subcommand("invite", "Print a one-use registration token (stored hashed) and exit");
-  std::filesystem::path invite_data;
-  int valid_days = 7;
-  invite->add_option("--data", invite_data, "Data folder of the server")->required();
-  invite->add_option("--valid-days", valid_days, "Days the token stays usable (default 7)");
-  // `hushd invite --data DIR` must not require the top-level --data.
-  app.require_subcommand(0, 1);
-  app.get_option("--data")->required(false);
-  CLI11_PARSE(app, argc, argv);
-
-  hush::server::Options options;
-  hush::storage::SqliteOptions storage_options;
-  storage_options.limits = options.storage;
-  if (invite->parsed()) return make_invite(invite_data, valid_days, storage_options);
-  if (data_dir.empty()) {
-    std::cerr << "hushd: --data is required (see hushd --help)\n";
-    return 2;
-  }
-
-  options.data_dir = data_dir;
-  options.invite_only = invite_only;
-  options.threads = threads;
-  if (!parse_listen(listen, options.listen_address, options.listen_port)) {
-    std::cerr << "hushd: --listen expects HOST:PORT, got " << listen << "\n";
-    return 2;
-  }
+// Fills in the TLS files (creating a self-signed pair if none is configured) and prints the
+// fingerprint clients pin. False after printing why not.
+bool prepare_tls(hush::server::Options& options) {
   std::string fingerprint;
-  if (tls_cert.empty()) {
-    auto files = hush::server::ensure_self_signed_tls(data_dir);
+  if (options.tls_certificate_file.empty()) {
+    auto files = hush::server::ensure_self_signed_tls(options.data_dir);
     if (!files.ok()) {
       std::cerr << "hushd: " << files.error() << "\n";
-      return 1;
+      return false;
     }
     options.tls_certificate_file = files->certificate;
     options.tls_private_key_file = files->private_key;
     fingerprint = files->fingerprint_hex;
-    if (files->created) std::cout << "hushd: created a self-signed certificate in " << (data_dir / "tls") << "\n";
+    if (files->created)
+      std::cout << "hushd: created a self-signed certificate in " << (options.data_dir / "tls") << "\n";
   } else {
-    options.tls_certificate_file = tls_cert;
-    options.tls_private_key_file = tls_key;
-    auto digest = hush::server::certificate_file_fingerprint(tls_cert);
+    auto digest = hush::server::certificate_file_fingerprint(options.tls_certificate_file);
     if (!digest.ok()) {
       std::cerr << "hushd: " << digest.error() << "\n";
-      return 1;
+      return false;
     }
     fingerprint = *digest;
   }
   std::cout << "hushd: certificate SHA-256 fingerprint " << fingerprint << std::endl;
+  return true;
+}
 
-  auto storage = hush::storage::open_sqlite_storage(data_dir, storage_options);
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{kDescription, "hushd"};
+  app.get_formatter()->column_width(28);
+  std::filesystem::path config_file, data_dir, tls_cert, tls_key;
+  std::string listen;
+  bool invite_only = false;
+  std::size_t threads = 0;
+  // Defaults live in Options (and docs/configuration.md), not here: a flag only counts if given.
+  auto* config_option = app.add_option("--config", config_file, "TOML settings file (docs/configuration.md); flags win")
+                            ->type_name("FILE");
+  auto* data_option =
+      app.add_option("--data", data_dir, "Data folder: hush.sqlite3 and tls/ (required, here or in --config)")
+          ->type_name("DIR");
+  auto* listen_option = app.add_option("--listen", listen, "Where to serve (default 127.0.0.1:7443: this machine only)")
+                            ->type_name("HOST:PORT");
+  // Given together or not at all; resolve_options() checks it across flags and file.
+  auto* cert_option =
+      app.add_option("--tls-cert", tls_cert, "PEM certificate chain (default: self-signed, made in DATA/tls/)")
+          ->type_name("FILE");
+  auto* key_option = app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert")->type_name("FILE");
+  auto* invite_only_option =
+      app.add_flag("--invite-only", invite_only, "Registration needs a token from `hushd invite` (default: open)");
+  auto* threads_option =
+      app.add_option("--threads", threads, "Network threads (default 0: one per CPU)")->type_name("N");
+
+  auto* invite = app.add_subcommand("invite", "Print a one-use registration token (stored hashed) and exit");
+  int valid_days = 7;
+  invite->add_option("--valid-days", valid_days, "Days the token stays usable (default 7)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 3650));
+  invite->footer("Give --data DIR or --config FILE, before or after `invite`.");
+  invite->fallthrough();
+  app.require_subcommand(0, 1);
+  CLI11_PARSE(app, argc, argv);
+
+  hush::server::CommandLine command_line;
+  if (config_option->count() > 0) command_line.config_file = config_file;
+  if (data_option->count() > 0) command_line.data_dir = data_dir;
+  if (listen_option->count() > 0) command_line.listen = listen;
+  if (cert_option->count() > 0) command_line.tls_certificate_file = tls_cert;
+  if (key_option->count() > 0) command_line.tls_private_key_file = tls_key;
+  if (invite_only_option->count() > 0) command_line.invite_only = invite_only;
+  if (threads_option->count() > 0) command_line.threads = threads;
+  auto resolved = hush::server::resolve_options(command_line);
+  if (!resolved.ok()) {
+    std::cerr << "hushd: " << resolved.error() << " (see hushd --help)\n";
+    return 2;
+  }
+  hush::server::Options options = std::move(*resolved);
+  if (invite->parsed()) return make_invite(options, valid_days);
+  if (!prepare_tls(options)) return 1;
+
+  hush::storage::SqliteOptions storage_options;
+  storage_options.limits = options.storage;
+  auto storage = hush::storage::open_sqlite_storage(options.data_dir, storage_options);
   if (!storage.ok()) {
-    std::cerr << "hushd: cannot open the database in " << data_dir << ": " << hush::storage::to_string(storage.error())
-              << "\n";
+    std::cerr << "hushd: cannot open the database in " << options.data_dir << ": "
+              << hush::storage::to_string(storage.error()) << "\n";
     return 1;
   }
   hush::server::Server server(options, **storage);

@@ -43,8 +43,10 @@ class ServerFixture : public ::testing::Test {
     std::filesystem::remove_all(data_dir_, ignored);
   }
 
-  // Starts the server with the test defaults, changed by `customize`.
-  void start_server(const std::function<void(server::Options&)>& customize = {}) {
+  // Starts the server with the test defaults, changed by `customize`, over an SQLite backend that
+  // enforces `storage_limits` (the server reads them from the backend, as Storage::options()).
+  void start_server(const std::function<void(server::Options&)>& customize = {},
+                    const storage::Options& storage_limits = {}) {
     server::Options options;
     options.listen_address = "127.0.0.1";
     options.listen_port = 0;
@@ -59,7 +61,7 @@ class ServerFixture : public ::testing::Test {
     };
     if (customize) customize(options);
     storage::SqliteOptions storage_options;
-    storage_options.limits = options.storage;
+    storage_options.limits = storage_limits;
     auto storage = storage::open_sqlite_storage(data_dir_, storage_options);
     ASSERT_TRUE(storage.ok());
     storage_ = std::move(*storage);

@@ -472,12 +472,98 @@ TEST_F(Hushd, ListsDevicesAndRefusesToRemoveTheCurrentOrUnknownOne) {
   ASSERT_TRUE(devices);
   ASSERT_EQ(devices->devices().devices_size(), 1);
   EXPECT_EQ(devices->devices().devices(0).device_id(), 1u);
+  EXPECT_EQ(devices->devices().devices(0).name(), "test");  // DeviceKeys.name at registration
   EXPECT_GT(devices->devices().devices(0).created_ms(), 0u);
   api::Request remove;
   remove.mutable_remove_device()->set_device_id(1);
   EXPECT_EQ(a->call(remove)->status().reason(), "cannot_remove_current_device");
   remove.mutable_remove_device()->set_device_id(5);
   EXPECT_EQ(a->call(remove)->status().code(), Code::Status_Code_NOT_FOUND);
+}
+
+TEST_F(Hushd, DeviceNameLimitIsReportedByNameAndNothingIsRegistered) {
+  start_server({}, storage::Options{.max_device_name_length = 8});
+  TestDevice alice(1);
+  auto client = connect();
+  api::Request request;
+  auto* body = request.mutable_register_account();
+  body->set_username("alice");
+  *body->mutable_device() = alice.keys("123456789");
+  body->set_challenge_signature(alice.sign_challenge(client->challenge_nonce()));
+  auto refused = client->call(request);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status().code(), Code::Status_Code_LIMIT_EXCEEDED);
+  EXPECT_EQ(refused->status().limit(), "max_device_name_length");
+  EXPECT_EQ(refused->status().limit_value(), 8u);
+  EXPECT_EQ(storage_->accounts().find_account("alice").error(), storage::StorageError::kNotFound);
+  body->mutable_device()->set_name("12345678");
+  auto accepted = client->call(request);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(accepted->status().code(), Code::Status_Code_OK) << accepted->status().reason();
+}
+
+TEST_F(Hushd, StorageLimitsAreTheBackendsNotACopyInServerOptions) {
+  // The server's own Options keep the default storage limits; only the backend has the small one.
+  start_server({}, storage::Options{.max_queue_depth = 1});
+  TestDevice alice(1), bob(2);
+  auto a = registered("alice", alice);
+  { registered("bob", bob); }
+  auto first = a->call(send_request("bob", message_id(1), {{1, bob.registration_id}}, "one"));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status().code(), Code::Status_Code_OK);
+  auto second = a->call(send_request("bob", message_id(2), {{1, bob.registration_id}}, "two"));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status().code(), Code::Status_Code_LIMIT_EXCEEDED);
+  EXPECT_EQ(second->status().limit(), "max_queue_depth");
+  EXPECT_EQ(second->status().limit_value(), 1u);
+}
+
+TEST_F(Hushd, EnvelopeTypeIsStoredBesideTheContentAndTypeZeroIsRefused) {
+  start_server();
+  TestDevice alice(1), bob(2);
+  auto a = registered("alice", alice);
+  { registered("bob", bob); }
+  api::Request prekey_message = send_request("bob", message_id(1), {{1, bob.registration_id}}, "first");
+  prekey_message.mutable_send()->mutable_envelopes(0)->set_type(3);
+  ASSERT_EQ(a->call(prekey_message)->status().code(), Code::Status_Code_OK);
+  api::Request untyped = send_request("bob", message_id(2), {{1, bob.registration_id}}, "x");
+  untyped.mutable_send()->mutable_envelopes(0)->set_type(0);
+  EXPECT_EQ(a->call(untyped)->status().reason(), "invalid_envelope");
+  // Storage holds the type in its own field and the content unchanged.
+  auto bob_account = storage_->accounts().find_account("bob");
+  ASSERT_TRUE(bob_account.ok());
+  auto stored = storage_->messages().fetch({bob_account->id, 1}, 0, 10);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].envelope.type, storage::EnvelopeType::kPreKeySignalMessage);
+  EXPECT_EQ(to_string((*stored)[0].envelope.ciphertext), "first");
+  auto b = logged_in("bob", 1, bob);
+  auto push = b->next_push();
+  ASSERT_TRUE(push && push->has_envelope());
+  EXPECT_EQ(push->envelope().type(), 3u);
+  EXPECT_EQ(push->envelope().content(), "first");
+}
+
+TEST_F(Hushd, EnvelopeQueuedBeforeSchemaVersion3IsDeliveredWithItsTypeByteSplitOff) {
+  start_server();
+  TestDevice bob(2);
+  { registered("bob", bob); }
+  auto bob_account = storage_->accounts().find_account("bob");
+  ASSERT_TRUE(bob_account.ok());
+  // What the first hushd stored: no type field, the type as the first ciphertext byte.
+  storage::Envelope legacy;
+  legacy.recipient = {bob_account->id, 1};
+  legacy.id = storage::MessageId{1};
+  legacy.server_time = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  legacy.expires_at = legacy.server_time + std::chrono::hours(1);
+  legacy.type = storage::EnvelopeType::kUnknown;
+  legacy.ciphertext = concat(Bytes{3}, to_bytes("old"));
+  ASSERT_TRUE(storage_->messages().enqueue(std::vector<storage::Envelope>{legacy}).ok());
+  auto b = logged_in("bob", 1, bob);
+  auto push = b->next_push();
+  ASSERT_TRUE(push && push->has_envelope());
+  EXPECT_EQ(push->envelope().type(), 3u);
+  EXPECT_EQ(push->envelope().content(), "old");
 }
 
 TEST_F(Hushd, RequestsBeforeLoginAndFramesOfTheWrongKindAreRefused) {

@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
@@ -17,6 +18,7 @@ namespace hush::test {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace http = beast::http;
 
 TestDevice::TestDevice(std::uint64_t seed)
     : rng(seed),
@@ -58,6 +60,35 @@ api::PreKey TestDevice::prekey(std::uint32_t id) {
   key.set_id(id);
   key.set_public_key(std::string(public_bytes.begin(), public_bytes.end()));
   return key;
+}
+
+HttpReply https_get(std::uint16_t port, const std::string& certificate_pem, const std::string& target,
+                    std::chrono::milliseconds timeout) {
+  asio::io_context io;
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  tls.add_certificate_authority(asio::buffer(certificate_pem));
+  tls.set_verify_mode(asio::ssl::verify_peer);
+  asio::ssl::stream<beast::tcp_stream> stream(io, tls);
+  stream.set_verify_callback(asio::ssl::host_name_verification("localhost"));
+  HttpReply reply;
+  auto exchange = [&]() -> asio::awaitable<void> {
+    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+    beast::get_lowest_layer(stream).expires_after(timeout);
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
+    if (auto [ec] = co_await beast::get_lowest_layer(stream).async_connect(endpoint, tuple); ec) co_return;
+    if (auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, tuple); ec) co_return;
+    http::request<http::empty_body> request{http::verb::get, target, 11};
+    request.set(http::field::host, "localhost");
+    if (auto [ec, n] = co_await http::async_write(stream, request, tuple); ec) co_return;
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    if (auto [ec, n] = co_await http::async_read(stream, buffer, response, tuple); ec) co_return;
+    reply.status = static_cast<int>(response.result_int());
+    reply.body = response.body();
+  };
+  asio::co_spawn(io, exchange(), asio::detached);
+  io.run_for(timeout + 1s);
+  return reply;
 }
 
 struct TestClient::Impl {

@@ -37,6 +37,15 @@ struct TestDevice {
   api::PreKey prekey(std::uint32_t id);
 };
 
+// One plain HTTPS request (GET `target`) to 127.0.0.1:`port`, trusting `certificate_pem`, as an
+// operator's curl or Prometheus would send it. status 0 when the exchange failed or timed out.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+HttpReply https_get(std::uint16_t port, const std::string& certificate_pem, const std::string& target,
+                    std::chrono::milliseconds timeout = 5s);
+
 class TestClient {
  public:
   // Connects and waits for the Challenge (its nonce in challenge_nonce()). Throws on failure.

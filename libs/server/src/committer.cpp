@@ -2,10 +2,12 @@
 // storage call, and hands each group its slice of the outcomes.
 #include "committer.hpp"
 
+#include "metrics.hpp"
+
 namespace hush::server {
 
-Committer::Committer(storage::MessageQueues& queues, std::size_t max_batch_envelopes)
-    : queues_(queues), max_batch_envelopes_(max_batch_envelopes), thread_([this] { run(); }) {}
+Committer::Committer(storage::MessageQueues& queues, std::size_t max_batch_envelopes, Metrics* metrics)
+    : queues_(queues), max_batch_envelopes_(max_batch_envelopes), metrics_(metrics), thread_([this] { run(); }) {}
 
 Committer::~Committer() {
   stop();
@@ -52,6 +54,7 @@ void Committer::run() {
       for (storage::Envelope& envelope : group.envelopes) batch.push_back(std::move(envelope));
     }
     auto outcomes = queues_.enqueue(batch);
+    if (metrics_ != nullptr) count(outcomes);
     std::size_t next = 0;
     for (Group& group : groups) {
       const std::size_t size = group.envelopes.size();
@@ -63,6 +66,19 @@ void Committer::run() {
         group.done(std::move(slice));
       }
       next += size;
+    }
+  }
+}
+
+void Committer::count(const Result<std::vector<storage::EnqueueOutcome>, storage::StorageError>& outcomes) {
+  if (!outcomes.ok()) return metrics_->count_storage_error(Metrics::StorageOperation::kCommit);
+  metrics_->count_commit_batch(outcomes->size());
+  for (const storage::EnqueueOutcome& outcome : *outcomes) {
+    if (!outcome.ok()) continue;
+    if (outcome->status == storage::EnqueueStatus::kStored) {
+      metrics_->envelopes_stored.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      metrics_->envelopes_duplicate.fetch_add(1, std::memory_order_relaxed);
     }
   }
 }

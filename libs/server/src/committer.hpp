@@ -15,13 +15,18 @@
 
 namespace hush::server {
 
+class Metrics;
+
 class Committer {
  public:
   // Outcomes of one submitted group, in its order; or the error that failed the whole batch.
   using Callback = std::function<void(Result<std::vector<storage::EnqueueOutcome>, storage::StorageError>)>;
 
   // `max_batch_envelopes` bounds one storage call; more waiting envelopes go in the next one.
-  Committer(storage::MessageQueues& queues, std::size_t max_batch_envelopes = 4096);
+  // `metrics`, when given, must outlive the Committer; it counts batches, stored envelopes,
+  // duplicates and failed commits.
+  explicit Committer(storage::MessageQueues& queues, std::size_t max_batch_envelopes = 4096,
+                     Metrics* metrics = nullptr);
   ~Committer();  // calls stop()
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
@@ -39,9 +44,11 @@ class Committer {
     Callback done;
   };
   void run();
+  void count(const Result<std::vector<storage::EnqueueOutcome>, storage::StorageError>& outcomes);
 
   storage::MessageQueues& queues_;
   const std::size_t max_batch_envelopes_;
+  Metrics* const metrics_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Group> pending_;

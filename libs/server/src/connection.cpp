@@ -1,6 +1,8 @@
-// One connection as coroutines on its own strand (boostorg/beast's model): the reader handles
-// frames in order, the writer keeps one write in flight behind a bounded queue, the watchdog
-// closes an idle connection. Envelopes are pushed from storage by a cursor, only as the queue
+// One connection as coroutines on its own strand (boostorg/beast's model). After TLS, the first
+// HTTP request decides: a WebSocket upgrade becomes a hush session, a plain GET of /metrics or
+// /health is answered and the connection closed. In a session the reader handles frames in
+// order, the writer keeps one write in flight behind a bounded queue, the watchdog closes an idle
+// connection. Envelopes are pushed from storage by a cursor, only as the queue
 // has room, so a large backlog never overflows memory and never reorders.
 // The only translation unit besides server.cpp that includes Beast.
 #include "connection.hpp"
@@ -18,6 +20,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace http = beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
@@ -27,6 +30,24 @@ using Stream = websocket::stream<asio::ssl::stream<beast::tcp_stream>>;
 constexpr std::size_t kResponseReserve = 16;
 // How long the closing handshake may take before the socket is simply closed.
 constexpr std::chrono::seconds kCloseTimeout{2};
+// Largest HTTP request header accepted before the upgrade (a browser's is about 1 KiB).
+constexpr std::uint32_t kMaxHttpHeader = 8 * 1024;
+
+bool is_loopback(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).is_loopback();
+  }
+  return address.is_loopback();
+}
+
+// True when the storage answers a read (any answer but an I/O, corruption or schema error).
+bool storage_answers(storage::Storage& storage) {
+  auto depth = storage.messages().depth(storage::DeviceAddress{});
+  if (depth.ok()) return true;
+  const storage::StorageError error = depth.error();
+  return error != storage::StorageError::kIo && error != storage::StorageError::kCorrupt &&
+         error != storage::StorageError::kIncompatibleSchema;
+}
 
 bool expected_ending(const beast::error_code& ec) {
   return ec == websocket::error::closed || ec == asio::error::eof || ec == asio::error::operation_aborted ||
@@ -78,9 +99,22 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     if (auto [ec] = co_await stream_.next_layer().async_handshake(asio::ssl::stream_base::server, kTuple); ec) {
       co_return finish("tls_handshake_failed");
     }
-    stream_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& response) { response.set(beast::http::field::server, "hushd"); }));
-    if (auto [ec] = co_await stream_.async_accept(kTuple); ec) co_return finish("websocket_handshake_failed");
+    {
+      // The upgrade request, or a plain HTTPS request for /metrics or /health. Scoped: an idle
+      // session keeps none of it.
+      beast::flat_buffer http_buffer;
+      http::request_parser<http::empty_body> parser;
+      parser.header_limit(kMaxHttpHeader);
+      if (auto [ec, read] = co_await http::async_read(stream_.next_layer(), http_buffer, parser, kTuple); ec) {
+        co_return finish("websocket_handshake_failed");
+      }
+      if (!websocket::is_upgrade(parser.get())) co_return co_await serve_http(parser.get());
+      stream_.set_option(websocket::stream_base::decorator(
+          [](websocket::response_type& response) { response.set(beast::http::field::server, "hushd"); }));
+      if (auto [ec] = co_await stream_.async_accept(parser.get(), kTuple); ec) {
+        co_return finish("websocket_handshake_failed");
+      }
+    }
     beast::get_lowest_layer(stream_).expires_never();
     stream_.binary(true);
     // Backstop only: the reader below stops at max_frame_size + 1 and answers frame_too_large.
@@ -106,6 +140,52 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     finish(closing_reason_.empty() ? "peer_closed" : closing_reason_);
   }
 
+  // Answers one plain HTTPS request and closes: GET /health (200 "ok" when the storage answers,
+  // else 503), GET /metrics (Prometheus text; 403 from a non-loopback address when
+  // Options::metrics_loopback_only), another path 404, another method 405.
+  awaitable<void> serve_http(const http::request<http::empty_body>& request) {
+    context_.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
+    http::response<http::string_body> response;
+    response.version(request.version());
+    response.keep_alive(false);
+    response.set(http::field::server, "hushd");
+    response.set(http::field::content_type, "text/plain; charset=utf-8");
+    response.set(http::field::cache_control, "no-store");
+    const std::string_view target(request.target().data(), request.target().size());
+    const std::string_view path = target.substr(0, target.find('?'));
+    std::string reason = "http_served";
+    if (request.method() != http::verb::get) {
+      response.result(http::status::method_not_allowed);
+      response.set(http::field::allow, "GET");
+      response.body() = "method not allowed\n";
+    } else if (path == "/health") {
+      const bool healthy = storage_answers(context_.storage);
+      if (!healthy) context_.metrics.count_storage_error(Metrics::StorageOperation::kHealth);
+      response.result(healthy ? http::status::ok : http::status::service_unavailable);
+      response.body() = healthy ? "ok\n" : "storage unavailable\n";
+    } else if (path == "/metrics") {
+      boost::system::error_code ec;
+      const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+      if (options_.metrics_loopback_only && (ec || !is_loopback(remote.address()))) {
+        response.result(http::status::forbidden);
+        response.body() = "metrics are served to loopback addresses only (metrics_loopback_only)\n";
+        reason = "http_forbidden";
+      } else {
+        response.result(http::status::ok);
+        response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        response.body() = context_.metrics.render(context_.tracker.count());
+      }
+    } else {
+      response.result(http::status::not_found);
+      response.body() = "not found: hushd serves the hush API over WebSocket, /metrics and /health\n";
+    }
+    response.prepare_payload();
+    co_await http::async_write(stream_.next_layer(), response, kTuple);
+    // The handshake deadline still bounds the TLS goodbye.
+    co_await stream_.next_layer().async_shutdown(kTuple);
+    finish(reason);
+  }
+
   awaitable<void> read_loop() {
     beast::flat_buffer buffer;
     const std::size_t max_frame = options_.limits.max_frame_size;
@@ -123,6 +203,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
         if (buffer.size() > max_frame) too_large = true;
       } while (!too_large && !stream_.is_message_done());
       last_frame_ = std::chrono::steady_clock::now();
+      context_.metrics.frames_in.fetch_add(1, std::memory_order_relaxed);
       if (too_large) co_return close_with("frame_too_large");
       if (!stream_.got_binary()) co_return close_with("malformed_frame");
       const auto data = buffer.cdata();
@@ -147,10 +228,13 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       status->set_limit("requests_per_second");
       status->set_limit_value(options_.limits.requests_per_second);
       status->set_retry_after_ms(static_cast<std::uint32_t>(retry_after.count()));
+      context_.metrics.count_response(Metrics::describe(request), *status);
       return enqueue(frame);
     }
     auto self = shared_from_this();
-    context_.router.handle(state_, self, request, [self](api::Response response) {
+    const Metrics::RequestInfo info = Metrics::describe(request);
+    context_.router.handle(state_, self, request, [self, info](api::Response response) {
+      self->context_.metrics.count_response(info, response.status());
       asio::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         api::Frame frame;
         *frame.mutable_response() = std::move(response);
@@ -158,6 +242,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       });
     });
     if (state_.device && !delivering_) {
+      context_.metrics.connections_authenticated.fetch_add(1, std::memory_order_relaxed);
       delivering_ = true;  // logged in: push the queue after the answer
       pump();
     }
@@ -191,8 +276,10 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     auto envelopes = context_.router.fetch_for_delivery(*state_.device, cursor_, limit);
     if (!envelopes.ok()) {
       context_.logger.event("delivery_fetch_failed", {{"error", storage::to_string(envelopes.error())}});
+      context_.metrics.count_storage_error(Metrics::StorageOperation::kDelivery);
       return;
     }
+    context_.metrics.envelopes_delivered.fetch_add(envelopes->size(), std::memory_order_relaxed);
     for (api::Envelope& envelope : *envelopes) {
       cursor_ = envelope.sequence();
       api::Frame frame;
@@ -225,6 +312,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
         shut_socket();
         co_return;
       }
+      context_.metrics.frames_out.fetch_add(1, std::memory_order_relaxed);
       if (waiting_for_room_ && outgoing_.size() < options_.limits.max_outgoing_frames / 2) {
         waiting_for_room_ = false;
         pump();
@@ -285,7 +373,13 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       watchdog_.cancel();
       shut_socket();
     }
+    leave_metrics(reason);
     context_.logger.event("connection_closed", {{"reason", reason}});
+  }
+
+  void leave_metrics(std::string_view reason) {
+    context_.metrics.count_close(reason);
+    if (delivering_) context_.metrics.connections_authenticated.fetch_sub(1, std::memory_order_relaxed);
   }
 
   void report_bug(std::exception_ptr error) {
@@ -300,6 +394,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       finished_ = true;
       context_.router.on_session_closed(state_, this);
       context_.tracker.release(state_.remote_ip, this);
+      leave_metrics("bug");
     }
   }
 

@@ -1,5 +1,6 @@
-// Starts the coroutine that serves one accepted TCP connection: TLS handshake, WebSocket accept,
-// Challenge push, then frames in and out (connection.cpp). Only the network translation units
+// Starts the coroutine that serves one accepted TCP connection: TLS handshake, then either one
+// plain HTTPS request (GET /metrics, GET /health) or the WebSocket accept, Challenge push, then
+// frames in and out (connection.cpp). Only the network translation units
 // include this header (it pulls in Asio).
 #pragma once
 
@@ -10,7 +11,9 @@
 #include "connection_tracker.hpp"
 #include "hush/crypto/random.hpp"
 #include "hush/server/options.hpp"
+#include "hush/storage/storage.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "router.hpp"
 
 namespace hush::server {
@@ -22,6 +25,8 @@ struct ServerContext {
   Logger& logger;
   crypto::Rng& rng;
   ConnectionTracker& tracker;
+  Metrics& metrics;
+  storage::Storage& storage;  // only for GET /health
 };
 
 // `socket` must have a strand executor; its slot in the tracker is reserved for `remote_ip`.

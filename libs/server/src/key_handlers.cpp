@@ -32,7 +32,7 @@ api::Response Router::upload_keys(SessionState& state, const api::UploadKeys& re
     }
     auto registered = storage_.accounts().device(device);
     if (!registered.ok()) {
-      set_storage_error(response, registered.error(), options_.storage);
+      set_storage_error(response, registered.error(), storage_.options());
       return response;
     }
     auto identity = crypto::PublicKey::deserialize(registered->identity_key);
@@ -42,8 +42,8 @@ api::Response Router::upload_keys(SessionState& state, const api::UploadKeys& re
     }
     signed_prekey = storage::SignedPreKey{request.signed_prekey().id(), *public_key, *signature};
   }
-  if (static_cast<std::size_t>(request.one_time_prekeys_size()) > options_.storage.max_one_time_prekeys_per_device) {
-    set_limit(response, "max_one_time_prekeys_per_device", options_.storage.max_one_time_prekeys_per_device);
+  if (static_cast<std::size_t>(request.one_time_prekeys_size()) > storage_.options().max_one_time_prekeys_per_device) {
+    set_limit(response, "max_one_time_prekeys_per_device", storage_.options().max_one_time_prekeys_per_device);
     return response;
   }
   std::vector<storage::PreKey> one_time;
@@ -66,7 +66,7 @@ api::Response Router::upload_keys(SessionState& state, const api::UploadKeys& re
 
   if (signed_prekey) {
     if (auto stored = storage_.keys().set_signed_prekey(device, *signed_prekey); !stored.ok()) {
-      set_storage_error(response, stored.error(), options_.storage);
+      set_storage_error(response, stored.error(), storage_.options());
       return response;
     }
   }
@@ -74,18 +74,18 @@ api::Response Router::upload_keys(SessionState& state, const api::UploadKeys& re
     auto stored = storage_.keys().add_one_time_prekeys(device, one_time);
     if (!stored.ok()) {
       if (stored.error() == storage::StorageError::kLimitExceeded) {
-        set_limit(response, "max_one_time_prekeys_per_device", options_.storage.max_one_time_prekeys_per_device);
+        set_limit(response, "max_one_time_prekeys_per_device", storage_.options().max_one_time_prekeys_per_device);
       } else if (stored.error() == storage::StorageError::kConflict) {
         set_status(response, api::Status::CONFLICT, "prekey_id_conflict");
       } else {
-        set_storage_error(response, stored.error(), options_.storage);
+        set_storage_error(response, stored.error(), storage_.options());
       }
       return response;
     }
   }
   if (last_resort) {
     if (auto stored = storage_.keys().set_last_resort_key(device, *last_resort); !stored.ok()) {
-      set_storage_error(response, stored.error(), options_.storage);
+      set_storage_error(response, stored.error(), storage_.options());
       return response;
     }
   }
@@ -106,7 +106,7 @@ api::Response Router::fetch_bundles(SessionState& state, const api::FetchBundles
   if (request.device_id() == 0) {
     auto listed = storage_.accounts().list_devices(account->id);
     if (!listed.ok()) {
-      set_storage_error(response, listed.error(), options_.storage);
+      set_storage_error(response, listed.error(), storage_.options());
       return response;
     }
     devices = std::move(*listed);
@@ -157,7 +157,7 @@ api::Response Router::key_status(SessionState& state) {
   Response response;
   auto count = storage_.keys().one_time_prekey_count(*state.device);
   if (!count.ok()) {
-    set_storage_error(response, count.error(), options_.storage);
+    set_storage_error(response, count.error(), storage_.options());
     return response;
   }
   response.mutable_key_count()->set_one_time_prekeys(static_cast<std::uint32_t>(*count));

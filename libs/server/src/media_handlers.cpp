@@ -35,8 +35,8 @@ api::Response Router::create_upload(SessionState& state, const api::CreateUpload
     set_status(response, api::Status::BAD_REQUEST, "empty_upload");
     return response;
   }
-  if (request.size() > options_.storage.max_upload_size) {
-    set_limit(response, "max_upload_size", options_.storage.max_upload_size);
+  if (request.size() > storage_.options().max_upload_size) {
+    set_limit(response, "max_upload_size", storage_.options().max_upload_size);
     return response;
   }
   storage::MediaId id{};
@@ -46,9 +46,9 @@ api::Response Router::create_upload(SessionState& state, const api::CreateUpload
                                                 now_ms + options_.message_expiry);
   if (!created.ok()) {
     if (created.error() == storage::StorageError::kTooLarge) {
-      set_limit(response, "max_upload_size", options_.storage.max_upload_size);
+      set_limit(response, "max_upload_size", storage_.options().max_upload_size);
     } else {
-      set_storage_error(response, created.error(), options_.storage);
+      set_storage_error(response, created.error(), storage_.options());
     }
     return response;
   }
@@ -81,7 +81,7 @@ api::Response Router::append_chunk(SessionState& state, const api::AppendChunk& 
     } else if (appended.error() == storage::StorageError::kTooLarge) {
       set_status(response, api::Status::BAD_REQUEST, "beyond_declared_size");
     } else {
-      set_storage_error(response, appended.error(), options_.storage);
+      set_storage_error(response, appended.error(), storage_.options());
     }
     return response;
   }
@@ -112,7 +112,7 @@ api::Response Router::finish_upload(SessionState& state, const api::FinishUpload
     if (finished.error() == storage::StorageError::kConflict) {
       set_status(response, api::Status::CONFLICT, "upload_incomplete");
     } else {
-      set_storage_error(response, finished.error(), options_.storage);
+      set_storage_error(response, finished.error(), storage_.options());
     }
     return response;
   }
@@ -143,7 +143,7 @@ api::Response Router::read_media(SessionState& state, const api::ReadMedia& requ
   auto bytes = request.offset() == upload->declared_size ? Result<Bytes, storage::StorageError>(Bytes{})
                                                          : storage_.media().read(*id, request.offset(), length);
   if (!bytes.ok()) {
-    set_storage_error(response, bytes.error(), options_.storage);
+    set_storage_error(response, bytes.error(), storage_.options());
     return response;
   }
   response.mutable_media_chunk()->set_offset(request.offset());

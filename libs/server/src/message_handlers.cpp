@@ -21,13 +21,13 @@ void Router::send(SessionState& state, const api::Send& request, Response respon
     set_limit(response, "max_envelopes_per_send", options_.limits.max_envelopes_per_send);
     return reply(std::move(response));
   }
-  const std::size_t max_envelope = std::min(options_.limits.max_envelope_size, options_.storage.max_envelope_size);
+  const std::size_t max_envelope = std::min(options_.limits.max_envelope_size, storage_.options().max_envelope_size);
   for (const api::OutgoingEnvelope& envelope : request.envelopes()) {
     if (envelope.content().size() > max_envelope) {
       set_limit(response, "max_envelope_size", max_envelope);
       return reply(std::move(response));
     }
-    if (envelope.content().empty() || envelope.type() > 255) {
+    if (envelope.content().empty() || !envelope_type(envelope.type())) {
       set_status(response, api::Status::BAD_REQUEST, "invalid_envelope");
       return reply(std::move(response));
     }
@@ -39,7 +39,7 @@ void Router::send(SessionState& state, const api::Send& request, Response respon
   }
   auto devices = storage_.accounts().list_devices(account->id);
   if (!devices.ok()) {
-    set_storage_error(response, devices.error(), options_.storage);
+    set_storage_error(response, devices.error(), storage_.options());
     return reply(std::move(response));
   }
   // The sender's view must match the recipient's devices exactly (a message to oneself goes to
@@ -82,7 +82,8 @@ void Router::send(SessionState& state, const api::Send& request, Response respon
     stored.id = *message_id;
     stored.server_time = now_ms;
     stored.expires_at = now_ms + options_.message_expiry;
-    stored.ciphertext = pack_envelope(static_cast<std::uint8_t>(envelope.type()), field_bytes(envelope.content()));
+    stored.type = *envelope_type(envelope.type());  // checked above
+    stored.ciphertext = to_bytes(envelope.content());
     recipients.push_back(stored.recipient);
     batch.push_back(std::move(stored));
   }
@@ -91,7 +92,7 @@ void Router::send(SessionState& state, const api::Send& request, Response respon
                                        recipients = std::move(recipients)](auto outcomes) mutable {
     response.clear_send_result();
     if (!outcomes.ok()) {
-      set_storage_error(response, outcomes.error(), options_.storage);
+      set_storage_error(response, outcomes.error(), storage_.options());
       return reply(std::move(response));
     }
     bool all_duplicate = true;
@@ -113,9 +114,9 @@ void Router::send(SessionState& state, const api::Send& request, Response respon
       if (*refused == storage::StorageError::kNotFound) {
         set_status(response, api::Status::STALE_DEVICES, "stale_devices");
       } else if (*refused == storage::StorageError::kTooLarge) {
-        set_limit(response, "max_envelope_size", options_.storage.max_envelope_size);
+        set_limit(response, "max_envelope_size", storage_.options().max_envelope_size);
       } else {
-        set_storage_error(response, *refused, options_.storage);
+        set_storage_error(response, *refused, storage_.options());
       }
       return reply(std::move(response));
     }
@@ -129,7 +130,7 @@ api::Response Router::acknowledge(SessionState& state, const api::Acknowledge& r
   Response response;
   std::vector<storage::QueueSequence> sequences(request.sequences().begin(), request.sequences().end());
   auto deleted = storage_.messages().acknowledge(*state.device, sequences);
-  if (!deleted.ok()) set_storage_error(response, deleted.error(), options_.storage);
+  if (!deleted.ok()) set_storage_error(response, deleted.error(), storage_.options());
   return response;
 }
 
@@ -152,10 +153,12 @@ Result<std::vector<api::Envelope>, storage::StorageError> Router::fetch_for_deli
       envelope.set_sender(it->second);
       envelope.set_sender_device(item.envelope.sender->device);
     }
-    if (auto unpacked = unpack_envelope(item.envelope.ciphertext)) {
-      envelope.set_type(unpacked->type);
-      envelope.set_content(
-          std::string(reinterpret_cast<const char*>(unpacked->content.data()), unpacked->content.size()));
+    if (item.envelope.type != storage::EnvelopeType::kUnknown) {
+      envelope.set_type(static_cast<std::uint32_t>(item.envelope.type));
+      envelope.set_content(to_string(item.envelope.ciphertext));
+    } else if (auto unpacked = unpack_legacy_envelope(item.envelope.ciphertext)) {
+      envelope.set_type(unpacked->type);  // queued before storage schema version 3
+      envelope.set_content(to_string(unpacked->content));
     }
     envelope.set_message_id(to_field(item.envelope.id));
     envelope.set_server_time_ms(static_cast<std::uint64_t>(item.envelope.server_time.time_since_epoch().count()));

@@ -100,35 +100,34 @@ api::Response Router::register_account(SessionState& state, const std::shared_pt
     }
     invite = crypto::sha256(field_bytes(request.invite()));
   }
-  const storage::Timestamp now_ms = now();
-  auto account = storage_.accounts().create_account(request.username(), invite, now_ms);
-  if (!account.ok()) {
-    if (account.error() == storage::StorageError::kConflict) {
-      set_status(response, api::Status::CONFLICT, "username_taken");
-    } else if (account.error() == storage::StorageError::kNotFound) {
-      set_status(response, api::Status::FORBIDDEN, "invalid_invite");
-    } else {
-      set_storage_error(response, account.error(), options_.storage);
-    }
-    return response;
-  }
   storage::NewDevice device;
   device.registration_id = request.device().registration_id();
   device.identity_key = *identity;
   device.auth_key = *auth_key;
-  // Not atomic with create_account (storage has no combined call): a failure here leaves an
-  // account without devices, which nobody can log in to. Only a storage failure causes it.
-  auto added = storage_.accounts().add_device(account->id, device, now_ms);
-  if (!added.ok()) {
-    set_storage_error(response, added.error(), options_.storage);
+  device.name = request.device().name();  // proto3 string: parsing refused invalid UTF-8
+  if (device.name.size() > storage_.options().max_device_name_length) {
+    set_limit(response, "max_device_name_length", storage_.options().max_device_name_length);
     return response;
   }
-  state.device = storage::DeviceAddress{account->id, added->id};
+  // One atomic storage call: an account never exists without its first device.
+  auto registered = storage_.accounts().create_account_with_device(request.username(), invite, device, now());
+  if (!registered.ok()) {
+    if (registered.error() == storage::StorageError::kConflict) {
+      set_status(response, api::Status::CONFLICT, "username_taken");
+    } else if (registered.error() == storage::StorageError::kNotFound) {
+      set_status(response, api::Status::FORBIDDEN, "invalid_invite");
+    } else {
+      set_storage_error(response, registered.error(), storage_.options());
+    }
+    return response;
+  }
+  const storage::Account& account = registered->account;
+  const storage::Device& added = registered->device;
+  state.device = storage::DeviceAddress{account.id, added.id};
   state.username = request.username();
   registry_.add(*state.device, self);
-  response.mutable_registered()->set_device_id(added->id);
-  logger_.event("account_registered",
-                {{"account", std::to_string(account->id)}, {"device", std::to_string(added->id)}});
+  response.mutable_registered()->set_device_id(added.id);
+  logger_.event("account_registered", {{"account", std::to_string(account.id)}, {"device", std::to_string(added.id)}});
   return response;
 }
 
@@ -168,13 +167,13 @@ api::Response Router::list_devices(SessionState& state) {
   Response response;
   auto devices = storage_.accounts().list_devices(state.device->account);
   if (!devices.ok()) {
-    set_storage_error(response, devices.error(), options_.storage);
+    set_storage_error(response, devices.error(), storage_.options());
     return response;
   }
   for (const storage::Device& device : *devices) {
     api::Device* out = response.mutable_devices()->add_devices();
     out->set_device_id(device.id);
-    // storage::NewDevice has no name field yet: device names are not kept.
+    out->set_name(device.name);
     out->set_created_ms(static_cast<std::uint64_t>(device.created_at.time_since_epoch().count()));
   }
   return response;
@@ -189,7 +188,7 @@ api::Response Router::remove_device(SessionState& state, const api::RemoveDevice
   const storage::DeviceAddress target{state.device->account, request.device_id()};
   auto removed = storage_.accounts().remove_device(target);
   if (!removed.ok()) {
-    set_storage_error(response, removed.error(), options_.storage);
+    set_storage_error(response, removed.error(), storage_.options());
     return response;
   }
   for (const auto& session : registry_.sessions(target)) session->close("device_removed");

@@ -1,4 +1,4 @@
-// Username rules, the login message, envelope packing and the token bucket.
+// Username rules, the login message, envelope types and the token bucket.
 #include "rules.hpp"
 
 #include <algorithm>
@@ -16,15 +16,12 @@ Bytes auth_message(ByteView nonce) {
   return concat(as_bytes(kAuthContext), nonce);
 }
 
-Bytes pack_envelope(std::uint8_t type, ByteView content) {
-  Bytes out;
-  out.reserve(content.size() + 1);
-  out.push_back(type);
-  append(out, content);
-  return out;
+std::optional<storage::EnvelopeType> envelope_type(std::uint32_t type) {
+  if (type == 0 || type > 255) return std::nullopt;
+  return static_cast<storage::EnvelopeType>(type);
 }
 
-std::optional<UnpackedEnvelope> unpack_envelope(ByteView stored) {
+std::optional<UnpackedEnvelope> unpack_legacy_envelope(ByteView stored) {
   if (stored.empty()) return std::nullopt;
   return UnpackedEnvelope{stored[0], stored.subspan(1)};
 }

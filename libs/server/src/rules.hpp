@@ -1,5 +1,5 @@
 // The small, Beast-free rules of the API that tests can check alone: usernames, the login
-// challenge's signed message, the envelope's stored form, and the per-connection rate limiter.
+// challenge's signed message, envelope types, and the per-connection rate limiter.
 #pragma once
 
 #include <chrono>
@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "hush/base/bytes.hpp"
+#include "hush/storage/message_queue.hpp"
 
 namespace hush::server {
 
@@ -21,14 +22,20 @@ bool valid_username(std::string_view username);
 // The bytes a device's auth key signs to log in.
 Bytes auth_message(ByteView nonce);
 
-// Storage keeps an envelope's ciphertext opaque and has no field for the Signal message type, so
-// the server stores type ‖ content (one byte). Types are 0..255 (Signal uses 1..3 and 6).
-Bytes pack_envelope(std::uint8_t type, ByteView content);
+// The stored type of an envelope its sender declared as `type` (api.proto OutgoingEnvelope.type):
+// any value 1..255, kept as given (Signal uses 2 and 3 today). nullopt for 0, which marks envelopes
+// stored without a type (below), and for anything wider than a byte.
+std::optional<storage::EnvelopeType> envelope_type(std::uint32_t type);
+
+// Envelopes queued before storage schema version 3 have EnvelopeType::kUnknown: hushd kept their
+// type as the first ciphertext byte, storage having no field for it then. Splits such a stored
+// ciphertext; nullopt when it is empty. Needed only until the last of them has expired
+// (Options::message_expiry after the upgrade); nothing stores this form any more.
 struct UnpackedEnvelope {
   std::uint8_t type = 0;
   ByteView content;
 };
-std::optional<UnpackedEnvelope> unpack_envelope(ByteView stored);
+std::optional<UnpackedEnvelope> unpack_legacy_envelope(ByteView stored);
 
 // Token bucket: `rate` tokens per second, holding at most `burst`. Not thread-safe (one per
 // connection, used on its strand).

@@ -12,6 +12,7 @@
 #include "connection.hpp"
 #include "connection_tracker.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "registry.hpp"
 #include "router.hpp"
 
@@ -20,13 +21,15 @@ namespace hush::server {
 namespace asio = boost::asio;
 using asio::awaitable;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// Envelopes in one group commit at most (Committer's bound).
+constexpr std::size_t kMaxCommitBatch = 4096;
 
 struct Server::Impl {
   Impl(Options options_in, storage::Storage& storage_in)
       : options(std::move(options_in)),
         storage(storage_in),
         logger(options.log_sink),
-        committer(storage.messages()),
+        committer(storage.messages(), kMaxCommitBatch, &metrics),
         router(options, storage, registry, committer, logger, rng),
         tracker(options.limits.connections_per_ip),
         sweep_timer(io) {}
@@ -42,7 +45,9 @@ struct Server::Impl {
       boost::system::error_code endpoint_error;
       const auto remote = socket.remote_endpoint(endpoint_error);
       std::string ip = endpoint_error ? std::string("unknown") : remote.address().to_string();
+      metrics.connections_total.fetch_add(1, std::memory_order_relaxed);
       if (!tracker.reserve(ip)) {
+        metrics.count_close("connections_per_ip");
         logger.event("connection_refused", {{"reason", "connections_per_ip"}});
         boost::system::error_code ignored;
         socket.close(ignored);
@@ -57,19 +62,20 @@ struct Server::Impl {
       sweep_timer.expires_after(options.sweep_interval);
       auto [ec] = co_await sweep_timer.async_wait(kTuple);
       if (ec || stopping) co_return;
-      router.sweep(router.now());
+      metrics.envelopes_expired.fetch_add(router.sweep(router.now()), std::memory_order_relaxed);
     }
   }
 
   Options options;
   storage::Storage& storage;
   Logger logger;
+  Metrics metrics;
   crypto::SystemRng rng;
   DeliveryRegistry registry;
   Committer committer;
   Router router;
   ConnectionTracker tracker;
-  ServerContext context{options, router, logger, rng, tracker};
+  ServerContext context{options, router, logger, rng, tracker, metrics, storage};
   // Declared before `io`: connections still owned by pending handlers are destroyed with `io`.
   asio::ssl::context tls{asio::ssl::context::tls_server};
   asio::io_context io;

@@ -37,6 +37,7 @@ NewDevice new_device(std::uint8_t seed) {
   device.identity_key = filled<33>(seed);
   device.identity_key[0] = 0x05;
   device.auth_key = filled<32>(static_cast<std::uint8_t>(seed + 100));
+  device.name = "device " + std::to_string(seed);
   return device;
 }
 

@@ -50,6 +50,12 @@ struct State {
 
   // The device's state, or nullptr. Caller holds the mutex.
   DeviceState* find_device(DeviceAddress address);
+
+  // The steps of create_account() and add_device(), so that create_account_with_device() can run
+  // both under one lock. Caller holds the mutex; each checks everything before it changes anything.
+  Result<Account, StorageError> insert_account(std::string_view username, const std::optional<InviteHash>& invite,
+                                               Timestamp now);
+  Result<Device, StorageError> insert_device(AccountState& owner, const NewDevice& device, Timestamp now);
 };
 
 class Accounts final : public AccountStore {
@@ -57,6 +63,9 @@ class Accounts final : public AccountStore {
   explicit Accounts(State& state) : state_(state) {}
   Result<Account, StorageError> create_account(std::string_view username, const std::optional<InviteHash>& invite,
                                                Timestamp now) override;
+  Result<AccountWithDevice, StorageError> create_account_with_device(std::string_view username,
+                                                                     const std::optional<InviteHash>& invite,
+                                                                     const NewDevice& device, Timestamp now) override;
   Result<Account, StorageError> find_account(std::string_view username) override;
   Result<Account, StorageError> account(AccountId id) override;
   Result<Device, StorageError> add_device(AccountId account, const NewDevice& device, Timestamp now) override;

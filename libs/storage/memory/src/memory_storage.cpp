@@ -21,6 +21,7 @@ class MemoryStorage final : public Storage {
   KeyDirectory& keys() override { return keys_; }
   MessageQueues& messages() override { return messages_; }
   MediaStore& media() override { return media_; }
+  const Options& options() const override { return state_.options; }
 
  private:
   State state_;
@@ -41,21 +42,48 @@ DeviceState* State::find_device(DeviceAddress address) {
 
 // --- accounts ---
 
+Result<Account, StorageError> State::insert_account(std::string_view username, const std::optional<InviteHash>& invite,
+                                                    Timestamp now) {
+  if (username.empty()) return fail(StorageError::kInvalidArgument);
+  if (username.size() > options.max_username_length) return fail(StorageError::kTooLarge);
+  if (usernames.contains(username)) return fail(StorageError::kConflict);
+  if (invite) {
+    auto found = invites.find(*invite);
+    if (found == invites.end() || found->second <= now) return fail(StorageError::kNotFound);
+    invites.erase(found);
+  }
+  Account account{next_account_id++, std::string(username), now};
+  usernames.emplace(account.username, account.id);
+  accounts.emplace(account.id, AccountState{account, 1, {}});
+  return account;
+}
+
+Result<Device, StorageError> State::insert_device(AccountState& owner, const NewDevice& device, Timestamp now) {
+  if (device.name.size() > options.max_device_name_length) return fail(StorageError::kTooLarge);
+  if (owner.devices.size() >= options.max_devices_per_account) return fail(StorageError::kLimitExceeded);
+  Device added{owner.next_device_id++, device.registration_id, device.identity_key, device.auth_key, device.name, now};
+  owner.devices[added.id].device = added;
+  return added;
+}
+
 Result<Account, StorageError> Accounts::create_account(std::string_view username,
                                                        const std::optional<InviteHash>& invite, Timestamp now) {
-  if (username.empty()) return fail(StorageError::kInvalidArgument);
-  if (username.size() > state_.options.max_username_length) return fail(StorageError::kTooLarge);
   Lock lock(state_.mutex);
-  if (state_.usernames.contains(username)) return fail(StorageError::kConflict);
-  if (invite) {
-    auto found = state_.invites.find(*invite);
-    if (found == state_.invites.end() || found->second <= now) return fail(StorageError::kNotFound);
-    state_.invites.erase(found);
-  }
-  Account account{state_.next_account_id++, std::string(username), now};
-  state_.usernames.emplace(account.username, account.id);
-  state_.accounts.emplace(account.id, AccountState{account, 1, {}});
-  return account;
+  return state_.insert_account(username, invite, now);
+}
+
+Result<AccountWithDevice, StorageError> Accounts::create_account_with_device(std::string_view username,
+                                                                             const std::optional<InviteHash>& invite,
+                                                                             const NewDevice& device, Timestamp now) {
+  // The device's own checks come first: once the account exists, adding its device cannot fail.
+  if (device.name.size() > state_.options.max_device_name_length) return fail(StorageError::kTooLarge);
+  if (state_.options.max_devices_per_account == 0) return fail(StorageError::kLimitExceeded);
+  Lock lock(state_.mutex);
+  auto account = state_.insert_account(username, invite, now);
+  if (!account.ok()) return fail(account.error());
+  auto added = state_.insert_device(state_.accounts.at(account->id), device, now);
+  if (!added.ok()) return fail(added.error());  // unreachable: checked above
+  return AccountWithDevice{*account, *added};
 }
 
 Result<Account, StorageError> Accounts::find_account(std::string_view username) {
@@ -76,11 +104,7 @@ Result<Device, StorageError> Accounts::add_device(AccountId account, const NewDe
   Lock lock(state_.mutex);
   auto found = state_.accounts.find(account);
   if (found == state_.accounts.end()) return fail(StorageError::kNotFound);
-  AccountState& owner = found->second;
-  if (owner.devices.size() >= state_.options.max_devices_per_account) return fail(StorageError::kLimitExceeded);
-  Device added{owner.next_device_id++, device.registration_id, device.identity_key, device.auth_key, now};
-  owner.devices[added.id].device = added;
-  return added;
+  return state_.insert_device(found->second, device, now);
 }
 
 Result<Device, StorageError> Accounts::device(DeviceAddress address) {

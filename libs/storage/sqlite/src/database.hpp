@@ -62,6 +62,9 @@ class Accounts final : public AccountStore {
   explicit Accounts(Database& database) : database_(database) {}
   Result<Account, StorageError> create_account(std::string_view username, const std::optional<InviteHash>& invite,
                                                Timestamp now) override;
+  Result<AccountWithDevice, StorageError> create_account_with_device(std::string_view username,
+                                                                     const std::optional<InviteHash>& invite,
+                                                                     const NewDevice& device, Timestamp now) override;
   Result<Account, StorageError> find_account(std::string_view username) override;
   Result<Account, StorageError> account(AccountId id) override;
   Result<Device, StorageError> add_device(AccountId account, const NewDevice& device, Timestamp now) override;

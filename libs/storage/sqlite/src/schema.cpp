@@ -10,6 +10,8 @@
 // - Media bytes are rows of media_chunks, one per append, not files: one fsync covers a chunk and
 //   its offset, there is one folder to back up, and no file name leaks an id. SQLite's overflow
 //   pages store large blobs efficiently; chunks are at most Options::max_media_chunk_size.
+// - Columns added by a later version come last in their table (ALTER TABLE ADD COLUMN), with the
+//   default that rows written before it get.
 #include "schema.hpp"
 
 #include <array>
@@ -111,7 +113,15 @@ CREATE TABLE media_chunks (
 );
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{{1, kVersion1}, {2, kVersion2}}};
+// Version 3: device names, and the message type beside the ciphertext. Rows of earlier versions
+// get an empty name and type 0 (EnvelopeType::kUnknown); their ciphertext is left as it was (a
+// version 2 hushd put the type in its first byte: the server knows to read such rows that way).
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN type INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{{1, kVersion1}, {2, kVersion2}, {3, kVersion3}}};
 static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 
 }  // namespace

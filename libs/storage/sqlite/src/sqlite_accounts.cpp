@@ -12,7 +12,7 @@ Result<Account, StorageError> read_account(Statement& statement) {
                  to_timestamp(statement.column_int(2))};
 }
 
-// From a row of columns: device_id, registration_id, identity_key, auth_key, created_at.
+// From a row of columns: device_id, registration_id, identity_key, auth_key, created_at, name.
 Result<Device, StorageError> device_from_row(const Statement& statement) {
   Device device;
   device.id = static_cast<DeviceId>(statement.column_int(0));
@@ -21,6 +21,7 @@ Result<Device, StorageError> device_from_row(const Statement& statement) {
     return fail(StorageError::kCorrupt);
   }
   device.created_at = to_timestamp(statement.column_int(4));
+  device.name = statement.column_text(5);
   return device;
 }
 
@@ -29,28 +30,86 @@ Result<bool, StorageError> account_exists(Connection& connection, AccountId acco
   return statement.bind(1, to_column(account)).step();
 }
 
+// Checks a username before any transaction: kInvalidArgument (empty), kTooLarge.
+Result<void, StorageError> check_username(std::string_view username, const Options& limits) {
+  if (username.empty()) return fail(StorageError::kInvalidArgument);
+  if (username.size() > limits.max_username_length) return fail(StorageError::kTooLarge);
+  return {};
+}
+
+// The steps of create_account() and add_device(), inside the caller's write transaction, so that
+// create_account_with_device() runs both in one. A failure leaves the transaction to roll back.
+Result<Account, StorageError> insert_account(Connection& connection, std::string_view username,
+                                             const std::optional<InviteHash>& invite, Timestamp now) {
+  Statement taken = connection.prepare("SELECT 1 FROM accounts WHERE username = ?1");
+  auto exists = taken.bind(1, username).step();
+  if (!exists.ok()) return fail(exists.error());
+  if (*exists) return fail(StorageError::kConflict);
+  if (invite) {
+    HUSH_TRY(connection.prepare("DELETE FROM invites WHERE hash = ?1 AND expires_at > ?2")
+                 .bind(1, ByteView(*invite))
+                 .bind(2, now)
+                 .run());
+    if (connection.changes() != 1) return fail(StorageError::kNotFound);
+  }
+  Statement insert = connection.prepare(
+      "INSERT INTO accounts (username, created_at, next_device_id) VALUES (?1, ?2, 1) "
+      "RETURNING id, username, created_at");
+  return read_account(insert.bind(1, username).bind(2, now));
+}
+
+Result<Device, StorageError> insert_device(Connection& connection, const Options& limits, AccountId account,
+                                           const NewDevice& device, Timestamp now) {
+  if (device.name.size() > limits.max_device_name_length) return fail(StorageError::kTooLarge);
+  Statement owner = connection.prepare(
+      "SELECT next_device_id, (SELECT count(*) FROM devices WHERE account_id = ?1) FROM accounts WHERE id = ?1");
+  auto found = owner.bind(1, to_column(account)).step();
+  if (!found.ok()) return fail(found.error());
+  if (!*found) return fail(StorageError::kNotFound);
+  std::int64_t next_id = owner.column_int(0);
+  if (static_cast<std::size_t>(owner.column_int(1)) >= limits.max_devices_per_account) {
+    return fail(StorageError::kLimitExceeded);
+  }
+  if (next_id < 1 || next_id > std::int64_t{UINT32_MAX}) return fail(StorageError::kCorrupt);
+  HUSH_TRY(connection.prepare("UPDATE accounts SET next_device_id = ?2 WHERE id = ?1")
+               .bind(1, to_column(account))
+               .bind(2, next_id + 1)
+               .run());
+  Device added{
+      static_cast<DeviceId>(next_id), device.registration_id, device.identity_key, device.auth_key, device.name, now};
+  HUSH_TRY(connection
+               .prepare("INSERT INTO devices (account_id, device_id, registration_id, identity_key, auth_key, "
+                        "created_at, name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+               .bind(1, to_column(account))
+               .bind(2, to_column(added.id))
+               .bind(3, std::int64_t{added.registration_id})
+               .bind(4, ByteView(added.identity_key))
+               .bind(5, ByteView(added.auth_key))
+               .bind(6, now)
+               .bind(7, std::string_view(added.name))
+               .run());
+  return added;
+}
+
 }  // namespace
 
 Result<Account, StorageError> Accounts::create_account(std::string_view username,
                                                        const std::optional<InviteHash>& invite, Timestamp now) {
-  if (username.empty()) return fail(StorageError::kInvalidArgument);
-  if (username.size() > database_.limits().max_username_length) return fail(StorageError::kTooLarge);
-  return database_.write([&](Connection& connection) -> Result<Account, StorageError> {
-    Statement taken = connection.prepare("SELECT 1 FROM accounts WHERE username = ?1");
-    auto exists = taken.bind(1, username).step();
-    if (!exists.ok()) return fail(exists.error());
-    if (*exists) return fail(StorageError::kConflict);
-    if (invite) {
-      HUSH_TRY(connection.prepare("DELETE FROM invites WHERE hash = ?1 AND expires_at > ?2")
-                   .bind(1, ByteView(*invite))
-                   .bind(2, now)
-                   .run());
-      if (connection.changes() != 1) return fail(StorageError::kNotFound);
-    }
-    Statement insert = connection.prepare(
-        "INSERT INTO accounts (username, created_at, next_device_id) VALUES (?1, ?2, 1) "
-        "RETURNING id, username, created_at");
-    return read_account(insert.bind(1, username).bind(2, now));
+  HUSH_TRY(check_username(username, database_.limits()));
+  return database_.write([&](Connection& connection) { return insert_account(connection, username, invite, now); });
+}
+
+Result<AccountWithDevice, StorageError> Accounts::create_account_with_device(std::string_view username,
+                                                                             const std::optional<InviteHash>& invite,
+                                                                             const NewDevice& device, Timestamp now) {
+  HUSH_TRY(check_username(username, database_.limits()));
+  // One transaction: if adding the device fails, the account and the invite's use roll back.
+  return database_.write([&](Connection& connection) -> Result<AccountWithDevice, StorageError> {
+    auto account = insert_account(connection, username, invite, now);
+    if (!account.ok()) return fail(account.error());
+    auto added = insert_device(connection, database_.limits(), account->id, device, now);
+    if (!added.ok()) return fail(added.error());
+    return AccountWithDevice{std::move(*account), std::move(*added)};
   });
 }
 
@@ -69,41 +128,14 @@ Result<Account, StorageError> Accounts::account(AccountId id) {
 }
 
 Result<Device, StorageError> Accounts::add_device(AccountId account, const NewDevice& device, Timestamp now) {
-  return database_.write([&](Connection& connection) -> Result<Device, StorageError> {
-    Statement owner = connection.prepare(
-        "SELECT next_device_id, (SELECT count(*) FROM devices WHERE account_id = ?1) FROM accounts WHERE id = ?1");
-    auto found = owner.bind(1, to_column(account)).step();
-    if (!found.ok()) return fail(found.error());
-    if (!*found) return fail(StorageError::kNotFound);
-    std::int64_t next_id = owner.column_int(0);
-    if (static_cast<std::size_t>(owner.column_int(1)) >= database_.limits().max_devices_per_account) {
-      return fail(StorageError::kLimitExceeded);
-    }
-    if (next_id < 1 || next_id > std::int64_t{UINT32_MAX}) return fail(StorageError::kCorrupt);
-    HUSH_TRY(connection.prepare("UPDATE accounts SET next_device_id = ?2 WHERE id = ?1")
-                 .bind(1, to_column(account))
-                 .bind(2, next_id + 1)
-                 .run());
-    Device added{static_cast<DeviceId>(next_id), device.registration_id, device.identity_key, device.auth_key, now};
-    HUSH_TRY(
-        connection
-            .prepare("INSERT INTO devices (account_id, device_id, registration_id, identity_key, auth_key, created_at) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .bind(1, to_column(account))
-            .bind(2, to_column(added.id))
-            .bind(3, std::int64_t{added.registration_id})
-            .bind(4, ByteView(added.identity_key))
-            .bind(5, ByteView(added.auth_key))
-            .bind(6, now)
-            .run());
-    return added;
-  });
+  return database_.write(
+      [&](Connection& connection) { return insert_device(connection, database_.limits(), account, device, now); });
 }
 
 Result<Device, StorageError> Accounts::device(DeviceAddress address) {
   return database_.read([&](Connection& connection) -> Result<Device, StorageError> {
     Statement statement = connection.prepare(
-        "SELECT device_id, registration_id, identity_key, auth_key, created_at FROM devices "
+        "SELECT device_id, registration_id, identity_key, auth_key, created_at, name FROM devices "
         "WHERE account_id = ?1 AND device_id = ?2");
     auto row = statement.bind(1, to_column(address.account)).bind(2, to_column(address.device)).step();
     if (!row.ok()) return fail(row.error());
@@ -118,7 +150,7 @@ Result<std::vector<Device>, StorageError> Accounts::list_devices(AccountId accou
     if (!exists.ok()) return fail(exists.error());
     if (!*exists) return fail(StorageError::kNotFound);
     Statement statement = connection.prepare(
-        "SELECT device_id, registration_id, identity_key, auth_key, created_at FROM devices "
+        "SELECT device_id, registration_id, identity_key, auth_key, created_at, name FROM devices "
         "WHERE account_id = ?1 ORDER BY device_id");
     statement.bind(1, to_column(account));
     std::vector<Device> devices;

@@ -68,7 +68,7 @@ Result<QueueSequence, StorageError> store(Connection& connection, const Envelope
           .run());
   Statement insert = connection.prepare(
       "INSERT INTO messages (recipient_account, recipient_device, sender_account, sender_device, message_id, "
-      "server_time, expires_at, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING sequence");
+      "server_time, expires_at, ciphertext, type) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING sequence");
   insert.bind(1, to_column(envelope.recipient.account)).bind(2, to_column(envelope.recipient.device));
   if (envelope.sender) {
     insert.bind(3, to_column(envelope.sender->account)).bind(4, to_column(envelope.sender->device));
@@ -78,7 +78,8 @@ Result<QueueSequence, StorageError> store(Connection& connection, const Envelope
   insert.bind(5, ByteView(envelope.id))
       .bind(6, envelope.server_time)
       .bind(7, envelope.expires_at)
-      .bind(8, ByteView(envelope.ciphertext));
+      .bind(8, ByteView(envelope.ciphertext))
+      .bind(9, std::int64_t{static_cast<std::uint8_t>(envelope.type)});
   auto row = insert.step();
   if (!row.ok()) return fail(row.error());
   if (!*row) return fail(StorageError::kIo);
@@ -132,7 +133,7 @@ Result<std::vector<QueuedEnvelope>, StorageError> Messages::fetch(DeviceAddress 
   limit = std::min(limit, database_.limits().max_fetch_count);
   return database_.read([&](Connection& connection) -> Result<std::vector<QueuedEnvelope>, StorageError> {
     Statement statement = connection.prepare(
-        "SELECT sequence, sender_account, sender_device, message_id, server_time, expires_at, ciphertext "
+        "SELECT sequence, sender_account, sender_device, message_id, server_time, expires_at, ciphertext, type "
         "FROM messages WHERE recipient_account = ?1 AND recipient_device = ?2 AND sequence > ?3 "
         "ORDER BY sequence LIMIT ?4");
     statement.bind(1, to_column(recipient.account))
@@ -152,6 +153,9 @@ Result<std::vector<QueuedEnvelope>, StorageError> Messages::fetch(DeviceAddress 
       queued.envelope.server_time = to_timestamp(statement.column_int(4));
       queued.envelope.expires_at = to_timestamp(statement.column_int(5));
       queued.envelope.ciphertext = statement.column_blob(6);
+      const std::int64_t type = statement.column_int(7);
+      if (type < 0 || type > 255) return fail(StorageError::kCorrupt);
+      queued.envelope.type = static_cast<EnvelopeType>(type);
       fetched.push_back(std::move(queued));
     }
   });

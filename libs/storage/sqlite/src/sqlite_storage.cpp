@@ -28,6 +28,7 @@ class SqliteStorage final : public Storage {
   KeyDirectory& keys() override { return keys_; }
   MessageQueues& messages() override { return messages_; }
   MediaStore& media() override { return media_; }
+  const Options& options() const override { return database_->limits(); }
 
  private:
   std::unique_ptr<Database> database_;

@@ -67,6 +67,7 @@ TEST_P(AccountsConformance, AddsDevicesAndListsThemInIdOrder) {
   EXPECT_EQ(stored->registration_id, new_device(2).registration_id);
   EXPECT_EQ(stored->identity_key, new_device(2).identity_key);
   EXPECT_EQ(stored->auth_key, new_device(2).auth_key);
+  EXPECT_EQ(stored->name, new_device(2).name);
   EXPECT_EQ(stored->created_at, at(20));
 
   auto listed = accounts().list_devices(account->id);
@@ -75,6 +76,122 @@ TEST_P(AccountsConformance, AddsDevicesAndListsThemInIdOrder) {
   EXPECT_EQ((*listed)[0].id, 1u);
   EXPECT_EQ((*listed)[1].id, 2u);
   EXPECT_EQ((*listed)[0].identity_key, new_device(1).identity_key);
+  EXPECT_EQ((*listed)[0].name, new_device(1).name);
+  EXPECT_EQ((*listed)[1].name, new_device(2).name);
+}
+
+TEST_P(AccountsConformance, DeviceNamesAreKeptByteForByte) {
+  auto account = accounts().create_account("alice", std::nullopt, at(0));
+  ASSERT_TRUE(account.ok());
+  NewDevice unnamed = new_device(1);
+  unnamed.name.clear();
+  NewDevice named = new_device(2);
+  named.name = "Alice\xE2\x80\x99s phone \xF0\x9F\x93\xB1";  // UTF-8: a curly quote and an emoji
+  ASSERT_TRUE(accounts().add_device(account->id, unnamed, at(0)).ok());
+  ASSERT_TRUE(accounts().add_device(account->id, named, at(0)).ok());
+  auto listed = accounts().list_devices(account->id);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].name, "");
+  EXPECT_EQ((*listed)[1].name, named.name);
+  EXPECT_EQ(accounts().device({account->id, 2})->name, named.name);
+}
+
+TEST_P(AccountsConformance, DeviceNameLimitIsEnforcedAtItsDefault) {
+  auto account = accounts().create_account("alice", std::nullopt, at(0));
+  ASSERT_TRUE(account.ok());
+  NewDevice device = new_device(1);
+  device.name = std::string(kMaxDeviceNameLength + 1, 'n');
+  EXPECT_EQ(accounts().add_device(account->id, device, at(0)).error(), StorageError::kTooLarge);
+  EXPECT_TRUE(accounts().list_devices(account->id)->empty());
+  device.name.pop_back();
+  auto added = accounts().add_device(account->id, device, at(0));
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ(added->name.size(), kMaxDeviceNameLength);
+}
+
+TEST_P(AccountsConformance, DeviceNameLimitIsConfigurable) {
+  reopen_empty(Options{.max_device_name_length = 4});
+  auto account = accounts().create_account("alice", std::nullopt, at(0));
+  ASSERT_TRUE(account.ok());
+  NewDevice device = new_device(1);
+  device.name = "12345";
+  EXPECT_EQ(accounts().add_device(account->id, device, at(0)).error(), StorageError::kTooLarge);
+  device.name = "1234";
+  EXPECT_TRUE(accounts().add_device(account->id, device, at(0)).ok());
+}
+
+TEST_P(AccountsConformance, CreatesAnAccountWithItsFirstDeviceInOneCall) {
+  const InviteHash invite = filled<32>(42);
+  ASSERT_TRUE(accounts().add_invite(invite, at(100)).ok());
+  auto created = accounts().create_account_with_device("alice", invite, new_device(1), at(7));
+  ASSERT_TRUE(created.ok()) << to_string(created.error());
+  EXPECT_NE(created->account.id, 0u);
+  EXPECT_EQ(created->account.username, "alice");
+  EXPECT_EQ(created->account.created_at, at(7));
+  EXPECT_EQ(created->device.id, 1u);
+  EXPECT_EQ(created->device.registration_id, new_device(1).registration_id);
+  EXPECT_EQ(created->device.name, new_device(1).name);
+  EXPECT_EQ(created->device.created_at, at(7));
+
+  EXPECT_EQ(accounts().find_account("alice")->id, created->account.id);
+  auto stored = accounts().device({created->account.id, 1});
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->identity_key, new_device(1).identity_key);
+  EXPECT_EQ(stored->auth_key, new_device(1).auth_key);
+  EXPECT_EQ(stored->name, new_device(1).name);
+  // The invite was consumed; the next device gets the next id.
+  EXPECT_EQ(accounts().create_account_with_device("bob", invite, new_device(2), at(8)).error(),
+            StorageError::kNotFound);
+  EXPECT_EQ(accounts().add_device(created->account.id, new_device(3), at(9))->id, 2u);
+  // Without an invite.
+  EXPECT_TRUE(accounts().create_account_with_device("carol", std::nullopt, new_device(4), at(10)).ok());
+}
+
+TEST_P(AccountsConformance, FailedCreateWithDeviceLeavesNothingBehind) {
+  const InviteHash invite = filled<32>(42);
+  ASSERT_TRUE(accounts().add_invite(invite, at(100)).ok());
+  ASSERT_TRUE(accounts().create_account("taken", std::nullopt, at(0)).ok());
+  NewDevice overlong = new_device(1);
+  overlong.name = std::string(kMaxDeviceNameLength + 1, 'n');
+
+  EXPECT_EQ(accounts().create_account_with_device("taken", invite, new_device(1), at(1)).error(),
+            StorageError::kConflict);
+  EXPECT_EQ(accounts().create_account_with_device("", invite, new_device(1), at(1)).error(),
+            StorageError::kInvalidArgument);
+  EXPECT_EQ(accounts()
+                .create_account_with_device(std::string(kMaxUsernameLength + 1, 'u'), invite, new_device(1), at(1))
+                .error(),
+            StorageError::kTooLarge);
+  EXPECT_EQ(accounts().create_account_with_device("alice", invite, overlong, at(1)).error(), StorageError::kTooLarge);
+  EXPECT_EQ(accounts().create_account_with_device("alice", filled<32>(1), new_device(1), at(1)).error(),
+            StorageError::kNotFound);
+  EXPECT_EQ(accounts().create_account_with_device("alice", invite, new_device(1), at(100)).error(),
+            StorageError::kNotFound);  // expired
+  // None of these took the username or used the invite.
+  EXPECT_EQ(accounts().find_account("alice").error(), StorageError::kNotFound);
+  EXPECT_TRUE(accounts().create_account_with_device("alice", invite, new_device(1), at(2)).ok());
+}
+
+TEST_P(AccountsConformance, CreateWithDeviceRespectsTheDeviceLimit) {
+  reopen_empty(Options{.max_devices_per_account = 0});
+  EXPECT_EQ(accounts().create_account_with_device("alice", std::nullopt, new_device(1), at(0)).error(),
+            StorageError::kLimitExceeded);
+  EXPECT_EQ(accounts().find_account("alice").error(), StorageError::kNotFound);
+}
+
+TEST_P(AccountsConformance, StorageReportsTheOptionsItEnforces) {
+  EXPECT_EQ(storage().options(), Options{});
+  const Options custom{.max_username_length = 9,
+                       .max_device_name_length = 10,
+                       .max_devices_per_account = 3,
+                       .max_queue_depth = 7,
+                       .media_quota_per_account = 12345};
+  reopen_empty(custom);
+  EXPECT_EQ(storage().options(), custom);
+  EXPECT_EQ(storage().options().max_queue_depth, 7u);
+  // And enforces what it reports.
+  EXPECT_EQ(accounts().create_account("0123456789", std::nullopt, at(0)).error(), StorageError::kTooLarge);
 }
 
 TEST_P(AccountsConformance, RemovedDeviceIdsAreNotReused) {

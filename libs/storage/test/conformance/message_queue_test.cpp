@@ -60,6 +60,25 @@ TEST_P(MessageQueueConformance, FetchReturnsEnvelopesInOrderWithAllFields) {
   EXPECT_TRUE(messages().fetch(bob, 0, 100)->empty());
 }
 
+TEST_P(MessageQueueConformance, EnvelopeTypeIsStoredAsGiven) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  const std::vector<EnvelopeType> types{EnvelopeType::kSignalMessage, EnvelopeType::kPreKeySignalMessage,
+                                        EnvelopeType::kUnknown, static_cast<EnvelopeType>(255)};
+  std::vector<Envelope> batch;
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    batch.push_back(envelope(alice, bob, static_cast<std::uint32_t>(i + 1)));
+    batch.back().type = types[i];
+  }
+  EXPECT_EQ(enqueue_all(messages(), batch), (Texts{"stored", "stored", "stored", "stored"}));
+  auto fetched = messages().fetch(alice, 0, 100);
+  ASSERT_TRUE(fetched.ok());
+  ASSERT_EQ(fetched->size(), types.size());
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    EXPECT_EQ((*fetched)[i].envelope.type, types[i]);
+    EXPECT_EQ((*fetched)[i].envelope, batch[i]);  // the ciphertext is not changed by the type
+  }
+}
 TEST_P(MessageQueueConformance, FetchPagesFromACursor) {
   reopen_empty(Options{.max_fetch_count = 3});
   DeviceAddress alice = make_device("alice");

@@ -1,5 +1,6 @@
-// SQLite only: versioned schema migrations. A database written by version 1 (before media) is
-// built here from a frozen copy of that schema, then opened and migrated by the current code.
+// SQLite only: versioned schema migrations. Databases written by version 1 (before media) and
+// version 2 (before device names and message types) are built here from frozen copies of those
+// schemas, then opened and migrated by the current code.
 #include <gtest/gtest.h>
 
 #include "hush/crypto/hash.hpp"
@@ -36,6 +37,18 @@ CREATE TABLE message_dedup (recipient_account INTEGER NOT NULL, recipient_device
   retain_until INTEGER NOT NULL,
   PRIMARY KEY (recipient_account, recipient_device, sender_account, sender_device, message_id)) WITHOUT ROWID;
 CREATE INDEX message_dedup_by_expiry ON message_dedup (retain_until);
+)sql";
+
+// What version 2 added to version 1, exactly as released: never edit.
+constexpr const char* kFrozenVersion2Additions = R"sql(
+UPDATE schema_version SET version = 2;
+CREATE TABLE media_uploads (id BLOB PRIMARY KEY, owner INTEGER NOT NULL, declared_size INTEGER NOT NULL,
+  committed_offset INTEGER NOT NULL, last_chunk_offset INTEGER NOT NULL, complete INTEGER NOT NULL, digest BLOB,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX media_uploads_by_owner ON media_uploads (owner);
+CREATE INDEX media_uploads_by_expiry ON media_uploads (expires_at);
+CREATE TABLE media_chunks (upload_id BLOB NOT NULL, chunk_offset INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (upload_id, chunk_offset));
 )sql";
 
 std::string hex_blob(ByteView bytes) {
@@ -75,6 +88,79 @@ TEST(SqliteMigration, MigratesAVersion1DatabaseKeepingItsData) {
   ASSERT_TRUE(storage.media().finish(filled<16>(1), crypto::sha256(content)).ok());
   opened->reset();
   EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), std::to_string(kSqliteSchemaVersion));
+}
+
+std::string column(Timestamp time) {
+  return std::to_string(time.time_since_epoch().count());
+}
+
+TEST(SqliteMigration, MigratesAVersion2DatabaseKeepingItsData) {
+  ScratchFolder folder;
+  const auto path = folder.path() / "hush.sqlite3";
+  // As a version 2 hushd queued it: alice (1, 1) to bob (2, 1), the message type in the first
+  // ciphertext byte. The migration must keep those bytes exactly.
+  Envelope queued = envelope({2, 1}, DeviceAddress{1, 1}, 7, at(1000), 40);
+  queued.ciphertext[0] = 3;
+  const Bytes media_content = pattern(10, 1);
+  const MediaId media_id = filled<16>(1);
+  const InviteHash invite = filled<32>(9);
+  {
+    RawSqlite raw(path);
+    raw.exec(std::string(kFrozenVersion1) + kFrozenVersion2Additions);
+    raw.exec("INSERT INTO accounts (username, created_at, next_device_id) VALUES ('alice', 0, 2), ('bob', 0, 2)");
+    raw.exec("INSERT INTO devices VALUES (1, 1, 1234, " + hex_blob(new_device(1).identity_key) + ", " +
+             hex_blob(new_device(1).auth_key) + ", 0, 0), (2, 1, 5678, " + hex_blob(new_device(2).identity_key) + ", " +
+             hex_blob(new_device(2).auth_key) + ", 0, 1)");
+    raw.exec(
+        "INSERT INTO messages (recipient_account, recipient_device, sender_account, sender_device, message_id, "
+        "server_time, expires_at, ciphertext) VALUES (2, 1, 1, 1, " +
+        hex_blob(queued.id) + ", " + column(queued.server_time) + ", " + column(queued.expires_at) + ", " +
+        hex_blob(queued.ciphertext) + ")");
+    raw.exec("INSERT INTO message_dedup VALUES (2, 1, 1, 1, " + hex_blob(queued.id) + ", " + column(queued.expires_at) +
+             ")");
+    raw.exec("INSERT INTO invites VALUES (" + hex_blob(invite) + ", " + column(at(500)) + ")");
+    raw.exec("INSERT INTO media_uploads VALUES (" + hex_blob(media_id) + ", 1, 10, 10, 0, 1, " +
+             hex_blob(crypto::sha256(media_content)) + ", 0, " + column(at(500)) + ")");
+    raw.exec("INSERT INTO media_chunks VALUES (" + hex_blob(media_id) + ", 0, " + hex_blob(media_content) + ")");
+  }
+  auto opened = open_sqlite_storage(folder.path());
+  ASSERT_TRUE(opened.ok()) << to_string(opened.error());
+  Storage& storage = **opened;
+
+  // Existing rows are intact; what version 3 added reads as its documented default.
+  auto alice = storage.accounts().device({1, 1});
+  ASSERT_TRUE(alice.ok());
+  EXPECT_EQ(alice->registration_id, 1234u);
+  EXPECT_EQ(alice->identity_key, new_device(1).identity_key);
+  EXPECT_EQ(alice->auth_key, new_device(1).auth_key);
+  EXPECT_EQ(alice->name, "");
+  auto fetched = storage.messages().fetch({2, 1}, 0, 10);
+  ASSERT_TRUE(fetched.ok());
+  ASSERT_EQ(fetched->size(), 1u);
+  EXPECT_EQ((*fetched)[0].envelope.type, EnvelopeType::kUnknown);
+  EXPECT_EQ((*fetched)[0].envelope.ciphertext, queued.ciphertext);
+  EXPECT_EQ((*fetched)[0].envelope, queued);
+  EXPECT_EQ(*storage.messages().depth({2, 1}), 1u);
+  auto again = storage.messages().enqueue(std::vector<Envelope>{queued});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0]->status, EnqueueStatus::kDuplicate);
+  EXPECT_EQ(storage.media().upload(media_id)->state, UploadState::kComplete);
+  EXPECT_EQ(*storage.media().read(media_id, 0, 10), media_content);
+
+  // What version 3 added works on the migrated database.
+  auto carol = storage.accounts().create_account_with_device("carol", invite, new_device(3), at(1));
+  ASSERT_TRUE(carol.ok()) << to_string(carol.error());
+  EXPECT_EQ(storage.accounts().device({carol->account.id, 1})->name, new_device(3).name);
+  auto second = storage.accounts().add_device(1, new_device(4), at(1));
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->id, 2u);
+  EXPECT_EQ(storage.accounts().list_devices(1)->back().name, new_device(4).name);
+  Envelope typed = envelope({1, 1}, DeviceAddress{2, 1}, 8);
+  typed.type = EnvelopeType::kPreKeySignalMessage;
+  ASSERT_TRUE(storage.messages().enqueue(std::vector<Envelope>{typed}).ok());
+  EXPECT_EQ(storage.messages().fetch({1, 1}, 0, 10)->at(0).envelope.type, EnvelopeType::kPreKeySignalMessage);
+  opened->reset();
+  EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), "3");
 }
 
 TEST(SqliteMigration, RefusesADatabaseFromANewerVersion) {

@@ -1,6 +1,7 @@
 // Everything an operator can configure in hushd, with its meaning and default (ARCHITECTURE.md
 // decision 10: limits are configured and reported to the client by name). The storage limits
-// (queue depth, upload size, quota) live in storage::Options and are reported by the same names.
+// (queue depth, upload size, quota) live in storage::Options; the server reads them from the
+// Storage it is given (Storage::options()) and reports them by the same names.
 #pragma once
 
 #include <chrono>
@@ -96,11 +97,18 @@ struct Options {
   // Default 5 s.
   std::chrono::milliseconds shutdown_grace{5'000};
 
+  // When true, GET /metrics is answered only to connections from a loopback address (127.0.0.0/8,
+  // ::1); others get 403. The page holds counts only, but they show how busy the server is.
+  // GET /health is answered to everyone. Default true.
+  bool metrics_loopback_only = true;
+
   Limits limits;
 
-  // The limits the storage backend was opened with (queue depth, upload size, media quota, ...).
-  // The server reports them by name and value when one is hit, and passes them to the backend it
-  // opens itself (apps/hushd). Default: storage::Options{} (the constants of storage/limits.hpp).
+  // The limits to open the storage backend with, for the caller that opens it (apps/hushd copies
+  // them into SqliteOptions::limits). The Server never reads this field: it takes every storage
+  // limit (queue depth, upload size, media quota, ...) from Storage::options() of the backend it is
+  // given, so what it checks and reports cannot differ from what the backend enforces.
+  // Default: storage::Options{} (the constants of storage/limits.hpp).
   storage::Options storage;
 
   // Where log lines go (one structured line per call, no trailing newline). Default empty:

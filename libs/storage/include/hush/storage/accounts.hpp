@@ -26,6 +26,7 @@ struct NewDevice {
   std::uint32_t registration_id = 0;  // the Signal registration id the device chose
   SerializedPublicKey identity_key{};
   DeviceAuthKey auth_key{};
+  std::string name;  // shown in device lists; may be empty; at most Options::max_device_name_length bytes
 };
 
 struct Device {
@@ -33,7 +34,14 @@ struct Device {
   std::uint32_t registration_id = 0;
   SerializedPublicKey identity_key{};
   DeviceAuthKey auth_key{};
+  std::string name;  // as registered; stored bytes exactly (storage does not check UTF-8)
   Timestamp created_at{};
+};
+
+// What create_account_with_device() made.
+struct AccountWithDevice {
+  Account account;
+  Device device;  // the account's first device: id 1
 };
 
 // An invite token is never stored: only its SHA-256 (computed by the server), so a copy of the
@@ -53,12 +61,24 @@ class AccountStore {
   virtual Result<Account, StorageError> create_account(std::string_view username,
                                                        const std::optional<InviteHash>& invite, Timestamp now) = 0;
 
+  // Registration: creates the account as create_account() does and adds its first device as
+  // add_device() does, in one atomic step, so a failure never leaves an account without a device
+  // (nobody could log in to it, and its username would be taken for good). Either the account,
+  // its device and the invite's consumption all happen, or none of them does.
+  // Errors: those of create_account(), and kTooLarge (device name longer than
+  // Options::max_device_name_length), kLimitExceeded (Options::max_devices_per_account is 0).
+  virtual Result<AccountWithDevice, StorageError> create_account_with_device(std::string_view username,
+                                                                             const std::optional<InviteHash>& invite,
+                                                                             const NewDevice& device,
+                                                                             Timestamp now) = 0;
+
   // Errors: kNotFound.
   virtual Result<Account, StorageError> find_account(std::string_view username) = 0;
   virtual Result<Account, StorageError> account(AccountId id) = 0;
 
   // Adds a device and returns it with its new id (see DeviceId for how ids are chosen).
-  // Errors: kNotFound (no such account), kLimitExceeded (Options::max_devices_per_account).
+  // Errors: kNotFound (no such account), kLimitExceeded (Options::max_devices_per_account),
+  // kTooLarge (name longer than Options::max_device_name_length).
   virtual Result<Device, StorageError> add_device(AccountId account, const NewDevice& device, Timestamp now) = 0;
 
   // Errors: kNotFound (no such account or device).

@@ -12,6 +12,10 @@ namespace hush::storage {
 // name plus a discriminator; short enough that the username index stays small.
 inline constexpr std::size_t kMaxUsernameLength = 64;
 
+// Longest device name, in bytes (UTF-8, as the client sent it: "laptop", "Alice's phone"). Shown
+// in device lists only; 64 bytes fits any label a person types while keeping a device row small.
+inline constexpr std::size_t kMaxDeviceNameLength = 64;
+
 // Devices one account may have at once: a primary and five linked devices, as Signal allows.
 // Every device multiplies the work of each send (one envelope per device).
 inline constexpr std::size_t kMaxDevicesPerAccount = 6;

@@ -16,13 +16,24 @@
 
 namespace hush::storage {
 
+// The kind of Signal message an envelope's ciphertext is, as its sender declared it (api.proto
+// OutgoingEnvelope.type), so the recipient knows how to parse it. Storage keeps the byte and never
+// interprets it: any value 0..255 round-trips, so a future type (sender keys, sealed sender) needs
+// no schema change. The named values are libsignal's CiphertextMessageType numbers.
+enum class EnvelopeType : std::uint8_t {
+  kUnknown = 0,              // not recorded: envelopes stored before SQLite schema version 3
+  kSignalMessage = 2,        // a message of an established session
+  kPreKeySignalMessage = 3,  // a session's first messages, carrying the X3DH prekey data
+};
+
 struct Envelope {
   DeviceAddress recipient;
-  std::optional<DeviceAddress> sender;  // none for sealed sender
-  MessageId id{};                       // chosen by the sender; the key of duplicate detection
-  Timestamp server_time{};              // when the server accepted it
-  Timestamp expires_at{};               // when it is dropped (and the sender told) if undelivered
-  Bytes ciphertext;                     // opaque; storage never looks inside
+  std::optional<DeviceAddress> sender;         // none for sealed sender
+  MessageId id{};                              // chosen by the sender; the key of duplicate detection
+  Timestamp server_time{};                     // when the server accepted it
+  Timestamp expires_at{};                      // when it is dropped (and the sender told) if undelivered
+  EnvelopeType type = EnvelopeType::kUnknown;  // the ciphertext's message type
+  Bytes ciphertext;                            // opaque; storage never looks inside
 
   friend bool operator==(const Envelope&, const Envelope&) = default;
 };

@@ -14,6 +14,10 @@ struct Options {
   // Longest username accepted by create_account(), in bytes. Default kMaxUsernameLength (64).
   std::size_t max_username_length = kMaxUsernameLength;
 
+  // Longest device name accepted by add_device() and create_account_with_device(), in bytes;
+  // longer fails with kTooLarge. Default kMaxDeviceNameLength (64).
+  std::size_t max_device_name_length = kMaxDeviceNameLength;
+
   // Devices an account may have at once; add_device() beyond it fails with kLimitExceeded.
   // Default kMaxDevicesPerAccount (6).
   std::size_t max_devices_per_account = kMaxDevicesPerAccount;
@@ -44,6 +48,8 @@ struct Options {
   // Largest chunk one append() accepts and largest length one read() serves; beyond it, kTooLarge.
   // Default kMaxMediaChunkSize (1 MiB).
   std::size_t max_media_chunk_size = kMaxMediaChunkSize;
+
+  friend bool operator==(const Options&, const Options&) = default;
 };
 
 }  // namespace hush::storage

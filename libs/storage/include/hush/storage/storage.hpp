@@ -20,6 +20,11 @@ class Storage {
   virtual KeyDirectory& keys() = 0;
   virtual MessageQueues& messages() = 0;
   virtual MediaStore& media() = 0;
+
+  // The limits this backend enforces, as it was opened with them. The server reads them here to
+  // check requests early and to report a limit's value by name, so they cannot drift from what
+  // the backend actually enforces.
+  virtual const Options& options() const = 0;
 };
 
 }  // namespace hush::storage
