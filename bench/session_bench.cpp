@@ -45,8 +45,8 @@ struct EstablishmentBatch {
 template <class Side>
 void BM_Establish(benchmark::State& state) {
   const Bytes plaintext = message_plaintext();
-  const std::size_t batch_size = static_cast<std::size_t>(
-      std::clamp<benchmark::IterationCount>(state.max_iterations, 1, static_cast<benchmark::IterationCount>(kMaxBatch)));
+  const std::size_t batch_size = static_cast<std::size_t>(std::clamp<benchmark::IterationCount>(
+      state.max_iterations, 1, static_cast<benchmark::IterationCount>(kMaxBatch)));
   auto batch = EstablishmentBatch<Side>::make(batch_size);
   std::size_t next = 0;
   for (auto _ : state) {
@@ -62,7 +62,8 @@ void BM_Establish(benchmark::State& state) {
     auto first = Side::process(*batch.initiator, responder, bundle)
                      ? Side::encrypt(*batch.initiator, responder, plaintext)
                      : std::nullopt;
-    if (!first || first->type != test::kLspcPreKeySignalMessage || !Side::decrypt(responder, *batch.initiator, *first)) {
+    if (!first || first->type != test::kLspcPreKeySignalMessage ||
+        !Side::decrypt(responder, *batch.initiator, *first)) {
       state.SkipWithError("session establishment failed");
       break;
     }
@@ -76,8 +77,8 @@ void BM_Establish(benchmark::State& state) {
 template <class Side>
 void BM_EstablishRoundTrip(benchmark::State& state) {
   const Bytes plaintext = message_plaintext();
-  const std::size_t batch_size = static_cast<std::size_t>(
-      std::clamp<benchmark::IterationCount>(state.max_iterations, 1, static_cast<benchmark::IterationCount>(kMaxBatch)));
+  const std::size_t batch_size = static_cast<std::size_t>(std::clamp<benchmark::IterationCount>(
+      state.max_iterations, 1, static_cast<benchmark::IterationCount>(kMaxBatch)));
   auto batch = EstablishmentBatch<Side>::make(batch_size);
   std::size_t next = 0;
   for (auto _ : state) {

@@ -17,13 +17,14 @@ using namespace hush::protocol;
 
 struct Device {
   Device(std::string name, crypto::Rng& rng)
-      : address{std::move(name), 1},
-        store(IdentityKeyPair::generate(rng), generate_registration_id(rng)) {}
+      : address{std::move(name), 1}, store(IdentityKeyPair::generate(rng), generate_registration_id(rng)) {}
   ProtocolAddress address;
   InMemoryProtocolStore store;
 };
 
-const char* type_name(MessageType type) { return type == MessageType::kPreKey ? "PreKeySignalMessage" : "SignalMessage"; }
+const char* type_name(MessageType type) {
+  return type == MessageType::kPreKey ? "PreKeySignalMessage" : "SignalMessage";
+}
 
 int fail_with(const char* what, ProtocolError error) {
   std::fprintf(stderr, "demo: %s failed: %s\n", what, to_string(error));
@@ -46,8 +47,8 @@ bool send(Device& from, Device& to, const std::string& text, crypto::Rng& rng) {
   if (!plaintext) return fail_with("decrypt", plaintext.error()) == 0;
   auto received = wire::decode_content(plaintext->view());
   std::printf("  %-5s -> %-5s  %-20s %4zu bytes on the wire (%3zu padded plaintext)  \"%s\"\n",
-              from.address.name.c_str(), to.address.name.c_str(), type_name(message->type),
-              message->serialized.size(), padded->size(), received->data().text().c_str());
+              from.address.name.c_str(), to.address.name.c_str(), type_name(message->type), message->serialized.size(),
+              padded->size(), received->data().text().c_str());
   return true;
 }
 
@@ -92,10 +93,10 @@ int main() {
   }
   std::printf("  bob's one-time prekey consumed: %s\n", bob.store.prekeys.size() == 0 ? "yes" : "no");
 
-  auto at_alice = make_fingerprint("alice", alice.store.identities.identity_key_pair().public_key, "bob",
-                                   bundle.identity_key);
-  auto at_bob = make_fingerprint("bob", bundle.identity_key, "alice",
-                                 alice.store.identities.identity_key_pair().public_key);
+  auto at_alice =
+      make_fingerprint("alice", alice.store.identities.identity_key_pair().public_key, "bob", bundle.identity_key);
+  auto at_bob =
+      make_fingerprint("bob", bundle.identity_key, "alice", alice.store.identities.identity_key_pair().public_key);
   std::printf("  safety number (alice): %s\n", format_safety_number(at_alice.display).c_str());
   std::printf("  safety number (bob):   %s\n", format_safety_number(at_bob.display).c_str());
   std::printf("  scannable codes match: %s\n", *compare_scannable(at_alice.scannable, at_bob.scannable) ? "yes" : "no");

@@ -50,9 +50,9 @@ Bytes reference_hkdf(ByteView ikm, ByteView salt, ByteView info, std::size_t len
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
                                         ikm.empty() ? &empty : const_cast<std::uint8_t*>(ikm.data()), ikm.size()),
-      salt.empty() ? OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, zero_salt.data(), zero_salt.size())
-                   : OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()),
-                                                       salt.size()),
+      salt.empty()
+          ? OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, zero_salt.data(), zero_salt.size())
+          : OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<std::uint8_t*>(salt.data()), salt.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
                                         info.empty() ? &empty : const_cast<std::uint8_t*>(info.data()), info.size()),
       OSSL_PARAM_construct_end()};
@@ -62,7 +62,9 @@ Bytes reference_hkdf(ByteView ikm, ByteView salt, ByteView info, std::size_t len
   return out;
 }
 
-Bytes as_vector(const crypto::SecretArray<32>& secret) { return Bytes(secret.data(), secret.data() + 32); }
+Bytes as_vector(const crypto::SecretArray<32>& secret) {
+  return Bytes(secret.data(), secret.data() + 32);
+}
 
 void check_hmac(FuzzedDataProvider& input) {
   const Bytes key = input.ConsumeBytes<std::uint8_t>(input.ConsumeIntegralInRange<std::size_t>(0, 160));
@@ -98,9 +100,12 @@ void check_hkdf(FuzzedDataProvider& input) {
   const Bytes ikm = input.ConsumeBytes<std::uint8_t>(input.ConsumeIntegralInRange<std::size_t>(0, 100));
   Bytes salt;
   switch (input.ConsumeIntegralInRange<int>(0, 3)) {
-    case 0: break;                                      // empty: 32 zero bytes
-    case 1: salt.assign(32, 0); break;                  // explicit zeros (the cached extractor)
-    case 2: salt.assign(32, 0); salt[input.ConsumeIntegralInRange<std::size_t>(0, 31)] = 1; break;
+    case 0: break;                      // empty: 32 zero bytes
+    case 1: salt.assign(32, 0); break;  // explicit zeros (the cached extractor)
+    case 2:
+      salt.assign(32, 0);
+      salt[input.ConsumeIntegralInRange<std::size_t>(0, 31)] = 1;
+      break;
     default: salt = input.ConsumeBytes<std::uint8_t>(input.ConsumeIntegralInRange<std::size_t>(0, 100)); break;
   }
   const Bytes info = input.ConsumeBytes<std::uint8_t>(input.ConsumeIntegralInRange<std::size_t>(0, 100));

@@ -17,9 +17,9 @@ bool same_inner(const SignalMessage& a, const SignalMessage& b) {
 }
 
 bool same_fields(const PreKeySignalMessage& a, const PreKeySignalMessage& b) {
-  return a.version() == b.version() && a.registration_id() == b.registration_id() &&
-         a.prekey_id() == b.prekey_id() && a.signed_prekey_id() == b.signed_prekey_id() &&
-         a.base_key() == b.base_key() && a.identity_key() == b.identity_key() && same_inner(a.message(), b.message());
+  return a.version() == b.version() && a.registration_id() == b.registration_id() && a.prekey_id() == b.prekey_id() &&
+         a.signed_prekey_id() == b.signed_prekey_id() && a.base_key() == b.base_key() &&
+         a.identity_key() == b.identity_key() && same_inner(a.message(), b.message());
 }
 
 }  // namespace
@@ -38,9 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   HUSH_FUZZ_CHECK(reparsed.ok());
   HUSH_FUZZ_CHECK(same_fields(*message, *reparsed));
 
-  PreKeySignalMessage created = PreKeySignalMessage::create(
-      message->registration_id(), message->prekey_id(), message->signed_prekey_id(), message->base_key(),
-      message->identity_key(), message->message());
+  PreKeySignalMessage created =
+      PreKeySignalMessage::create(message->registration_id(), message->prekey_id(), message->signed_prekey_id(),
+                                  message->base_key(), message->identity_key(), message->message());
   auto created_parsed = PreKeySignalMessage::parse(created.serialized());
   HUSH_FUZZ_CHECK(created_parsed.ok());
   HUSH_FUZZ_CHECK(same_fields(*message, *created_parsed));

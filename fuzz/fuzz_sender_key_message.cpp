@@ -34,9 +34,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   hush::crypto::SeededRng rng(size);
   const auto ciphertext = message->ciphertext();
-  SenderKeyMessage created = SenderKeyMessage::create(message->key_id(), message->iteration(),
-                                                      hush::Bytes(ciphertext.begin(), ciphertext.end()),
-                                                      keys.signing_private, rng);
+  SenderKeyMessage created =
+      SenderKeyMessage::create(message->key_id(), message->iteration(),
+                               hush::Bytes(ciphertext.begin(), ciphertext.end()), keys.signing_private, rng);
   auto created_parsed = SenderKeyMessage::parse(created.serialized());
   HUSH_FUZZ_CHECK(created_parsed.ok());
   HUSH_FUZZ_CHECK(same_fields(*message, *created_parsed));

@@ -35,8 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   HUSH_FUZZ_CHECK(reparsed->serialized() == message->serialized());
 
   const auto ciphertext = message->ciphertext();
-  SignalMessage created = SignalMessage::create(message->ratchet_key(), message->counter(),
-                                                message->previous_counter(),
+  SignalMessage created = SignalMessage::create(message->ratchet_key(), message->counter(), message->previous_counter(),
                                                 hush::Bytes(ciphertext.begin(), ciphertext.end()), keys.mac_key,
                                                 keys.sender_identity, keys.receiver_identity);
   auto created_parsed = SignalMessage::parse(created.serialized());

@@ -173,9 +173,9 @@ const GroupFixture& group_fixture() {
       HUSH_FUZZ_CHECK(message.ok());
       out.message = std::move(*message);
     }
-    out.distribution = protocol::SenderKeyDistributionMessage::create(kGroupKeyId, 0, own.chain_key.seed,
-                                                                      keys.signing_public)
-                           .serialized();
+    out.distribution =
+        protocol::SenderKeyDistributionMessage::create(kGroupKeyId, 0, own.chain_key.seed, keys.signing_public)
+            .serialized();
     protocol::InMemorySenderKeyStore member;
     HUSH_FUZZ_CHECK(protocol::process_sender_key_distribution(member, out.name, out.distribution.view()).ok());
     out.member_record = *member.load_sender_key(out.name);
@@ -193,19 +193,22 @@ const ScannablePair& scannable_pair() {
   static const ScannablePair pair = [] {
     const auto& keys = fixed_keys();
     ScannablePair out;
-    out.ours = protocol::make_fingerprint("+14155550100", keys.sender_identity, "+14155550111",
-                                          keys.receiver_identity)
+    out.ours = protocol::make_fingerprint("+14155550100", keys.sender_identity, "+14155550111", keys.receiver_identity)
                    .scannable;
-    out.theirs = protocol::make_fingerprint("+14155550111", keys.receiver_identity, "+14155550100",
-                                            keys.sender_identity)
-                     .scannable;
+    out.theirs =
+        protocol::make_fingerprint("+14155550111", keys.receiver_identity, "+14155550100", keys.sender_identity)
+            .scannable;
     return out;
   }();
   return pair;
 }
 }  // namespace
 
-const Bytes& our_scannable_fingerprint() { return scannable_pair().ours; }
-const Bytes& their_scannable_fingerprint() { return scannable_pair().theirs; }
+const Bytes& our_scannable_fingerprint() {
+  return scannable_pair().ours;
+}
+const Bytes& their_scannable_fingerprint() {
+  return scannable_pair().theirs;
+}
 
 }  // namespace hush::fuzz

@@ -17,24 +17,24 @@
 #include "hush/crypto/random.hpp"
 #include "hush/crypto/secret.hpp"
 #include "hush/protocol/memory_stores.hpp"
-#include "hush/protocol/session_builder.hpp"
 #include "hush/protocol/sender_keys.hpp"
+#include "hush/protocol/session_builder.hpp"
 #include "hush/protocol/session_cipher.hpp"
 
 // An invariant of the code under test: when it does not hold, print where and trap, so that
 // libFuzzer records the input as a crash.
-#define HUSH_FUZZ_CHECK(condition)                                                             \
-  do {                                                                                         \
-    if (!(condition)) {                                                                        \
+#define HUSH_FUZZ_CHECK(condition)                                                                \
+  do {                                                                                            \
+    if (!(condition)) {                                                                           \
       std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #condition); \
-      __builtin_trap();                                                                        \
-    }                                                                                          \
+      __builtin_trap();                                                                           \
+    }                                                                                             \
   } while (0)
 
 namespace hush::fuzz {
 
 // The seed every fixture starts from; changing it invalidates fuzz/seeds (regenerate them).
-inline constexpr std::uint64_t kFixtureSeed = 0x6875736866757A7AULL;   // "hushfuzz"
+inline constexpr std::uint64_t kFixtureSeed = 0x6875736866757A7AULL;  // "hushfuzz"
 // One-time prekeys each device publishes (ids 1..kPrekeyCount). The fixtures use the first.
 inline constexpr std::uint32_t kPrekeyCount = 4;
 inline constexpr std::uint32_t kSignedPrekeyId = 7;
@@ -124,17 +124,17 @@ const GroupFixture& group_fixture();
 // The script language of fuzz_two_party: each operation is one byte (its value modulo
 // kTwoPartyOpCount) followed by the argument bytes listed; missing bytes read as zero.
 enum class TwoPartyOp : std::uint8_t {
-  kAliceSends = 0,      // [filler length] Alice encrypts the next plaintext for Bob
-  kBobSends = 1,        // [filler length] Bob does, once he has a session
-  kDeliverOldest = 2,   // the oldest message in flight (either direction) is delivered
+  kAliceSends = 0,     // [filler length] Alice encrypts the next plaintext for Bob
+  kBobSends = 1,       // [filler length] Bob does, once he has a session
+  kDeliverOldest = 2,  // the oldest message in flight (either direction) is delivered
   kDeliverNewest = 3,
-  kDeliverChosen = 4,   // [index] in-flight message index % in-flight count
-  kDrop = 5,            // [index] an in-flight message is lost
-  kDuplicate = 6,       // [index] an already delivered message is delivered again
-  kDeliverTampered = 7, // [index, position, xor] a corrupted copy; the original stays in flight
-  kBackupAlice = 8,     // a copy of Alice's whole device is kept (at most 8 backups each)
+  kDeliverChosen = 4,    // [index] in-flight message index % in-flight count
+  kDrop = 5,             // [index] an in-flight message is lost
+  kDuplicate = 6,        // [index] an already delivered message is delivered again
+  kDeliverTampered = 7,  // [index, position, xor] a corrupted copy; the original stays in flight
+  kBackupAlice = 8,      // a copy of Alice's whole device is kept (at most 8 backups each)
   kBackupBob = 9,
-  kRestoreAlice = 10,   // [backup index, mode] Alice restored from a backup; mode bit 0: sessions only
+  kRestoreAlice = 10,  // [backup index, mode] Alice restored from a backup; mode bit 0: sessions only
   kRestoreBob = 11,
   kAliceStartsSession = 12,  // [prekey] Alice processes a bundle of Bob's again (a reset or a reinstall):
                              // one-time prekey 1 + prekey % kPrekeyCount, or none when prekey is 0

@@ -51,9 +51,9 @@ struct Sent {
   CiphertextMessage message;
   std::string plaintext;
   crypto::PublicKey ratchet_key;
-  crypto::PublicKey session_base_key;           // which session (alice_base_key) it belongs to
-  std::optional<std::uint32_t> prekey_id;       // the one-time prekey a PreKeySignalMessage names
-  bool delivered = false;                       // delivered intact at least once
+  crypto::PublicKey session_base_key;      // which session (alice_base_key) it belongs to
+  std::optional<std::uint32_t> prekey_id;  // the one-time prekey a PreKeySignalMessage names
+  bool delivered = false;                  // delivered intact at least once
 };
 
 struct Backup {
@@ -63,7 +63,7 @@ struct Backup {
 
 struct Party {
   fuzz::Device device;
-  std::set<std::size_t> decrypted;   // ids of messages the current state has decrypted
+  std::set<std::size_t> decrypted;  // ids of messages the current state has decrypted
   std::vector<Backup> backups;
 };
 

@@ -43,7 +43,9 @@ Bytes with_type_byte(const CiphertextMessage& message) {
   return out;
 }
 
-Bytes filled(std::size_t size, std::uint8_t value) { return Bytes(size, value); }
+Bytes filled(std::size_t size, std::uint8_t value) {
+  return Bytes(size, value);
+}
 
 void signal_messages() {
   const auto& keys = fuzz::fixed_keys();
@@ -81,8 +83,7 @@ void sender_key_messages() {
   write_seed("sender_key_message", "group_fixture", group.message);
   crypto::SeededRng rng(1);
   write_seed("sender_key_message", "fixed_key_long",
-             SenderKeyMessage::create(7, 1000, filled(64, 0x77), fuzz::fixed_keys().signing_private, rng)
-                 .serialized());
+             SenderKeyMessage::create(7, 1000, filled(64, 0x77), fuzz::fixed_keys().signing_private, rng).serialized());
 
   write_seed("sender_key_distribution_message", "group_fixture", group.distribution.view());
   crypto::SecretArray<32> chain;
@@ -246,7 +247,8 @@ void frames() {
 
   wire::api::Frame ack;
   ack.mutable_request()->set_id(5);
-  for (std::uint64_t sequence : {1u, 2u, 300u, 70000u}) ack.mutable_request()->mutable_acknowledge()->add_sequences(sequence);
+  for (std::uint64_t sequence : {1u, 2u, 300u, 70000u})
+    ack.mutable_request()->mutable_acknowledge()->add_sequences(sequence);
   write_seed("frame", "acknowledge", *wire::encode_frame(ack));
 
   // A full media chunk fills the 16 KiB frame (and lets libFuzzer grow inputs that far).
@@ -269,38 +271,38 @@ Bytes script(std::initializer_list<int> bytes) {
   return out;
 }
 
-constexpr int op(TwoPartyOp value) { return static_cast<int>(value); }
+constexpr int op(TwoPartyOp value) {
+  return static_cast<int>(value);
+}
 
 void two_party_scripts() {
-  constexpr int A = op(TwoPartyOp::kAliceSends), B = op(TwoPartyOp::kBobSends),
-                OLD = op(TwoPartyOp::kDeliverOldest), NEW = op(TwoPartyOp::kDeliverNewest),
-                PICK = op(TwoPartyOp::kDeliverChosen), DROP = op(TwoPartyOp::kDrop),
-                DUP = op(TwoPartyOp::kDuplicate), TAMPER = op(TwoPartyOp::kDeliverTampered),
-                BACKUP_A = op(TwoPartyOp::kBackupAlice), BACKUP_B = op(TwoPartyOp::kBackupBob),
-                RESTORE_A = op(TwoPartyOp::kRestoreAlice), RESTORE_B = op(TwoPartyOp::kRestoreBob),
-                START_A = op(TwoPartyOp::kAliceStartsSession), START_B = op(TwoPartyOp::kBobStartsSession);
-  write_seed("two_party", "ping_pong",
-             script({A, 5, OLD, B, 7, OLD, A, 0, OLD, B, 20, OLD, A, 47, OLD, B, 1, OLD}));
+  constexpr int A = op(TwoPartyOp::kAliceSends), B = op(TwoPartyOp::kBobSends), OLD = op(TwoPartyOp::kDeliverOldest),
+                NEW = op(TwoPartyOp::kDeliverNewest), PICK = op(TwoPartyOp::kDeliverChosen),
+                DROP = op(TwoPartyOp::kDrop), DUP = op(TwoPartyOp::kDuplicate),
+                TAMPER = op(TwoPartyOp::kDeliverTampered), BACKUP_A = op(TwoPartyOp::kBackupAlice),
+                BACKUP_B = op(TwoPartyOp::kBackupBob), RESTORE_A = op(TwoPartyOp::kRestoreAlice),
+                RESTORE_B = op(TwoPartyOp::kRestoreBob), START_A = op(TwoPartyOp::kAliceStartsSession),
+                START_B = op(TwoPartyOp::kBobStartsSession);
+  write_seed("two_party", "ping_pong", script({A, 5, OLD, B, 7, OLD, A, 0, OLD, B, 20, OLD, A, 47, OLD, B, 1, OLD}));
   write_seed("two_party", "out_of_order",
              script({A, 1, A, 2, A, 3, NEW, PICK, 0, OLD, B, 4, B, 5, NEW, A, 6, OLD, OLD, DROP, 0, A, 7, OLD}));
   write_seed("two_party", "duplicates",
              script({A, 1, OLD, DUP, 0, B, 2, OLD, DUP, 1, A, 3, A, 4, NEW, DUP, 2, OLD, DUP, 3}));
-  write_seed("two_party", "tampered",
-             script({A, 1, TAMPER, 0, 3, 0x80, TAMPER, 0, 60, 1, OLD, B, 2, TAMPER, 0, 10, 4, OLD, A, 3,
-                     TAMPER, 0, 200, 0x10, OLD}));
+  write_seed("two_party", "tampered", script({A,      1, TAMPER, 0, 3,   0x80, TAMPER, 0,      60, 1,   OLD,  B,  2,
+                                              TAMPER, 0, 10,     4, OLD, A,    3,      TAMPER, 0,  200, 0x10, OLD}));
   write_seed("two_party", "restore_bob",
-             script({A, 1, BACKUP_B, OLD, B, 2, OLD, BACKUP_B, A, 3, OLD, RESTORE_B, 1, 0, DUP, 2, A, 4, OLD,
-                     RESTORE_B, 0, 1, DUP, 0, B, 5, OLD}));
+             script({A,   1, BACKUP_B, OLD, B,   2,         OLD, BACKUP_B, A,   3, OLD, RESTORE_B, 1,  0,
+                     DUP, 2, A,        4,   OLD, RESTORE_B, 0,   1,        DUP, 0, B,   5,         OLD}));
   write_seed("two_party", "restore_alice",
-             script({BACKUP_A, A, 1, OLD, B, 2, OLD, BACKUP_A, A, 3, OLD, RESTORE_A, 0, 0, A, 4, OLD, RESTORE_A, 1,
-                     1, A, 5, OLD, B, 6, OLD}));
+             script({BACKUP_A, A, 1, OLD, B,         2, OLD, BACKUP_A, A, 3,   OLD, RESTORE_A, 0,
+                     0,        A, 4, OLD, RESTORE_A, 1, 1,   A,        5, OLD, B,   6,         OLD}));
   // Alice resets the session while old messages are in flight: they decrypt from the archived state.
   write_seed("two_party", "session_reset",
              script({A, 1, OLD, B, 2, A, 3, START_A, 2, A, 4, OLD, NEW, OLD, B, 5, OLD, START_A, 0, A, 6, OLD}));
   // Both start a session at once (simultaneous initiation), then converge.
   write_seed("two_party", "simultaneous_start",
-             script({A, 1, OLD, B, 2, OLD, START_A, 2, START_B, 3, A, 3, B, 4, OLD, OLD, A, 5, B, 6, OLD, OLD, A, 7,
-                     OLD, B, 8, OLD}));
+             script({A,   1,   OLD, B, 2, OLD, START_A, 2,   START_B, 3, A,   3, B, 4,
+                     OLD, OLD, A,   5, B, 6,   OLD,     OLD, A,       7, OLD, B, 8, OLD}));
   // Many ratchet steps, so that old chains are dropped (kMaxReceiverChains) before a late message.
   Bytes long_run = script({A, 0});
   for (int i = 0; i < 7; ++i) append(long_run, script({A, i, PICK, 1, B, i, NEW}));

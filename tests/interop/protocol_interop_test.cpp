@@ -18,8 +18,12 @@ namespace {
 
 using protocol::ProtocolAddress;
 
-std::string text_of(const crypto::SecretBytes& bytes) { return hush::to_string(bytes.view()); }
-std::string text_of(const Bytes& bytes) { return hush::to_string(bytes); }
+std::string text_of(const crypto::SecretBytes& bytes) {
+  return hush::to_string(bytes.view());
+}
+std::string text_of(const Bytes& bytes) {
+  return hush::to_string(bytes);
+}
 
 // A conversation between a hush device and an lspc device.
 struct Conversation {
@@ -187,7 +191,8 @@ TEST(Interop, SenderKeyGroupsBothWays) {
   ASSERT_EQ(lspc.process_sender_key_distribution(group, "hush-user", 1, hush_distribution->view()), 0);
   auto lspc_distribution = lspc.create_sender_key_distribution(group);
   ASSERT_TRUE(lspc_distribution.ok());
-  ASSERT_TRUE(protocol::process_sender_key_distribution(hush.store().sender_keys, lspc_name, lspc_distribution.value).ok());
+  ASSERT_TRUE(
+      protocol::process_sender_key_distribution(hush.store().sender_keys, lspc_name, lspc_distribution.value).ok());
 
   for (int i = 0; i < 100; ++i) {
     std::string text = "group " + std::to_string(i);
@@ -220,8 +225,8 @@ TEST(Interop, IdenticalSafetyNumbers) {
   EXPECT_TRUE(*protocol::compare_scannable(at_hush.scannable, lspc_scannable.value));
   EXPECT_EQ(LspcParty::compare_scannable(lspc_scannable.value, at_hush.scannable), 1);
   // Same keys and ids in the same roles give byte-identical payloads.
-  auto lspc_as_hush = LspcParty::scannable_fingerprint_of(as_bytes("+hush"), hush.identity_public(),
-                                                          as_bytes("+lspc"), lspc.identity_public());
+  auto lspc_as_hush = LspcParty::scannable_fingerprint_of(as_bytes("+hush"), hush.identity_public(), as_bytes("+lspc"),
+                                                          lspc.identity_public());
   EXPECT_EQ(lspc_as_hush.value, at_hush.scannable);
 }
 
@@ -236,7 +241,7 @@ TEST(Interop, CurveSignaturesBothWays) {
 
     auto signature = crypto::sign(ours.private_key, message, rng);
     EXPECT_TRUE(LspcParty::curve_verify(our_public, message, signature)) << i;
-    signature[63] ^= 0x80;   // the carried sign bit
+    signature[63] ^= 0x80;  // the carried sign bit
     EXPECT_FALSE(LspcParty::curve_verify(our_public, message, signature)) << i;
 
     LspcKeyPair theirs = LspcParty::generate_key_pair();

@@ -52,8 +52,8 @@ Result<protocol::CiphertextMessage, protocol::ProtocolError> HushParty::encrypt(
   return protocol::encrypt(s, peer, plaintext, *rng_);
 }
 
-Result<crypto::SecretBytes, protocol::ProtocolError> HushParty::decrypt(const protocol::ProtocolAddress& peer,
-                                                                        int type, ByteView serialized) {
+Result<crypto::SecretBytes, protocol::ProtocolError> HushParty::decrypt(const protocol::ProtocolAddress& peer, int type,
+                                                                        ByteView serialized) {
   auto s = stores();
   return protocol::decrypt(s, peer, static_cast<protocol::MessageType>(type), serialized);
 }

@@ -21,7 +21,7 @@ class HushParty {
   protocol::InMemoryProtocolStore& store() { return *store_; }
   protocol::ProtocolStores stores() { return store_->stores(); }
   crypto::Rng& rng() { return *rng_; }
-  Bytes identity_public() const;   // 33 bytes
+  Bytes identity_public() const;  // 33 bytes
 
   // A bundle with the signed prekey and, if asked, a new stored one-time prekey.
   protocol::PreKeyBundle make_bundle(bool with_one_time_prekey = true);

@@ -8,10 +8,10 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <span>
-#include <vector>
 #include <memory>
+#include <span>
 #include <utility>
+#include <vector>
 
 #include "backend.hpp"
 #include "hush/crypto/hash.hpp"
@@ -78,8 +78,7 @@ struct FieldWorkspace {
     }
   }
   bool invert(BIGNUM* out, const BIGNUM* value) {
-    return BN_mod_exp_mont(out, value, exponent.get(), prime.get(), context.get(), mont.get()) == 1 &&
-           !BN_is_zero(out);
+    return BN_mod_exp_mont(out, value, exponent.get(), prime.get(), context.get(), mont.get()) == 1 && !BN_is_zero(out);
   }
 
   BnContextPtr context{BN_CTX_new()};
@@ -140,8 +139,9 @@ bool montgomery_u_from_edwards_y(std::span<const std::array<std::uint8_t, 32>> y
     prefix[i].reset(BN_new());
     BIGNUM* d = denominators[i].get();
     // d = p + 1 - y, non-negative because y < p; zero mod p exactly when y = 1.
-    if (!d || !prefix[i] || BN_lebin2bn(ys[i].data(), 32, w.y.get()) == nullptr || BN_copy(d, w.prime.get()) == nullptr ||
-        BN_add_word(d, 1) != 1 || BN_sub(d, d, w.y.get()) != 1 || BN_cmp(d, w.prime.get()) == 0) {
+    if (!d || !prefix[i] || BN_lebin2bn(ys[i].data(), 32, w.y.get()) == nullptr ||
+        BN_copy(d, w.prime.get()) == nullptr || BN_add_word(d, 1) != 1 || BN_sub(d, d, w.y.get()) != 1 ||
+        BN_cmp(d, w.prime.get()) == 0) {
       return false;
     }
     if (i == 0 ? BN_copy(prefix[0].get(), d) == nullptr
@@ -157,7 +157,8 @@ bool montgomery_u_from_edwards_y(std::span<const std::array<std::uint8_t, 32>> y
                : BN_mod_mul(inverse_i, w.inverse.get(), prefix[i - 1].get(), w.prime.get(), w.context.get()) != 1) {
       return false;
     }
-    if (i > 0 && BN_mod_mul(w.inverse.get(), w.inverse.get(), denominators[i].get(), w.prime.get(), w.context.get()) != 1) {
+    if (i > 0 &&
+        BN_mod_mul(w.inverse.get(), w.inverse.get(), denominators[i].get(), w.prime.get(), w.context.get()) != 1) {
       return false;
     }
     if (BN_lebin2bn(ys[i].data(), 32, w.numerator.get()) == nullptr || BN_add_word(w.numerator.get(), 1) != 1 ||
@@ -239,7 +240,7 @@ std::vector<KeyPair> KeyPair::generate_many(std::size_t count, Rng& rng) {
     if (crypto_scalarmult_ed25519_base_noclamp(ys[i].data(), private_key.secret().data()) != 0) {
       detail::throw_backend_failure("crypto_scalarmult_ed25519_base_noclamp");
     }
-    ys[i][31] &= 0x7F;   // drop the sign of x: u depends on y alone
+    ys[i][31] &= 0x7F;  // drop the sign of x: u depends on y alone
     pairs.push_back(KeyPair{PublicKey(), std::move(private_key)});
   }
   if (count > 0 && montgomery_u_from_edwards_y(ys, us)) {

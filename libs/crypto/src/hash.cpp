@@ -114,9 +114,9 @@ namespace {
 constexpr std::size_t kBlockSize = 64;
 
 struct HmacState {
-  SHA256_CTX inner_keyed;   // after absorbing key ^ ipad
-  SHA256_CTX outer_keyed;   // after absorbing key ^ opad
-  SHA256_CTX running;       // inner_keyed plus the data so far
+  SHA256_CTX inner_keyed;  // after absorbing key ^ ipad
+  SHA256_CTX outer_keyed;  // after absorbing key ^ opad
+  SHA256_CTX running;      // inner_keyed plus the data so far
 };
 static_assert(sizeof(HmacState) <= HmacSha256::kStateBytes, "HmacSha256::kStateBytes too small");
 static_assert(alignof(HmacState) <= 16, "HmacSha256 state alignment");
@@ -149,7 +149,9 @@ HmacSha256::HmacSha256(ByteView key) {
 
 HmacSha256::HmacSha256(const HmacSha256& other) : state_(other.state_) {}
 
-HmacSha256::~HmacSha256() { secure_wipe(state_.data(), state_.size()); }
+HmacSha256::~HmacSha256() {
+  secure_wipe(state_.data(), state_.size());
+}
 
 void HmacSha256::reset() {
   HmacState& state = hmac_state(state_);

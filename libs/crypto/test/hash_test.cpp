@@ -101,9 +101,9 @@ SecretArray<32> evp_hmac_sha256(ByteView key, ByteView data) {
   SecretArray<32> out;
   std::size_t length = 0;
   static const unsigned char kNothing = 0;
-  unsigned char* result = EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.empty() ? &kNothing : key.data(),
-                                    key.size(), data.empty() ? &kNothing : data.data(), data.size(), out.data(),
-                                    out.size(), &length);
+  unsigned char* result =
+      EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.empty() ? &kNothing : key.data(), key.size(),
+                data.empty() ? &kNothing : data.data(), data.size(), out.data(), out.size(), &length);
   EXPECT_NE(result, nullptr);
   EXPECT_EQ(length, 32u);
   return out;

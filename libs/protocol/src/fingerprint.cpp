@@ -66,9 +66,8 @@ Result<bool, ProtocolError> compare_scannable(ByteView ours, ByteView scanned) {
   wire::signal::CombinedFingerprints theirs;
   if (ours.size() > kMaxScannableFingerprintSize || scanned.size() > kMaxScannableFingerprintSize ||
       !mine.ParseFromArray(ours.data(), static_cast<int>(ours.size())) ||
-      !theirs.ParseFromArray(scanned.data(), static_cast<int>(scanned.size())) ||
-      !theirs.has_local_fingerprint() || !theirs.has_remote_fingerprint() ||
-      theirs.version() != mine.version()) {
+      !theirs.ParseFromArray(scanned.data(), static_cast<int>(scanned.size())) || !theirs.has_local_fingerprint() ||
+      !theirs.has_remote_fingerprint() || theirs.version() != mine.version()) {
     return fail(ProtocolError::kFingerprintVersionMismatch);
   }
   // Public values: an ordinary comparison is fine.

@@ -10,7 +10,9 @@ IdentityKeyPair IdentityKeyPair::generate(crypto::Rng& rng) {
   return {pair.public_key, pair.private_key};
 }
 
-std::uint32_t generate_registration_id(crypto::Rng& rng) { return rng.uniform(16380) + 1; }
+std::uint32_t generate_registration_id(crypto::Rng& rng) {
+  return rng.uniform(16380) + 1;
+}
 
 std::vector<PreKeyRecord> generate_prekeys(std::uint32_t start, std::uint32_t count, crypto::Rng& rng) {
   std::vector<crypto::KeyPair> pairs = crypto::KeyPair::generate_many(count, rng);
@@ -23,8 +25,8 @@ std::vector<PreKeyRecord> generate_prekeys(std::uint32_t start, std::uint32_t co
   return out;
 }
 
-SignedPreKeyRecord generate_signed_prekey(const IdentityKeyPair& identity, std::uint32_t id,
-                                          std::uint64_t timestamp_ms, crypto::Rng& rng) {
+SignedPreKeyRecord generate_signed_prekey(const IdentityKeyPair& identity, std::uint32_t id, std::uint64_t timestamp_ms,
+                                          crypto::Rng& rng) {
   SignedPreKeyRecord record;
   record.id = id;
   record.key_pair = crypto::KeyPair::generate(rng);

@@ -47,8 +47,8 @@ Result<crypto::PublicKey, ProtocolError> parse_key(const std::string& bytes) {
 }
 
 crypto::SecretArray<32> compute_mac(const crypto::PublicKey& sender_identity,
-                                    const crypto::PublicKey& receiver_identity,
-                                    const crypto::SecretArray<32>& mac_key, ByteView framed) {
+                                    const crypto::PublicKey& receiver_identity, const crypto::SecretArray<32>& mac_key,
+                                    ByteView framed) {
   crypto::HmacSha256 hmac(mac_key.view());
   hmac.update(sender_identity.serialize());
   hmac.update(receiver_identity.serialize());
@@ -62,8 +62,7 @@ crypto::SecretArray<32> compute_mac(const crypto::PublicKey& sender_identity,
 
 SignalMessage SignalMessage::create(const crypto::PublicKey& ratchet_key, std::uint32_t counter,
                                     std::uint32_t previous_counter, Bytes ciphertext,
-                                    const crypto::SecretArray<32>& mac_key,
-                                    const crypto::PublicKey& sender_identity,
+                                    const crypto::SecretArray<32>& mac_key, const crypto::PublicKey& sender_identity,
                                     const crypto::PublicKey& receiver_identity) {
   pb::SignalMessage proto;
   proto.set_ratchet_key(key_bytes(ratchet_key));
@@ -105,8 +104,7 @@ Result<SignalMessage, ProtocolError> SignalMessage::parse(ByteView serialized) {
   return message;
 }
 
-bool SignalMessage::verify_mac(const crypto::PublicKey& sender_identity,
-                               const crypto::PublicKey& receiver_identity,
+bool SignalMessage::verify_mac(const crypto::PublicKey& sender_identity, const crypto::PublicKey& receiver_identity,
                                const crypto::SecretArray<32>& mac_key) const {
   const std::size_t framed = serialized_.size() - kMacSize;
   auto expected = compute_mac(sender_identity, receiver_identity, mac_key, ByteView(serialized_).first(framed));
@@ -115,12 +113,9 @@ bool SignalMessage::verify_mac(const crypto::PublicKey& sender_identity,
 
 // ---- PreKeySignalMessage ----
 
-PreKeySignalMessage PreKeySignalMessage::create(std::uint32_t registration_id,
-                                                std::optional<std::uint32_t> prekey_id,
-                                                std::uint32_t signed_prekey_id,
-                                                const crypto::PublicKey& base_key,
-                                                const crypto::PublicKey& identity_key,
-                                                SignalMessage message) {
+PreKeySignalMessage PreKeySignalMessage::create(std::uint32_t registration_id, std::optional<std::uint32_t> prekey_id,
+                                                std::uint32_t signed_prekey_id, const crypto::PublicKey& base_key,
+                                                const crypto::PublicKey& identity_key, SignalMessage message) {
   pb::PreKeySignalMessage proto;
   proto.set_registration_id(registration_id);
   if (prekey_id) proto.set_pre_key_id(*prekey_id);
@@ -145,8 +140,7 @@ Result<PreKeySignalMessage, ProtocolError> PreKeySignalMessage::parse(ByteView s
   if (!version) return fail(version.error());
   pb::PreKeySignalMessage proto;
   if (!parse_body(proto, serialized, 0)) return fail(ProtocolError::kInvalidMessage);
-  if (!proto.has_signed_pre_key_id() || !proto.has_base_key() || !proto.has_identity_key() ||
-      !proto.has_message()) {
+  if (!proto.has_signed_pre_key_id() || !proto.has_base_key() || !proto.has_identity_key() || !proto.has_message()) {
     return fail(ProtocolError::kInvalidMessage);
   }
   auto base_key = parse_key(proto.base_key());

@@ -86,14 +86,14 @@ Result<std::pair<RootKey, ChainKey>, ProtocolError> RootKey::create_chain(
 Result<SessionState, ProtocolError> initialize_alice_session(const AliceParameters& p) {
   const crypto::PrivateKey& identity = p.our_identity.private_key;
   const crypto::PrivateKey& base = p.our_base_key.private_key;
-  auto initial = p.their_one_time_prekey
-                     ? derive_initial_keys({{&identity, &p.their_signed_prekey},
-                                            {&base, &p.their_identity},
-                                            {&base, &p.their_signed_prekey},
-                                            {&base, &*p.their_one_time_prekey}})
-                     : derive_initial_keys({{&identity, &p.their_signed_prekey},
-                                            {&base, &p.their_identity},
-                                            {&base, &p.their_signed_prekey}});
+  auto initial =
+      p.their_one_time_prekey
+          ? derive_initial_keys({{&identity, &p.their_signed_prekey},
+                                 {&base, &p.their_identity},
+                                 {&base, &p.their_signed_prekey},
+                                 {&base, &*p.their_one_time_prekey}})
+          : derive_initial_keys(
+                {{&identity, &p.their_signed_prekey}, {&base, &p.their_identity}, {&base, &p.their_signed_prekey}});
   if (!initial) return fail(initial.error());
   auto& [root, receiving] = *initial;
 
@@ -111,14 +111,13 @@ Result<SessionState, ProtocolError> initialize_alice_session(const AliceParamete
 
 Result<SessionState, ProtocolError> initialize_bob_session(const BobParameters& p) {
   const crypto::PrivateKey& signed_prekey = p.our_signed_prekey.private_key;
-  auto initial = p.our_one_time_prekey
-                     ? derive_initial_keys({{&signed_prekey, &p.their_identity},
-                                            {&p.our_identity.private_key, &p.their_base_key},
-                                            {&signed_prekey, &p.their_base_key},
-                                            {&p.our_one_time_prekey->private_key, &p.their_base_key}})
-                     : derive_initial_keys({{&signed_prekey, &p.their_identity},
-                                            {&p.our_identity.private_key, &p.their_base_key},
-                                            {&signed_prekey, &p.their_base_key}});
+  auto initial = p.our_one_time_prekey ? derive_initial_keys({{&signed_prekey, &p.their_identity},
+                                                              {&p.our_identity.private_key, &p.their_base_key},
+                                                              {&signed_prekey, &p.their_base_key},
+                                                              {&p.our_one_time_prekey->private_key, &p.their_base_key}})
+                                       : derive_initial_keys({{&signed_prekey, &p.their_identity},
+                                                              {&p.our_identity.private_key, &p.their_base_key},
+                                                              {&signed_prekey, &p.their_base_key}});
   if (!initial) return fail(initial.error());
 
   SessionState state;

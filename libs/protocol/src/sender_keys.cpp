@@ -60,7 +60,7 @@ SenderKeyState* SenderKeyRecord::find(std::uint32_t key_id) {
 void SenderKeyRecord::add_state(SenderKeyState state) {
   for (auto it = states_.begin(); it != states_.end(); ++it) {
     if (it->key_id != state.key_id) continue;
-    if (it->signing_public == state.signing_public) return;   // replayed distribution: keep our chain
+    if (it->signing_public == state.signing_public) return;  // replayed distribution: keep our chain
     states_.erase(it);
     break;
   }
@@ -118,7 +118,8 @@ Result<SenderKeyRecord, ProtocolError> SenderKeyRecord::deserialize(ByteView ser
     for (const auto& skipped_in : in.skipped()) {
       SenderMessageKey key;
       key.iteration = skipped_in.index();
-      if (!(ok = key.cipher_key.assign(as_bytes(skipped_in.cipher_key())) && key.iv.assign(as_bytes(skipped_in.iv())))) {
+      if (!(ok =
+                key.cipher_key.assign(as_bytes(skipped_in.cipher_key())) && key.iv.assign(as_bytes(skipped_in.iv())))) {
         break;
       }
       state.skipped.push_back(std::move(key));
@@ -165,7 +166,7 @@ Result<SenderMessageKey, ProtocolError> take_message_key(SenderKeyState& state, 
   }
   while (state.chain_key.iteration < iteration) {
     if (iteration - state.chain_key.iteration > kMaxSenderMessageKeys) {
-      state.chain_key = state.chain_key.next();   // its message key would be dropped anyway
+      state.chain_key = state.chain_key.next();  // its message key would be dropped anyway
       continue;
     }
     auto [key, next] = state.chain_key.step();
@@ -173,8 +174,9 @@ Result<SenderMessageKey, ProtocolError> take_message_key(SenderKeyState& state, 
     state.chain_key = std::move(next);
   }
   if (state.skipped.size() > kMaxSenderMessageKeys) {
-    state.skipped.erase(state.skipped.begin(),
-                        state.skipped.begin() + static_cast<std::ptrdiff_t>(state.skipped.size() - kMaxSenderMessageKeys));
+    state.skipped.erase(
+        state.skipped.begin(),
+        state.skipped.begin() + static_cast<std::ptrdiff_t>(state.skipped.size() - kMaxSenderMessageKeys));
   }
   auto [key, next] = state.chain_key.step();
   state.chain_key = std::move(next);
@@ -217,8 +219,8 @@ Result<void, ProtocolError> process_sender_key_distribution(SenderKeyStore& stor
   return {};
 }
 
-Result<Bytes, ProtocolError> group_encrypt(SenderKeyStore& store, const SenderKeyName& own_name,
-                                           ByteView plaintext, crypto::Rng& rng) {
+Result<Bytes, ProtocolError> group_encrypt(SenderKeyStore& store, const SenderKeyName& own_name, ByteView plaintext,
+                                           crypto::Rng& rng) {
   auto record = store.load_sender_key(own_name);
   if (!record || record->empty() || !record->current()->signing_private) {
     return fail(ProtocolError::kNoSenderKey);
@@ -227,8 +229,8 @@ Result<Bytes, ProtocolError> group_encrypt(SenderKeyStore& store, const SenderKe
   auto [key, next] = state.chain_key.step();
   auto ciphertext = crypto::aes256_cbc_encrypt(key.cipher_key.view(), key.iv.view(), plaintext);
   if (!ciphertext) return fail(ProtocolError::kInvalidMessage);
-  auto message = SenderKeyMessage::create(state.key_id, key.iteration, std::move(*ciphertext),
-                                          *state.signing_private, rng);
+  auto message =
+      SenderKeyMessage::create(state.key_id, key.iteration, std::move(*ciphertext), *state.signing_private, rng);
   state.chain_key = std::move(next);
   store.store_sender_key(own_name, *record);
   return message.serialized();

@@ -21,9 +21,9 @@ Result<void, ProtocolError> process_prekey_bundle(ProtocolStores& stores, const 
   const std::vector<crypto::KeyPair> fresh = crypto::KeyPair::generate_many(2, rng);
   const crypto::KeyPair& base_key = fresh[0];
   const IdentityKeyPair& our_identity = stores.identities.identity_key_pair();
-  auto state = initialize_alice_session(AliceParameters{our_identity, base_key, bundle.identity_key,
-                                                        bundle.signed_prekey, bundle.one_time_prekey,
-                                                        bundle.signed_prekey, fresh[1]});
+  auto state =
+      initialize_alice_session(AliceParameters{our_identity, base_key, bundle.identity_key, bundle.signed_prekey,
+                                               bundle.one_time_prekey, bundle.signed_prekey, fresh[1]});
   if (!state) return fail(state.error());
   state->pending_prekey = PendingPreKey{bundle.one_time_prekey_id, bundle.signed_prekey_id, base_key.public_key};
   state->local_registration_id = stores.identities.local_registration_id();

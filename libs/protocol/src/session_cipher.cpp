@@ -57,7 +57,7 @@ Result<MessageKeys, ProtocolError> message_keys_for(ReceiverChain& chain, std::u
   if (counter - chain.chain_key.index > kMaxForwardJump) return fail(ProtocolError::kTooFarInFuture);
   while (chain.chain_key.index < counter) {
     if (counter - chain.chain_key.index > kMaxMessageKeys) {
-      chain.chain_key = chain.chain_key.next();   // its message key would be dropped anyway
+      chain.chain_key = chain.chain_key.next();  // its message key would be dropped anyway
       continue;
     }
     auto [keys, next] = chain.chain_key.step();
@@ -140,10 +140,10 @@ Result<std::optional<std::uint32_t>, ProtocolError> build_responder_session(Prot
     one_time_prekey = stores.prekeys.load_prekey(*message.prekey_id());
     if (!one_time_prekey) return fail(ProtocolError::kInvalidPreKeyId);
   }
-  auto state = initialize_bob_session(BobParameters{
-      stores.identities.identity_key_pair(), signed_prekey->key_pair,
-      one_time_prekey ? &one_time_prekey->key_pair : nullptr, signed_prekey->key_pair,
-      message.identity_key(), message.base_key()});
+  auto state =
+      initialize_bob_session(BobParameters{stores.identities.identity_key_pair(), signed_prekey->key_pair,
+                                           one_time_prekey ? &one_time_prekey->key_pair : nullptr,
+                                           signed_prekey->key_pair, message.identity_key(), message.base_key()});
   if (!state) return fail(state.error());
   state->local_registration_id = stores.identities.local_registration_id();
   state->remote_registration_id = message.registration_id();
@@ -171,8 +171,8 @@ Result<CiphertextMessage, ProtocolError> encrypt(ProtocolStores& stores, const P
   auto ciphertext = crypto::aes256_cbc_encrypt(keys.cipher_key.view(), keys.iv.view(), plaintext);
   if (!ciphertext) return fail(ProtocolError::kInvalidMessage);
   SignalMessage message =
-      SignalMessage::create(sender.ratchet_key.public_key, keys.counter, state.previous_counter,
-                            std::move(*ciphertext), keys.mac_key, state.local_identity, state.remote_identity);
+      SignalMessage::create(sender.ratchet_key.public_key, keys.counter, state.previous_counter, std::move(*ciphertext),
+                            keys.mac_key, state.local_identity, state.remote_identity);
   sender.chain_key = std::move(next);
 
   CiphertextMessage out;
@@ -189,8 +189,7 @@ Result<CiphertextMessage, ProtocolError> encrypt(ProtocolStores& stores, const P
   return out;
 }
 
-Result<crypto::SecretBytes, ProtocolError> decrypt_signal_message(ProtocolStores& stores,
-                                                                  const ProtocolAddress& remote,
+Result<crypto::SecretBytes, ProtocolError> decrypt_signal_message(ProtocolStores& stores, const ProtocolAddress& remote,
                                                                   ByteView serialized) {
   auto message = SignalMessage::parse(serialized);
   if (!message) return fail(message.error());
@@ -206,8 +205,7 @@ Result<crypto::SecretBytes, ProtocolError> decrypt_signal_message(ProtocolStores
   return plaintext;
 }
 
-Result<crypto::SecretBytes, ProtocolError> decrypt_prekey_message(ProtocolStores& stores,
-                                                                  const ProtocolAddress& remote,
+Result<crypto::SecretBytes, ProtocolError> decrypt_prekey_message(ProtocolStores& stores, const ProtocolAddress& remote,
                                                                   ByteView serialized) {
   auto message = PreKeySignalMessage::parse(serialized);
   if (!message) return fail(message.error());

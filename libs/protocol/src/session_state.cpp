@@ -48,7 +48,9 @@ void SessionRecord::promote_previous(std::size_t index) {
 // ---- storage format ----
 namespace {
 
-std::string raw(const crypto::PublicKey& key) { return std::string(key.raw().begin(), key.raw().end()); }
+std::string raw(const crypto::PublicKey& key) {
+  return std::string(key.raw().begin(), key.raw().end());
+}
 template <std::size_t N>
 std::string raw(const crypto::SecretArray<N>& secret) {
   return std::string(reinterpret_cast<const char*>(secret.data()), N);

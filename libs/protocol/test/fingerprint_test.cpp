@@ -41,7 +41,7 @@ TEST(Fingerprint, ScannableRejectsGarbageAndOtherVersions) {
   Bytes garbage{0xff, 0xff};
   EXPECT_EQ(compare_scannable(fp.scannable, garbage).error(), ProtocolError::kFingerprintVersionMismatch);
   Bytes version_zero = fp.scannable;
-  version_zero[1] = 0;   // field 1 (version) is encoded first: 08 01
+  version_zero[1] = 0;  // field 1 (version) is encoded first: 08 01
   EXPECT_EQ(compare_scannable(fp.scannable, version_zero).error(), ProtocolError::kFingerprintVersionMismatch);
   Bytes huge(kMaxScannableFingerprintSize + 1, 0);
   EXPECT_EQ(compare_scannable(fp.scannable, huge).error(), ProtocolError::kFingerprintVersionMismatch);

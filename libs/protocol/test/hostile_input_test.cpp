@@ -72,7 +72,7 @@ TEST_F(HostileInput, BadMac) {
   forged.back() ^= 0x01;
   expect_rejected(forged, ProtocolError::kBadMac);
   Bytes body_flipped = valid_.serialized;
-  body_flipped[body_flipped.size() - 12] ^= 0x80;   // inside the ciphertext
+  body_flipped[body_flipped.size() - 12] ^= 0x80;  // inside the ciphertext
   expect_rejected(body_flipped, ProtocolError::kBadMac);
 }
 
@@ -101,8 +101,8 @@ TEST_F(HostileInput, InvalidAndLowOrderRatchetKeys) {
 
 TEST_F(HostileInput, CounterJumpPastLimit) {
   wire::signal::SignalMessage proto;
-  ASSERT_TRUE(proto.ParseFromArray(valid_.serialized.data() + 1,
-                                   static_cast<int>(valid_.serialized.size() - 1 - kMacSize)));
+  ASSERT_TRUE(
+      proto.ParseFromArray(valid_.serialized.data() + 1, static_cast<int>(valid_.serialized.size() - 1 - kMacSize)));
   proto.set_counter(proto.counter() + kMaxForwardJump + 1);
   Bytes jumped{0x33};
   append(jumped, as_bytes(proto.SerializeAsString()));
@@ -133,11 +133,14 @@ TEST_F(HostileInput, PreKeyMessageWithLowOrderOrInvalidKeys) {
   const std::uint32_t prekey_id = bob_.last_prekey_id();
   auto first = carol.encrypt_to(bob_, "hello");
   ASSERT_EQ(first.type, MessageType::kPreKey);
-  for (int field : {2, 3}) {   // base_key, identity_key
+  for (int field : {2, 3}) {  // base_key, identity_key
     for (const std::string& key : {"\x05" + std::string(32, '\0'), std::string(33, '\x05'), std::string(5, 'k')}) {
       wire::signal::PreKeySignalMessage proto;
       ASSERT_TRUE(proto.ParseFromArray(first.serialized.data() + 1, static_cast<int>(first.serialized.size() - 1)));
-      if (field == 2) proto.set_base_key(key); else proto.set_identity_key(key);
+      if (field == 2)
+        proto.set_base_key(key);
+      else
+        proto.set_identity_key(key);
       Bytes forged{0x33};
       append(forged, as_bytes(proto.SerializeAsString()));
       auto result = bob_.decrypt_from(carol, CiphertextMessage{MessageType::kPreKey, forged});
@@ -173,7 +176,7 @@ TEST_F(HostileInput, BundleWithBadSignatureOrLowOrderKey) {
   EXPECT_EQ(result.error(), ProtocolError::kInvalidSignature);
 
   PreKeyBundle low_order = bob_.bundle();
-  low_order.one_time_prekey = crypto::PublicKey();   // u = 0
+  low_order.one_time_prekey = crypto::PublicKey();  // u = 0
   result = process_prekey_bundle(carol_stores, bob_.address(), low_order, carol.rng());
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error(), ProtocolError::kInvalidKey);

@@ -38,8 +38,8 @@ TEST(SignalMessage, LayoutIsVersionProtobufMac) {
 
 TEST(SignalMessage, CounterZeroIsStillPresentOnTheWire) {
   Keys k;
-  auto message = SignalMessage::create(k.ratchet.public_key, 0, 0, Bytes(16, 1), k.mac_key, k.alice.public_key,
-                                       k.bob.public_key);
+  auto message =
+      SignalMessage::create(k.ratchet.public_key, 0, 0, Bytes(16, 1), k.mac_key, k.alice.public_key, k.bob.public_key);
   wire::signal::SignalMessage proto;
   ASSERT_TRUE(proto.ParseFromArray(message.serialized().data() + 1,
                                    static_cast<int>(message.serialized().size() - 1 - kMacSize)));
@@ -58,8 +58,8 @@ TEST(SignalMessage, MissingRequiredFieldsRejected) {
 
 TEST(PreKeySignalMessage, RoundTripsWithAndWithoutPreKeyId) {
   Keys k;
-  auto inner = SignalMessage::create(k.ratchet.public_key, 0, 0, Bytes(16, 1), k.mac_key, k.alice.public_key,
-                                     k.bob.public_key);
+  auto inner =
+      SignalMessage::create(k.ratchet.public_key, 0, 0, Bytes(16, 1), k.mac_key, k.alice.public_key, k.bob.public_key);
   for (std::optional<std::uint32_t> prekey_id : {std::optional<std::uint32_t>{}, std::optional<std::uint32_t>{42}}) {
     auto message = PreKeySignalMessage::create(1234, prekey_id, 7, k.ratchet.public_key, k.alice.public_key, inner);
     EXPECT_EQ(message.serialized()[0], 0x33);

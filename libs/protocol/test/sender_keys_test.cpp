@@ -2,8 +2,8 @@
 // and rotation that locks a removed member out.
 #include <gtest/gtest.h>
 
-#include "hush/protocol/memory_stores.hpp"
 #include "hush/protocol/limits.hpp"
+#include "hush/protocol/memory_stores.hpp"
 #include "hush/protocol/sender_keys.hpp"
 
 namespace hush::protocol {
@@ -18,7 +18,9 @@ struct Member {
   InMemorySenderKeyStore store;
 };
 
-std::string as_text(const crypto::SecretBytes& bytes) { return hush::to_string(bytes.view()); }
+std::string as_text(const crypto::SecretBytes& bytes) {
+  return hush::to_string(bytes.view());
+}
 
 TEST(SenderKeys, DistributeEncryptDecrypt) {
   Member alice("alice", 1), bob("bob", 2), carol("carol", 3);
@@ -50,7 +52,7 @@ TEST(SenderKeys, OutOfOrderDuplicateAndForgery) {
   EXPECT_EQ(group_decrypt(bob.store, alice.name, messages[1]).error(), ProtocolError::kDuplicateMessage);
 
   Bytes forged = messages[2];
-  forged[forged.size() - 70] ^= 1;   // inside the signed part
+  forged[forged.size() - 70] ^= 1;  // inside the signed part
   EXPECT_EQ(group_decrypt(bob.store, alice.name, forged).error(), ProtocolError::kInvalidSignature);
   EXPECT_EQ(as_text(*group_decrypt(bob.store, alice.name, messages[2])), "2") << "forgery changed nothing";
 

@@ -13,7 +13,7 @@ TEST(SessionRecord, SerializationRoundTripKeepsEverything) {
   ASSERT_TRUE(bob.decrypt_from(alice, alice.encrypt_to(bob, "x")).ok());
   std::vector<CiphertextMessage> pending;
   for (int i = 0; i < 4; ++i) pending.push_back(bob.encrypt_to(alice, "y" + std::to_string(i)));
-  ASSERT_TRUE(alice.decrypt_from(bob, pending[3]).ok());   // leaves 3 skipped keys
+  ASSERT_TRUE(alice.decrypt_from(bob, pending[3]).ok());  // leaves 3 skipped keys
 
   auto record = alice.store().sessions.load_session(bob.address());
   auto bytes = record->serialize();

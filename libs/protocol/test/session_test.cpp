@@ -107,7 +107,7 @@ TEST(Session, ChangedIdentityIsReportedNotAccepted) {
   alice.start_session_with(bob);
   ASSERT_TRUE(bob.decrypt_from(alice, alice.encrypt_to(bob, "hi")).ok());
 
-  TestParty bob_reinstalled("bob", 1, 15);   // same address, new identity key
+  TestParty bob_reinstalled("bob", 1, 15);  // same address, new identity key
   auto stores = alice.stores();
   auto result = process_prekey_bundle(stores, bob.address(), bob_reinstalled.bundle(), alice.rng());
   ASSERT_FALSE(result.ok());
@@ -123,7 +123,8 @@ TEST(Session, ChangedIdentityIsReportedNotAccepted) {
   EXPECT_EQ(bob.store().sessions.load_session(alice.address())->serialize(), before);
 
   // Once the user approves the new key, the same message decrypts.
-  bob.store().identities.save_identity(alice.address(), alice_reinstalled.store().identities.identity_key_pair().public_key);
+  bob.store().identities.save_identity(alice.address(),
+                                       alice_reinstalled.store().identities.identity_key_pair().public_key);
   EXPECT_EQ(*bob.decrypt_from(alice_reinstalled, message), "it's me, new phone");
 }
 

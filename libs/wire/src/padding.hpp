@@ -13,8 +13,8 @@ namespace hush::wire::detail {
 std::optional<std::size_t> padding_bytes_for(std::size_t room);
 
 struct PaddingPlan {
-  std::size_t padded_size = 0;   // the encoded size, one of the codec's buckets
-  std::size_t zeros = 0;         // bytes in the padding field
+  std::size_t padded_size = 0;  // the encoded size, one of the codec's buckets
+  std::size_t zeros = 0;        // bytes in the padding field
 };
 
 // The smallest bucket (as `next_bucket` enumerates them, up to `max_size`) that a message of

@@ -43,8 +43,7 @@ TEST(ContentCodec, SmallMessagesShareOneSize) {
 TEST(ContentCodec, RejectsOversizedInput) {
   Bytes huge(kMaxContentSize + 1, 0);
   EXPECT_EQ(decode_content(huge).error(), WireError::kTooLarge);
-  EXPECT_EQ(encode_content(text_message(std::string(kMaxContentSize, 'z'))).error(),
-            WireError::kTooLarge);
+  EXPECT_EQ(encode_content(text_message(std::string(kMaxContentSize, 'z'))).error(), WireError::kTooLarge);
 }
 
 TEST(ContentCodec, RejectsGarbageAndBadFields) {
@@ -97,10 +96,10 @@ namespace {
 TEST(ContentCodec, DecodeRefusesWhatEncodeCannotPad) {
   for (std::size_t unpadded : {std::size_t{262014}, std::size_t{262143}, kMaxContentSize - 16387}) {
     content::Content content = text_message("");
-    const std::size_t overhead = content.ByteSizeLong() + 1 + 3;   // text tag + 3-byte length
+    const std::size_t overhead = content.ByteSizeLong() + 1 + 3;  // text tag + 3-byte length
     content.mutable_data()->set_text(std::string(unpadded - overhead, 'p'));
     const std::string raw = content.SerializeAsString();
-    if (raw.size() != unpadded) continue;   // the varint widths differ: not this boundary
+    if (raw.size() != unpadded) continue;  // the varint widths differ: not this boundary
     auto decoded = decode_content(as_bytes(raw));
     auto encoded = encode_content(content);
     EXPECT_EQ(decoded.ok(), encoded.ok()) << unpadded;

@@ -31,7 +31,9 @@ inline std::string to_string(ByteView bytes) {
 }
 
 // Appends `tail` to `out`.
-inline void append(Bytes& out, ByteView tail) { out.insert(out.end(), tail.begin(), tail.end()); }
+inline void append(Bytes& out, ByteView tail) {
+  out.insert(out.end(), tail.begin(), tail.end());
+}
 
 // Concatenates any number of byte ranges.
 template <class... Views>

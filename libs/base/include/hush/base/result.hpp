@@ -76,8 +76,8 @@ class [[nodiscard]] Result<void, E> {
 }  // namespace hush
 
 // Propagates the error of an expression returning Result; evaluates to nothing useful.
-#define HUSH_TRY(expr)                                    \
-  do {                                                    \
-    auto hush_try_result_ = (expr);                       \
+#define HUSH_TRY(expr)                                                         \
+  do {                                                                         \
+    auto hush_try_result_ = (expr);                                            \
     if (!hush_try_result_.ok()) return ::hush::fail(hush_try_result_.error()); \
   } while (0)

@@ -16,8 +16,8 @@
 
 namespace hush::crypto {
 
-inline constexpr std::uint8_t kDjbKeyType = 0x05;        // type byte of a serialized public key
-inline constexpr std::size_t kCurveKeySize = 32;         // raw X25519 key length
+inline constexpr std::uint8_t kDjbKeyType = 0x05;  // type byte of a serialized public key
+inline constexpr std::size_t kCurveKeySize = 32;   // raw X25519 key length
 inline constexpr std::size_t kSerializedPublicKeySize = 33;
 inline constexpr std::size_t kSignatureSize = 64;
 

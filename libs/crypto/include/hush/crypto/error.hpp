@@ -4,10 +4,10 @@
 namespace hush::crypto {
 
 enum class CryptoError {
-  kInvalidKey,         // a public key of the wrong length, wrong type byte, or not on the curve
-  kLowOrderPoint,      // X25519 agreement produced the all-zero output (low-order public key)
-  kBadPadding,         // AES-CBC decryption: PKCS#7 padding malformed (or wrong key)
-  kBadLength,          // ciphertext, key, IV or output length not acceptable
+  kInvalidKey,     // a public key of the wrong length, wrong type byte, or not on the curve
+  kLowOrderPoint,  // X25519 agreement produced the all-zero output (low-order public key)
+  kBadPadding,     // AES-CBC decryption: PKCS#7 padding malformed (or wrong key)
+  kBadLength,      // ciphertext, key, IV or output length not acceptable
 };
 
 const char* to_string(CryptoError error);

@@ -51,9 +51,7 @@ class SecretArray {
   ByteView view() const { return {bytes_.data(), N}; }
   MutableByteView mutable_view() { return {bytes_.data(), N}; }
 
-  friend bool operator==(const SecretArray& a, const SecretArray& b) {
-    return constant_time_equal(a.view(), b.view());
-  }
+  friend bool operator==(const SecretArray& a, const SecretArray& b) { return constant_time_equal(a.view(), b.view()); }
 
  private:
   std::array<std::uint8_t, N> bytes_;
@@ -94,9 +92,7 @@ class SecretBytes {
   ByteView view() const { return bytes_; }
   MutableByteView mutable_view() { return bytes_; }
 
-  friend bool operator==(const SecretBytes& a, const SecretBytes& b) {
-    return constant_time_equal(a.view(), b.view());
-  }
+  friend bool operator==(const SecretBytes& a, const SecretBytes& b) { return constant_time_equal(a.view(), b.view()); }
 
  private:
   void wipe() { secure_wipe(bytes_.data(), bytes_.size()); }

@@ -22,8 +22,8 @@ inline constexpr std::uint32_t kScannableFingerprintVersion = 1;
 inline constexpr std::size_t kMaxScannableFingerprintSize = 1024;
 
 struct Fingerprint {
-  std::string display;   // 60 digits
-  Bytes scannable;       // serialized CombinedFingerprints, for a QR code
+  std::string display;  // 60 digits
+  Bytes scannable;      // serialized CombinedFingerprints, for a QR code
 };
 
 Fingerprint make_fingerprint(std::string_view local_stable_id, const IdentityKey& local_identity,

@@ -29,7 +29,7 @@ struct PreKeyRecord {
 struct SignedPreKeyRecord {
   std::uint32_t id = 0;
   crypto::KeyPair key_pair;
-  crypto::Signature signature{};   // identity signature over the 33-byte serialized public key
+  crypto::Signature signature{};  // identity signature over the 33-byte serialized public key
   std::uint64_t timestamp_ms = 0;
 };
 
@@ -52,8 +52,8 @@ std::uint32_t generate_registration_id(crypto::Rng& rng);
 std::vector<PreKeyRecord> generate_prekeys(std::uint32_t start, std::uint32_t count, crypto::Rng& rng);
 
 // A signed prekey: a fresh key pair signed by the identity key.
-SignedPreKeyRecord generate_signed_prekey(const IdentityKeyPair& identity, std::uint32_t id,
-                                          std::uint64_t timestamp_ms, crypto::Rng& rng);
+SignedPreKeyRecord generate_signed_prekey(const IdentityKeyPair& identity, std::uint32_t id, std::uint64_t timestamp_ms,
+                                          crypto::Rng& rng);
 
 // True when the bundle's signed prekey signature verifies under its identity key.
 bool verify_signed_prekey(const IdentityKey& identity, const crypto::PublicKey& signed_prekey,

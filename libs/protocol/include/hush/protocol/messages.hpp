@@ -36,10 +36,8 @@ class SignalMessage {
  public:
   // Builds, serializes and MACs a message. The MAC binds both identity keys (sender first).
   static SignalMessage create(const crypto::PublicKey& ratchet_key, std::uint32_t counter,
-                              std::uint32_t previous_counter, Bytes ciphertext,
-                              const crypto::SecretArray<32>& mac_key,
-                              const crypto::PublicKey& sender_identity,
-                              const crypto::PublicKey& receiver_identity);
+                              std::uint32_t previous_counter, Bytes ciphertext, const crypto::SecretArray<32>& mac_key,
+                              const crypto::PublicKey& sender_identity, const crypto::PublicKey& receiver_identity);
   // Parses the framing and the protobuf; does not check the MAC (that needs the session).
   static Result<SignalMessage, ProtocolError> parse(ByteView serialized);
 

@@ -55,7 +55,7 @@ struct AliceParameters {
   IdentityKey their_identity;
   crypto::PublicKey their_signed_prekey;
   std::optional<crypto::PublicKey> their_one_time_prekey;
-  crypto::PublicKey their_ratchet_key;   // Bob's signed prekey doubles as his first ratchet key
+  crypto::PublicKey their_ratchet_key;     // Bob's signed prekey doubles as his first ratchet key
   const crypto::KeyPair& our_ratchet_key;  // fresh: Alice's first sending ratchet key
 };
 

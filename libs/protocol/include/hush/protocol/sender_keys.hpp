@@ -9,8 +9,8 @@
 
 #include <compare>
 #include <cstdint>
-#include <vector>
 #include <optional>
+#include <vector>
 
 #include "hush/base/bytes.hpp"
 #include "hush/base/result.hpp"
@@ -55,8 +55,8 @@ struct SenderKeyState {
   std::uint32_t key_id = 0;
   SenderChainKey chain_key;
   crypto::PublicKey signing_public;
-  std::optional<crypto::PrivateKey> signing_private;   // present only in our own sending state
-  std::vector<SenderMessageKey> skipped;                // oldest first
+  std::optional<crypto::PrivateKey> signing_private;  // present only in our own sending state
+  std::vector<SenderMessageKey> skipped;              // oldest first
 };
 
 class SenderKeyRecord {
@@ -93,8 +93,8 @@ Result<void, ProtocolError> process_sender_key_distribution(SenderKeyStore& stor
                                                             ByteView serialized_distribution);
 
 // Encrypts once for the whole group; returns a serialized SenderKeyMessage.
-Result<Bytes, ProtocolError> group_encrypt(SenderKeyStore& store, const SenderKeyName& own_name,
-                                           ByteView plaintext, crypto::Rng& rng);
+Result<Bytes, ProtocolError> group_encrypt(SenderKeyStore& store, const SenderKeyName& own_name, ByteView plaintext,
+                                           crypto::Rng& rng);
 
 // Verifies the signature, finds the message key (out of order within limits) and decrypts.
 Result<crypto::SecretBytes, ProtocolError> group_decrypt(SenderKeyStore& store, const SenderKeyName& sender,

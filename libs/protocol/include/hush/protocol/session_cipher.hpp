@@ -15,7 +15,7 @@
 namespace hush::protocol {
 
 struct CiphertextMessage {
-  MessageType type;   // kPreKey until the peer has replied, then kSignal
+  MessageType type;  // kPreKey until the peer has replied, then kSignal
   Bytes serialized;
 };
 
@@ -26,14 +26,12 @@ Result<CiphertextMessage, ProtocolError> encrypt(ProtocolStores& stores, const P
 
 // Decrypts a SignalMessage (type 2). Decryption draws no randomness: a new ratchet key is made
 // by the next encrypt.
-Result<crypto::SecretBytes, ProtocolError> decrypt_signal_message(ProtocolStores& stores,
-                                                                  const ProtocolAddress& remote,
+Result<crypto::SecretBytes, ProtocolError> decrypt_signal_message(ProtocolStores& stores, const ProtocolAddress& remote,
                                                                   ByteView serialized);
 
 // Decrypts a PreKeySignalMessage (type 3), building the responder's session if needed and, on
 // success, consuming the one-time prekey it names.
-Result<crypto::SecretBytes, ProtocolError> decrypt_prekey_message(ProtocolStores& stores,
-                                                                  const ProtocolAddress& remote,
+Result<crypto::SecretBytes, ProtocolError> decrypt_prekey_message(ProtocolStores& stores, const ProtocolAddress& remote,
                                                                   ByteView serialized);
 
 // Dispatches on `type` (2 or 3; anything else is kInvalidMessage).

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 #include <optional>
 #include <vector>
 
@@ -29,7 +28,7 @@ struct SenderChain {
 struct ReceiverChain {
   crypto::PublicKey ratchet_key;
   ChainKey chain_key;
-  std::vector<MessageKeys> skipped;   // keys of messages not yet received, oldest first
+  std::vector<MessageKeys> skipped;  // keys of messages not yet received, oldest first
 };
 
 // Set on the initiator's side until the first reply arrives: every message goes out as a
@@ -53,7 +52,7 @@ struct SessionState {
   // for every peer ratchet we only read, and keeps the new private key alive for less time. The
   // messages on the wire are the same as when the step is done on receipt.
   bool sending_ratchet_pending = false;
-  std::vector<ReceiverChain> receiver_chains;   // newest first, at most kMaxReceiverChains
+  std::vector<ReceiverChain> receiver_chains;  // newest first, at most kMaxReceiverChains
   std::optional<PendingPreKey> pending_prekey;
   std::uint32_t remote_registration_id = 0;
   std::uint32_t local_registration_id = 0;

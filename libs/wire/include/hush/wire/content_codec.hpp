@@ -28,9 +28,9 @@ inline constexpr std::size_t kSmallBucket = 160;
 inline constexpr std::size_t kSmallBucketLimit = 1600;
 
 enum class WireError {
-  kTooLarge,       // larger than the named limit
-  kMalformed,      // not a valid protobuf encoding
-  kInvalidField,   // well-formed but violates a limit (id size, counts, thumbnail size)
+  kTooLarge,      // larger than the named limit
+  kMalformed,     // not a valid protobuf encoding
+  kInvalidField,  // well-formed but violates a limit (id size, counts, thumbnail size)
 };
 
 const char* to_string(WireError error);
