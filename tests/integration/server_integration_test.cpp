@@ -460,6 +460,55 @@ TEST_F(Hushd, ExpiredEnvelopeIsReportedToTheConnectedSender) {
   EXPECT_EQ(failed->delivery_failed().reason(), "expired");
   auto b = logged_in("bob", 1, bob);
   EXPECT_TRUE(b->next_push()->has_queue_empty());  // gone from the queue
+  // Told while connected: the notice is not kept for a later login.
+  a.reset();
+  auto again = logged_in("alice", 1, alice);
+  auto first = again->next_push();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->has_queue_empty()) << first->DebugString();
+}
+
+TEST_F(Hushd, ExpiredEnvelopeIsReportedOnceToASenderOfflineAtExpiry) {
+  // Long enough for alice to disconnect before her envelope expires; the sweep runs often.
+  start_server([](server::Options& options) {
+    options.message_expiry = std::chrono::milliseconds(1000);
+    options.sweep_interval = std::chrono::milliseconds(50);
+  });
+  TestDevice alice(1), bob(2);
+  { registered("bob", bob); }
+  {
+    auto a = registered("alice", alice);
+    ASSERT_EQ(a->call(send_request("bob", message_id(6), {{1, bob.registration_id}}, "late"))->status().code(),
+              Code::Status_Code_OK);
+  }  // alice goes offline; bob never comes online
+  // The sweep expired the envelope while alice was away and kept her notice.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (all_logs().find("notices_kept=1") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_NE(all_logs().find("notices_kept=1"), std::string::npos) << all_logs();
+
+  // At her next login: the notice, after her (empty) queue and before queue_empty.
+  {
+    auto a = logged_in("alice", 1, alice);
+    auto failed = a->next_push();
+    ASSERT_TRUE(failed);
+    ASSERT_TRUE(failed->has_delivery_failed()) << failed->DebugString();
+    EXPECT_EQ(failed->delivery_failed().recipient(), "bob");
+    EXPECT_EQ(failed->delivery_failed().recipient_device(), 1u);
+    EXPECT_EQ(failed->delivery_failed().message_id(), message_id(6));
+    EXPECT_EQ(failed->delivery_failed().reason(), "expired");
+    auto empty = a->next_push();
+    ASSERT_TRUE(empty);
+    EXPECT_TRUE(empty->has_queue_empty());
+    EXPECT_FALSE(a->next_push(300ms));  // exactly once
+  }
+  // Not again at a further login.
+  auto again = logged_in("alice", 1, alice);
+  auto first = again->next_push();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->has_queue_empty()) << first->DebugString();
+  EXPECT_FALSE(again->next_push(300ms));
 }
 
 TEST_F(Hushd, ListsDevicesAndRefusesToRemoveTheCurrentOrUnknownOne) {

@@ -261,8 +261,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     write_signal_.cancel();
   }
 
-  // Pushes queued envelopes after the cursor while the outgoing queue has room; QueueEmpty once
-  // the backlog present at login has been pushed.
+  // Pushes queued envelopes after the cursor while the outgoing queue has room; once the backlog
+  // present at login has been pushed, the pending delivery failure notices, then QueueEmpty.
   void pump() {
     if (!delivering_ || dead_ || closing_ || !state_.device) return;
     const std::size_t capacity = options_.limits.max_outgoing_frames;
@@ -289,6 +289,21 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     if (envelopes->size() == limit) {
       asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
     } else if (!queue_empty_sent_) {
+      // The login backlog is pushed; next the delivery failure notices pending at login, in the
+      // room left, and QueueEmpty only after the last of them.
+      const std::size_t notice_room = limit - envelopes->size();
+      const std::size_t read =
+          context_.router.deliver_failure_notices(*state_.device, notice_room, [this](api::Push push) {
+            if (dead_ || closing_) return false;
+            api::Frame frame;
+            *frame.mutable_push() = std::move(push);
+            enqueue(frame);
+            return !dead_ && !closing_;
+          });
+      if (read == notice_room) {
+        asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
+        return;
+      }
       queue_empty_sent_ = true;
       api::Frame frame;
       frame.mutable_push()->mutable_queue_empty();

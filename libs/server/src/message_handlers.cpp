@@ -1,6 +1,6 @@
 // Store-and-forward handlers: Send (device-list check, group commit through the Committer, answer
-// only once durable, push to connected recipients), Acknowledge, the delivery fetch and the
-// expiry sweep (ARCHITECTURE.md decision 5).
+// only once durable, push to connected recipients), Acknowledge, the delivery fetch, the expiry
+// sweep and the delivery failure notices it leaves for offline senders (ARCHITECTURE.md decision 5).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -167,32 +167,77 @@ Result<std::vector<api::Envelope>, storage::StorageError> Router::fetch_for_deli
   return out;
 }
 
+namespace {
+
+api::Push delivery_failed_push(const Result<storage::Account, storage::StorageError>& recipient,
+                               storage::DeviceAddress recipient_address, const storage::MessageId& id) {
+  api::Push push;
+  api::DeliveryFailed* failed = push.mutable_delivery_failed();
+  if (recipient.ok()) failed->set_recipient(recipient->username);
+  failed->set_recipient_device(recipient_address.device);
+  failed->set_message_id(to_field(id));
+  failed->set_reason("expired");  // the only DeliveryFailureReason
+  return push;
+}
+
+}  // namespace
+
+std::size_t Router::deliver_failure_notices(storage::DeviceAddress device, std::size_t limit,
+                                            const std::function<bool(api::Push)>& deliver) {
+  auto pending = storage_.messages().pending_notices(device, limit);
+  if (!pending.ok()) {
+    logger_.event("notice_fetch_failed", {{"error", storage::to_string(pending.error())}});
+    return 0;
+  }
+  std::vector<storage::NoticeId> delivered;
+  for (const storage::DeliveryFailureNotice& notice : *pending) {
+    if (!deliver(delivery_failed_push(storage_.accounts().account(notice.recipient.account), notice.recipient,
+                                      notice.message_id))) {
+      break;
+    }
+    delivered.push_back(notice.id);
+  }
+  // Removed once queued on the connection (at most once; see README "Behaviour worth knowing").
+  // Not removed: report none read, so the caller stops here rather than pushing them again.
+  auto removed = storage_.messages().remove_notices(device, delivered);
+  if (!removed.ok()) {
+    logger_.event("notice_remove_failed", {{"error", storage::to_string(removed.error())}});
+    return 0;
+  }
+  return pending->size();
+}
+
 std::size_t Router::sweep(storage::Timestamp now_ms) {
   constexpr std::size_t kSweepBatch = 512;
   std::size_t expired_count = 0;
-  std::size_t undelivered_notices = 0;
+  std::size_t notices_kept = 0;
+  std::size_t notices_dropped = 0;
   for (;;) {
     auto expired = storage_.messages().expire(now_ms, kSweepBatch);
     if (!expired.ok()) {
       logger_.event("sweep_failed", {{"error", storage::to_string(expired.error())}});
       break;
     }
+    std::map<storage::DeviceAddress, std::vector<storage::NoticeId>> told;
     for (const storage::ExpiredEnvelope& envelope : *expired) {
+      notices_dropped += envelope.notices_dropped;
       if (!envelope.sender) continue;
-      // The sender learns only if connected now; an offline sender is not told later (no
-      // storage for pending notices yet): counted as undelivered_notices.
+      // Storage recorded the notice with the expiry. A connected sender is told now and the
+      // notice removed; an offline one keeps it until its next login.
       auto sessions = registry_.sessions(*envelope.sender);
-      if (sessions.empty()) ++undelivered_notices;
+      if (sessions.empty()) {
+        if (envelope.notice != 0) ++notices_kept;
+        continue;
+      }
       auto recipient = storage_.accounts().account(envelope.recipient.account);
       for (const auto& session : sessions) {
-        api::Push push;
-        api::DeliveryFailed* failed = push.mutable_delivery_failed();
-        if (recipient.ok()) failed->set_recipient(recipient->username);
-        failed->set_recipient_device(envelope.recipient.device);
-        failed->set_message_id(to_field(envelope.id));
-        failed->set_reason("expired");
-        session->send_push(std::move(push));
+        session->send_push(delivery_failed_push(recipient, envelope.recipient, envelope.id));
       }
+      if (envelope.notice != 0) told[*envelope.sender].push_back(envelope.notice);
+    }
+    for (const auto& [sender, notices] : told) {
+      auto removed = storage_.messages().remove_notices(sender, notices);
+      if (!removed.ok()) logger_.event("notice_remove_failed", {{"error", storage::to_string(removed.error())}});
     }
     expired_count += expired->size();
     if (expired->size() < kSweepBatch) break;
@@ -207,7 +252,8 @@ std::size_t Router::sweep(storage::Timestamp now_ms) {
   (void)storage_.accounts().expire_invites(now_ms);
   if (expired_count > 0 || uploads > 0) {
     logger_.event("expired", {{"envelopes", std::to_string(expired_count)},
-                              {"senders_not_told", std::to_string(undelivered_notices)},
+                              {"notices_kept", std::to_string(notices_kept)},
+                              {"notices_dropped", std::to_string(notices_dropped)},
                               {"uploads", std::to_string(uploads)}});
   }
   return expired_count;

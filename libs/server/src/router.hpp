@@ -43,9 +43,18 @@ class Router {
                                                                                storage::QueueSequence after,
                                                                                std::size_t limit);
 
-  // Removes expired envelopes and uploads; tells each connected sender (Push.delivery_failed).
+  // Removes expired envelopes and uploads. Storage records a delivery failure notice for each
+  // sender device in the same step; a connected sender is told at once (Push.delivery_failed) and
+  // its notice removed, an offline one keeps it until deliver_failure_notices at its next login.
   // Returns how many envelopes expired.
   std::size_t sweep(storage::Timestamp now);
+
+  // Reads up to `limit` pending delivery failure notices of `device`, hands each to `deliver` as a
+  // Push.delivery_failed (deliver returns false when the connection can no longer send), removes
+  // the notices it delivered, and returns how many it read (== limit: there may be more). On a
+  // storage error it returns 0: a notice not removed is pushed again at the next login.
+  std::size_t deliver_failure_notices(storage::DeviceAddress device, std::size_t limit,
+                                      const std::function<bool(api::Push)>& deliver);
 
   // Called by the connection when it closes.
   void on_session_closed(const SessionState& state, const Session* self);

@@ -1,5 +1,6 @@
 // The memory backend's message queues: an ordered map per device, a duplicate-detection map per
-// device that outlives acknowledgement, and expiry that reports what it removes.
+// device that outlives acknowledgement, expiry that reports what it removes, and the delivery
+// failure notices expiry leaves for senders.
 #include <algorithm>
 
 #include "memory_state.hpp"
@@ -77,6 +78,19 @@ Result<std::vector<ExpiredEnvelope>, StorageError> Messages::expire(Timestamp no
       }
     }
   }
+  // Notices in the same locked step: no caller sees an expired envelope without its notice.
+  const std::size_t bound = std::max<std::size_t>(1, state_.options.max_notices_per_device);
+  for (ExpiredEnvelope& envelope : expired) {
+    DeviceState* sender = envelope.sender ? state_.find_device(*envelope.sender) : nullptr;
+    if (sender == nullptr) continue;
+    envelope.notice = state_.next_notice++;
+    sender->notices.emplace(envelope.notice, DeliveryFailureNotice{envelope.notice, envelope.recipient, envelope.id,
+                                                                   DeliveryFailureReason::kExpired});
+    while (sender->notices.size() > bound) {
+      sender->notices.erase(sender->notices.begin());
+      ++envelope.notices_dropped;
+    }
+  }
   if (expired.size() < limit) {
     for (auto& [account_id, account] : state_.accounts) {
       for (auto& [device_id, device] : account.devices) {
@@ -91,6 +105,28 @@ Result<std::size_t, StorageError> Messages::depth(DeviceAddress recipient) {
   Lock lock(state_.mutex);
   DeviceState* device = state_.find_device(recipient);
   return device == nullptr ? std::size_t{0} : device->queue.size();
+}
+
+Result<std::vector<DeliveryFailureNotice>, StorageError> Messages::pending_notices(DeviceAddress sender,
+                                                                                   std::size_t limit) {
+  Lock lock(state_.mutex);
+  std::vector<DeliveryFailureNotice> pending;
+  DeviceState* device = state_.find_device(sender);
+  if (device == nullptr) return pending;
+  limit = std::min(limit, state_.options.max_fetch_count);
+  for (auto it = device->notices.begin(); it != device->notices.end() && pending.size() < limit; ++it) {
+    pending.push_back(it->second);
+  }
+  return pending;
+}
+
+Result<std::size_t, StorageError> Messages::remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) {
+  Lock lock(state_.mutex);
+  DeviceState* device = state_.find_device(sender);
+  if (device == nullptr) return std::size_t{0};
+  std::size_t removed = 0;
+  for (NoticeId id : ids) removed += device->notices.erase(id);
+  return removed;
 }
 
 }  // namespace hush::storage::memory

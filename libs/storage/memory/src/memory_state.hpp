@@ -21,7 +21,8 @@ struct DeviceState {
   std::map<std::uint32_t, PreKey> one_time_prekeys;
   std::optional<PreKey> last_resort_key;
   std::map<QueueSequence, Envelope> queue;
-  std::map<DedupKey, Timestamp> dedup;  // -> retain until
+  std::map<DedupKey, Timestamp> dedup;                // -> retain until
+  std::map<NoticeId, DeliveryFailureNotice> notices;  // this device's, as a sender
 };
 
 struct AccountState {
@@ -47,6 +48,7 @@ struct State {
   std::map<MediaId, UploadRecord> uploads;
   AccountId next_account_id = 1;
   QueueSequence next_sequence = 1;
+  NoticeId next_notice = 1;
 
   // The device's state, or nullptr. Caller holds the mutex.
   DeviceState* find_device(DeviceAddress address);
@@ -103,6 +105,9 @@ class Messages final : public MessageQueues {
                                                 std::span<const QueueSequence> sequences) override;
   Result<std::vector<ExpiredEnvelope>, StorageError> expire(Timestamp now, std::size_t limit) override;
   Result<std::size_t, StorageError> depth(DeviceAddress recipient) override;
+  Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender,
+                                                                           std::size_t limit) override;
+  Result<std::size_t, StorageError> remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) override;
 
  private:
   State& state_;

@@ -102,6 +102,9 @@ class Messages final : public MessageQueues {
                                                 std::span<const QueueSequence> sequences) override;
   Result<std::vector<ExpiredEnvelope>, StorageError> expire(Timestamp now, std::size_t limit) override;
   Result<std::size_t, StorageError> depth(DeviceAddress recipient) override;
+  Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender,
+                                                                           std::size_t limit) override;
+  Result<std::size_t, StorageError> remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) override;
 
  private:
   Database& database_;

@@ -121,7 +121,23 @@ ALTER TABLE devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN type INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{{1, kVersion1}, {2, kVersion2}, {3, kVersion3}}};
+// Version 4: delivery failure notices, recorded by expire() for the sender device of each expired
+// envelope and kept until the server removes them (or the device is removed). id is AUTOINCREMENT
+// so a notice id is never reused; reason is a DeliveryFailureReason byte.
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE delivery_failures (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sender_account INTEGER NOT NULL,
+  sender_device INTEGER NOT NULL,
+  recipient_account INTEGER NOT NULL,
+  recipient_device INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  reason INTEGER NOT NULL
+);
+CREATE INDEX delivery_failures_by_sender ON delivery_failures (sender_account, sender_device, id);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}}};
 static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 
 }  // namespace

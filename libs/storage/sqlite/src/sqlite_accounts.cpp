@@ -179,6 +179,7 @@ Result<void, StorageError> Accounts::remove_device(DeviceAddress address) {
              "DELETE FROM last_resort_keys WHERE account_id = ?1 AND device_id = ?2",
              "DELETE FROM messages WHERE recipient_account = ?1 AND recipient_device = ?2",
              "DELETE FROM message_dedup WHERE recipient_account = ?1 AND recipient_device = ?2",
+             "DELETE FROM delivery_failures WHERE sender_account = ?1 AND sender_device = ?2",
          }) {
       HUSH_TRY(connection.prepare(sql).bind(1, to_column(address.account)).bind(2, to_column(address.device)).run());
     }

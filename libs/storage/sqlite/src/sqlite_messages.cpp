@@ -1,6 +1,7 @@
 // The SQLite backend's message queues. A batch is one write transaction, so one commit and one
 // fsync however many envelopes it holds (group commit); duplicate detection is a separate table
-// that outlives acknowledgement, and expiry deletes with RETURNING so nothing expires unreported.
+// that outlives acknowledgement, and expiry deletes with RETURNING so nothing expires unreported,
+// recording each sender's delivery failure notice in the same transaction.
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -84,6 +85,42 @@ Result<QueueSequence, StorageError> store(Connection& connection, const Envelope
   if (!row.ok()) return fail(row.error());
   if (!*row) return fail(StorageError::kIo);
   return static_cast<QueueSequence>(insert.column_int(0));
+}
+
+// Records an expired envelope's notice for its sender device, if that device still exists, and
+// drops the device's oldest notices beyond `bound`. Part of expire()'s transaction.
+Result<void, StorageError> record_notice(Connection& connection, ExpiredEnvelope& envelope, std::size_t bound) {
+  if (!envelope.sender) return {};
+  Statement insert = connection.prepare(
+      "INSERT INTO delivery_failures (sender_account, sender_device, recipient_account, recipient_device, "
+      "message_id, reason) SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS "
+      "(SELECT 1 FROM devices WHERE account_id = ?1 AND device_id = ?2) RETURNING id");
+  insert.bind(1, to_column(envelope.sender->account))
+      .bind(2, to_column(envelope.sender->device))
+      .bind(3, to_column(envelope.recipient.account))
+      .bind(4, to_column(envelope.recipient.device))
+      .bind(5, ByteView(envelope.id))
+      .bind(6, std::int64_t{static_cast<std::uint8_t>(DeliveryFailureReason::kExpired)});
+  auto row = insert.step();
+  if (!row.ok()) return fail(row.error());
+  if (!*row) return {};  // the sender device was removed: nobody to tell
+  envelope.notice = static_cast<NoticeId>(insert.column_int(0));
+  HUSH_TRY(insert.step());  // finish the statement
+  Statement count =
+      connection.prepare("SELECT count(*) FROM delivery_failures WHERE sender_account = ?1 AND sender_device = ?2");
+  auto counted = count.bind(1, to_column(envelope.sender->account)).bind(2, to_column(envelope.sender->device)).step();
+  if (!counted.ok()) return fail(counted.error());
+  const std::int64_t excess = count.column_int(0) - static_cast<std::int64_t>(bound);
+  if (excess <= 0) return {};
+  HUSH_TRY(connection
+               .prepare("DELETE FROM delivery_failures WHERE id IN (SELECT id FROM delivery_failures "
+                        "WHERE sender_account = ?1 AND sender_device = ?2 ORDER BY id LIMIT ?3)")
+               .bind(1, to_column(envelope.sender->account))
+               .bind(2, to_column(envelope.sender->device))
+               .bind(3, excess)
+               .run());
+  envelope.notices_dropped = static_cast<std::size_t>(connection.changes());
+  return {};
 }
 
 }  // namespace
@@ -203,6 +240,9 @@ Result<std::vector<ExpiredEnvelope>, StorageError> Messages::expire(Timestamp no
     std::map<DeviceAddress, std::int64_t> removed;
     for (const ExpiredEnvelope& envelope : expired) --removed[envelope.recipient];
     for (const auto& [recipient, change] : removed) HUSH_TRY(adjust_depth(connection, recipient, change));
+    // Notices in the same transaction: the envelopes are never gone without them.
+    const std::size_t bound = std::max<std::size_t>(1, database_.limits().max_notices_per_device);
+    for (ExpiredEnvelope& envelope : expired) HUSH_TRY(record_notice(connection, envelope, bound));
     if (expired.size() < limit) {
       HUSH_TRY(connection.prepare("DELETE FROM message_dedup WHERE retain_until <= ?1").bind(1, now).run());
     }
@@ -215,6 +255,53 @@ Result<std::size_t, StorageError> Messages::depth(DeviceAddress recipient) {
     auto depth = queue_depth(connection, recipient);
     if (!depth.ok()) return fail(depth.error());
     return depth->value_or(0);
+  });
+}
+
+Result<std::vector<DeliveryFailureNotice>, StorageError> Messages::pending_notices(DeviceAddress sender,
+                                                                                   std::size_t limit) {
+  limit = std::min(limit, database_.limits().max_fetch_count);
+  return database_.read([&](Connection& connection) -> Result<std::vector<DeliveryFailureNotice>, StorageError> {
+    Statement statement = connection.prepare(
+        "SELECT id, recipient_account, recipient_device, message_id, reason FROM delivery_failures "
+        "WHERE sender_account = ?1 AND sender_device = ?2 ORDER BY id LIMIT ?3");
+    statement.bind(1, to_column(sender.account))
+        .bind(2, to_column(sender.device))
+        .bind(3, static_cast<std::int64_t>(limit));
+    std::vector<DeliveryFailureNotice> pending;
+    for (;;) {
+      auto row = statement.step();
+      if (!row.ok()) return fail(row.error());
+      if (!*row) return pending;
+      DeliveryFailureNotice notice;
+      notice.id = static_cast<NoticeId>(statement.column_int(0));
+      notice.recipient = DeviceAddress{static_cast<AccountId>(statement.column_int(1)),
+                                       static_cast<DeviceId>(statement.column_int(2))};
+      if (!statement.column_into(3, notice.message_id)) return fail(StorageError::kCorrupt);
+      if (statement.column_int(4) != static_cast<std::uint8_t>(DeliveryFailureReason::kExpired)) {
+        return fail(StorageError::kCorrupt);
+      }
+      notice.reason = DeliveryFailureReason::kExpired;
+      pending.push_back(notice);
+    }
+  });
+}
+
+Result<std::size_t, StorageError> Messages::remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) {
+  if (ids.empty()) return std::size_t{0};
+  return database_.write([&](Connection& connection) -> Result<std::size_t, StorageError> {
+    std::size_t removed = 0;
+    for (NoticeId id : ids) {
+      HUSH_TRY(connection
+                   .prepare("DELETE FROM delivery_failures WHERE id = ?1 AND sender_account = ?2 "
+                            "AND sender_device = ?3")
+                   .bind(1, to_column(id))
+                   .bind(2, to_column(sender.account))
+                   .bind(3, to_column(sender.device))
+                   .run());
+      removed += static_cast<std::size_t>(connection.changes());
+    }
+    return removed;
   });
 }
 

@@ -202,6 +202,100 @@ TEST_P(MessageQueueConformance, ExpiryIsBoundedByItsLimit) {
   EXPECT_EQ(*messages().depth(alice), 0u);
 }
 
+TEST_P(MessageQueueConformance, ExpiryRecordsANoticeForTheSenderDevice) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  ASSERT_TRUE(
+      messages()
+          .enqueue(std::vector<Envelope>{envelope(alice, bob, 1, at(100)), envelope(alice, std::nullopt, 2, at(100))})
+          .ok());
+  EXPECT_TRUE(messages().pending_notices(bob, 10)->empty());
+  auto expired = messages().expire(at(100), 100);
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired->size(), 2u);
+  std::sort(expired->begin(), expired->end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  EXPECT_NE((*expired)[0].notice, 0u);
+  EXPECT_EQ((*expired)[0].notices_dropped, 0u);
+  EXPECT_EQ((*expired)[1].notice, 0u);  // sealed sender: nobody to tell
+
+  // Recorded with the expiry; reading does not remove it.
+  const std::vector<DeliveryFailureNotice> expected{
+      {(*expired)[0].notice, alice, message_id(1), DeliveryFailureReason::kExpired}};
+  EXPECT_EQ(*messages().pending_notices(bob, 10), expected);
+  EXPECT_EQ(*messages().pending_notices(bob, 10), expected);
+  EXPECT_TRUE(messages().pending_notices(alice, 10)->empty());
+
+  // Only the sender device's own notices are removed; a repeated removal is harmless.
+  const std::vector<NoticeId> ids{(*expired)[0].notice, (*expired)[0].notice + 1000};
+  EXPECT_EQ(*messages().remove_notices(alice, ids), 0u);
+  EXPECT_EQ(*messages().pending_notices(bob, 10), expected);
+  EXPECT_EQ(*messages().remove_notices(bob, ids), 1u);
+  EXPECT_TRUE(messages().pending_notices(bob, 10)->empty());
+  EXPECT_EQ(*messages().remove_notices(bob, ids), 0u);
+}
+
+TEST_P(MessageQueueConformance, PendingNoticesComeOldestFirstWithinTheLimit) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  for (std::uint32_t i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(messages().enqueue(std::vector<Envelope>{envelope(alice, bob, i, at(i))}).ok());
+    ASSERT_EQ(messages().expire(at(i), 100)->size(), 1u);
+  }
+  auto first = messages().pending_notices(bob, 2);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].message_id, message_id(1));
+  EXPECT_EQ((*first)[1].message_id, message_id(2));
+  EXPECT_LT((*first)[0].id, (*first)[1].id);
+  EXPECT_EQ(messages().pending_notices(bob, 100)->size(), 3u);
+}
+
+TEST_P(MessageQueueConformance, NoticesPerDeviceAreBoundedDroppingTheOldest) {
+  reopen_empty(Options{.max_notices_per_device = 2});
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  std::size_t dropped = 0;
+  for (std::uint32_t i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(messages().enqueue(std::vector<Envelope>{envelope(alice, bob, i, at(i))}).ok());
+    auto expired = messages().expire(at(i), 100);
+    ASSERT_TRUE(expired.ok());
+    ASSERT_EQ(expired->size(), 1u);
+    EXPECT_NE((*expired)[0].notice, 0u);
+    dropped += (*expired)[0].notices_dropped;
+  }
+  EXPECT_EQ(dropped, 1u);
+  auto pending = messages().pending_notices(bob, 100);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].message_id, message_id(2));
+  EXPECT_EQ((*pending)[1].message_id, message_id(3));
+}
+
+TEST_P(MessageQueueConformance, NoticesGoWithTheirSenderDevice) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  auto second = storage().accounts().add_device(bob.account, new_device(9), at(0));
+  ASSERT_TRUE(second.ok());
+  const DeviceAddress bob_two{bob.account, second->id};
+  ASSERT_TRUE(messages()
+                  .enqueue(std::vector<Envelope>{envelope(alice, bob_two, 1, at(10)), envelope(alice, bob, 2, at(20))})
+                  .ok());
+  ASSERT_EQ(messages().expire(at(10), 100)->size(), 1u);
+  EXPECT_EQ(messages().pending_notices(bob_two, 10)->size(), 1u);
+  ASSERT_TRUE(storage().accounts().remove_device(bob_two).ok());
+  EXPECT_TRUE(messages().pending_notices(bob_two, 10)->empty());
+  EXPECT_EQ(*messages().remove_notices(bob_two, std::vector<NoticeId>{1, 2, 3}), 0u);
+
+  // A sender device removed before its envelope expires gets no notice.
+  ASSERT_TRUE(
+      messages().enqueue(std::vector<Envelope>{envelope(alice, DeviceAddress{bob.account, 99}, 3, at(20))}).ok());
+  auto expired = messages().expire(at(20), 100);
+  ASSERT_TRUE(expired.ok());
+  ASSERT_EQ(expired->size(), 2u);
+  for (const ExpiredEnvelope& item : *expired) EXPECT_EQ(item.notice != 0, item.id == message_id(2));
+  EXPECT_EQ(messages().pending_notices(bob, 10)->size(), 1u);
+}
+
 TEST_P(MessageQueueConformance, FullQueueIsANamedErrorPerEnvelope) {
   reopen_empty(Options{.max_queue_depth = 3});
   DeviceAddress alice = make_device("alice");

@@ -1,6 +1,7 @@
-// SQLite only: versioned schema migrations. Databases written by version 1 (before media) and
-// version 2 (before device names and message types) are built here from frozen copies of those
-// schemas, then opened and migrated by the current code.
+// SQLite only: versioned schema migrations. Databases written by version 1 (before media),
+// version 2 (before device names and message types) and version 3 (before delivery failure
+// notices) are built here from frozen copies of those schemas, then opened and migrated by the
+// current code.
 #include <gtest/gtest.h>
 
 #include "hush/crypto/hash.hpp"
@@ -49,6 +50,13 @@ CREATE INDEX media_uploads_by_owner ON media_uploads (owner);
 CREATE INDEX media_uploads_by_expiry ON media_uploads (expires_at);
 CREATE TABLE media_chunks (upload_id BLOB NOT NULL, chunk_offset INTEGER NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY (upload_id, chunk_offset));
+)sql";
+
+// What version 3 added to version 2, exactly as released: never edit.
+constexpr const char* kFrozenVersion3Additions = R"sql(
+UPDATE schema_version SET version = 3;
+ALTER TABLE devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN type INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 std::string hex_blob(ByteView bytes) {
@@ -160,7 +168,57 @@ TEST(SqliteMigration, MigratesAVersion2DatabaseKeepingItsData) {
   ASSERT_TRUE(storage.messages().enqueue(std::vector<Envelope>{typed}).ok());
   EXPECT_EQ(storage.messages().fetch({1, 1}, 0, 10)->at(0).envelope.type, EnvelopeType::kPreKeySignalMessage);
   opened->reset();
-  EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), "3");
+  EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), "4");
+}
+
+TEST(SqliteMigration, MigratesAVersion3DatabaseAndRecordsDeliveryFailureNotices) {
+  ScratchFolder folder;
+  const auto path = folder.path() / "hush.sqlite3";
+  // As a version 3 hushd queued it: alice (1, 1) to bob (2, 1), with its type column.
+  Envelope queued = envelope({2, 1}, DeviceAddress{1, 1}, 7, at(1000), 40);
+  queued.type = EnvelopeType::kSignalMessage;
+  {
+    RawSqlite raw(path);
+    raw.exec(std::string(kFrozenVersion1) + kFrozenVersion2Additions + kFrozenVersion3Additions);
+    raw.exec("INSERT INTO accounts (username, created_at, next_device_id) VALUES ('alice', 0, 2), ('bob', 0, 2)");
+    raw.exec("INSERT INTO devices VALUES (1, 1, 1234, " + hex_blob(new_device(1).identity_key) + ", " +
+             hex_blob(new_device(1).auth_key) + ", 0, 0, 'laptop'), (2, 1, 5678, " +
+             hex_blob(new_device(2).identity_key) + ", " + hex_blob(new_device(2).auth_key) + ", 0, 1, 'phone')");
+    raw.exec(
+        "INSERT INTO messages (recipient_account, recipient_device, sender_account, sender_device, message_id, "
+        "server_time, expires_at, ciphertext, type) VALUES (2, 1, 1, 1, " +
+        hex_blob(queued.id) + ", " + column(queued.server_time) + ", " + column(queued.expires_at) + ", " +
+        hex_blob(queued.ciphertext) + ", 2)");
+    raw.exec("INSERT INTO message_dedup VALUES (2, 1, 1, 1, " + hex_blob(queued.id) + ", " + column(queued.expires_at) +
+             ")");
+  }
+  NoticeId notice = 0;
+  {
+    auto opened = open_sqlite_storage(folder.path());
+    ASSERT_TRUE(opened.ok()) << to_string(opened.error());
+    Storage& storage = **opened;
+    EXPECT_EQ(storage.accounts().device({1, 1})->name, "laptop");
+    auto fetched = storage.messages().fetch({2, 1}, 0, 10);
+    ASSERT_TRUE(fetched.ok());
+    ASSERT_EQ(fetched->size(), 1u);
+    EXPECT_EQ((*fetched)[0].envelope, queued);
+    // What version 4 added: a notice for the sender of the old envelope when it expires.
+    EXPECT_TRUE(storage.messages().pending_notices({1, 1}, 10)->empty());
+    auto expired = storage.messages().expire(queued.expires_at, 10);
+    ASSERT_TRUE(expired.ok());
+    ASSERT_EQ(expired->size(), 1u);
+    notice = (*expired)[0].notice;
+    EXPECT_NE(notice, 0u);
+  }
+  EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), "4");
+  // The notice is durable: it is there after reopening, until removed.
+  auto reopened = open_sqlite_storage(folder.path());
+  ASSERT_TRUE(reopened.ok()) << to_string(reopened.error());
+  const std::vector<DeliveryFailureNotice> expected{
+      {notice, DeviceAddress{2, 1}, queued.id, DeliveryFailureReason::kExpired}};
+  EXPECT_EQ(*(*reopened)->messages().pending_notices({1, 1}, 10), expected);
+  EXPECT_EQ(*(*reopened)->messages().remove_notices({1, 1}, std::vector<NoticeId>{notice}), 1u);
+  EXPECT_TRUE((*reopened)->messages().pending_notices({1, 1}, 10)->empty());
 }
 
 TEST(SqliteMigration, RefusesADatabaseFromANewerVersion) {

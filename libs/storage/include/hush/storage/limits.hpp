@@ -39,6 +39,12 @@ inline constexpr std::size_t kMaxQueueDepth = 10000;
 // the memory of a fetch while keeping a reconnecting device's catch-up to a few round trips.
 inline constexpr std::size_t kMaxFetchCount = 256;
 
+// Delivery failure notices kept per sender device until it logs in (message_queue.hpp). A device
+// offline for the whole expiry period while its messages to offline contacts expire needs one per
+// envelope; 1,000 (about 60 bytes each) covers that for any ordinary use. Beyond it the oldest are
+// dropped (and counted): the newest failures are the ones a returning user can still act on.
+inline constexpr std::size_t kMaxNoticesPerDevice = 1000;
+
 // Largest media upload (declared size), as Signal's attachment limit: a few minutes of video.
 inline constexpr std::uint64_t kMaxUploadSize = 100ull * 1024 * 1024;
 

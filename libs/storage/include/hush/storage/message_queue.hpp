@@ -62,11 +62,38 @@ struct Enqueued {
 // (ciphertext over Options::max_envelope_size), kQueueFull (Options::max_queue_depth).
 using EnqueueOutcome = Result<Enqueued, StorageError>;
 
+// Handle of one delivery failure notice: strictly increasing across the store and never reused.
+// 0 names no notice.
+using NoticeId = std::uint64_t;
+
+// Why an envelope was not delivered. Stored as a byte; only expiry exists today.
+enum class DeliveryFailureReason : std::uint8_t {
+  kExpired = 1,  // its expires_at passed before the recipient acknowledged it
+};
+
+// A durable "your envelope was not delivered" for its sender device, recorded by expire() in the
+// same atomic step that deletes the envelope, so a sender offline at expiry learns it at its next
+// login. Kept until remove_notices() (the server removes a notice once its push is queued on a
+// connection of the sender device: see libs/server/README.md) or until the sender device is
+// removed; at most Options::max_notices_per_device per device (the oldest are dropped beyond it).
+struct DeliveryFailureNotice {
+  NoticeId id = 0;
+  DeviceAddress recipient;  // where the envelope was going
+  MessageId message_id{};   // the sender's id of the envelope
+  DeliveryFailureReason reason = DeliveryFailureReason::kExpired;
+
+  friend bool operator==(const DeliveryFailureNotice&, const DeliveryFailureNotice&) = default;
+};
+
 // Reported by expire() so each sender learns its envelope was not delivered.
 struct ExpiredEnvelope {
   DeviceAddress recipient;
   std::optional<DeviceAddress> sender;
   MessageId id{};
+  // The notice recorded for `sender`, or 0: sealed sender, or the sender device no longer exists.
+  NoticeId notice = 0;
+  // Older notices of the same sender dropped to make room for this one (the per-device bound).
+  std::size_t notices_dropped = 0;
 };
 
 // Thread safety: every method may be called from any thread at any time; each call is atomic.
@@ -96,10 +123,23 @@ class MessageQueues {
                                                         std::span<const QueueSequence> sequences) = 0;
 
   // Deletes up to `limit` envelopes whose expires_at is at or before `now` and returns them, so
-  // the server can tell each sender (expiry is never silent). Call again while it returns `limit`
-  // envelopes; the call that returns fewer also forgets the duplicate-detection records whose
-  // envelope expired at or before `now` (a resend after that is a new message).
+  // the server can tell each sender (expiry is never silent). In the same atomic step it records
+  // a DeliveryFailureNotice (kExpired) for the sender device of each envelope that has one and
+  // still exists, dropping that device's oldest notices beyond Options::max_notices_per_device:
+  // there is no moment at which an envelope is gone and its notice does not exist. Call again
+  // while it returns `limit` envelopes; the call that returns fewer also forgets the
+  // duplicate-detection records whose envelope expired at or before `now` (a resend after that is
+  // a new message).
   virtual Result<std::vector<ExpiredEnvelope>, StorageError> expire(Timestamp now, std::size_t limit) = 0;
+
+  // Up to `limit` (at most Options::max_fetch_count) notices pending for `sender`, oldest first.
+  // Reading does not remove them. An unknown device has none.
+  virtual Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender,
+                                                                                   std::size_t limit) = 0;
+
+  // Removes these notices of `sender` (durably). Unknown or already removed ids, and ids of
+  // another device's notices, are ignored. Returns how many were removed.
+  virtual Result<std::size_t, StorageError> remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) = 0;
 
   // Envelopes queued for `recipient`.
   virtual Result<std::size_t, StorageError> depth(DeviceAddress recipient) = 0;

@@ -37,6 +37,11 @@ struct Options {
   // Most envelopes one fetch() returns, whatever the caller asks. Default kMaxFetchCount (256).
   std::size_t max_fetch_count = kMaxFetchCount;
 
+  // Delivery failure notices kept per sender device; expire() drops the oldest beyond it and
+  // reports how many in ExpiredEnvelope::notices_dropped. At least 1. Default kMaxNoticesPerDevice
+  // (1,000).
+  std::size_t max_notices_per_device = kMaxNoticesPerDevice;
+
   // Largest declared size of one upload; create_upload() beyond it fails with kTooLarge.
   // Default kMaxUploadSize (100 MiB).
   std::uint64_t max_upload_size = kMaxUploadSize;
