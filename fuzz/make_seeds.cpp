@@ -11,10 +11,12 @@
 #include <string>
 
 #include "fuzz_support.hpp"
+#include "hush/crypto/hash.hpp"
 #include "hush/protocol/fingerprint.hpp"
 #include "hush/protocol/messages.hpp"
 #include "hush/wire/content_codec.hpp"
 #include "hush/wire/frame_codec.hpp"
+#include "request_fixture.hpp"
 
 namespace {
 
@@ -323,6 +325,142 @@ void crypto_differential() {
   }
 }
 
+// fuzz_requests: one valid request of each type (on a logged-in session where it needs one), and
+// two scripts: a media upload round trip and a send whose envelope the recipient acknowledges.
+void requests() {
+  namespace api = wire::api;
+  const fuzz::RequestFixtureKeys& keys = fuzz::request_fixture_keys();
+  constexpr std::uint8_t kBoth = fuzz::kStartLoggedIn0 | fuzz::kStartLoggedIn1;
+  const auto seed = [](const std::string& name, std::uint8_t flags, std::initializer_list<Bytes> records) {
+    Bytes input{flags};
+    for (const Bytes& record : records) append(input, record);
+    write_seed("requests", name, input);
+  };
+  std::uint64_t next_id = 1;
+  const auto request = [&next_id](auto&& fill) {
+    api::Request out;
+    out.set_id(next_id++);
+    fill(out);
+    return out;
+  };
+
+  const api::Request register_account = request([&](api::Request& r) {
+    api::RegisterAccount* body = r.mutable_register_account();
+    body->set_username(fuzz::kNewcomerUsername);
+    const auto identity = keys.newcomer.identity.public_key.serialize();
+    body->mutable_device()->set_registration_id(keys.newcomer.registration_id);
+    body->mutable_device()->set_identity_key(std::string(identity.begin(), identity.end()));
+    body->mutable_device()->set_auth_key(std::string(keys.newcomer.auth.public_key.begin(),
+                                                     keys.newcomer.auth.public_key.end()));
+    body->mutable_device()->set_name("phone");
+    body->set_challenge_signature(fuzz::challenge_signature(keys.newcomer));
+  });
+  seed("register_account", 0, {fuzz::request_record(0, register_account)});
+
+  const api::Request authenticate = request([&](api::Request& r) {
+    r.mutable_authenticate()->set_username(fuzz::kFuzzerUsername);
+    r.mutable_authenticate()->set_device_id(2);
+    r.mutable_authenticate()->set_challenge_signature(fuzz::challenge_signature(keys.fuzzer2));
+  });
+  seed("authenticate", fuzz::kStartLoggedIn0, {fuzz::request_record(1, authenticate)});
+
+  const api::Request upload_keys = request([&](api::Request& r) {
+    api::UploadKeys* body = r.mutable_upload_keys();
+    *body->mutable_signed_prekey() = fuzz::signed_prekey(keys.fuzzer1, 8);
+    for (std::uint32_t id = 5; id <= 6; ++id) {
+      api::PreKey* key = body->add_one_time_prekeys();
+      key->set_id(id);
+      key->set_public_key(fuzz::public_key_field(500 + id));
+    }
+    body->mutable_last_resort()->set_id(101);
+    body->mutable_last_resort()->set_public_key(fuzz::public_key_field(600));
+  });
+  seed("upload_keys", fuzz::kStartLoggedIn0, {fuzz::request_record(0, upload_keys)});
+
+  const api::Request fetch_bundles = request([&](api::Request& r) {
+    r.mutable_fetch_bundles()->set_username(fuzz::kPeerUsername);
+    r.mutable_fetch_bundles()->set_device_id(0);
+  });
+  seed("fetch_bundles", fuzz::kStartLoggedIn0, {fuzz::request_record(0, fetch_bundles)});
+
+  const api::Request send_to_peer = request([&](api::Request& r) {
+    api::Send* body = r.mutable_send();
+    body->set_recipient(fuzz::kPeerUsername);
+    body->set_message_id(std::string(16, '\x11'));
+    api::OutgoingEnvelope* envelope = body->add_envelopes();
+    envelope->set_device_id(1);
+    envelope->set_registration_id(keys.peer1.registration_id);
+    envelope->set_type(3);
+    envelope->set_content("prekey signal message");
+  });
+  seed("send", fuzz::kStartLoggedIn0, {fuzz::request_record(0, send_to_peer)});
+
+  const api::Request send_to_self = request([&](api::Request& r) {
+    api::Send* body = r.mutable_send();
+    body->set_recipient(fuzz::kFuzzerUsername);
+    body->set_message_id(std::string(16, '\x22'));
+    api::OutgoingEnvelope* envelope = body->add_envelopes();
+    envelope->set_device_id(2);
+    envelope->set_registration_id(keys.fuzzer2.registration_id);
+    envelope->set_type(2);
+    envelope->set_content("signal message");
+  });
+  // Device 1 sends to device 2, which acknowledges sequence 1 (the first envelope of its queue).
+  const api::Request acknowledge = request([&](api::Request& r) { r.mutable_acknowledge()->add_sequences(1); });
+  seed("acknowledge", kBoth, {fuzz::request_record(1, acknowledge)});
+  seed("send_then_acknowledge", kBoth,
+       {fuzz::request_record(0, send_to_self), fuzz::request_record(1, acknowledge),
+        fuzz::request_record(0, send_to_self)});
+
+  const api::Request list_devices = request([&](api::Request& r) { r.mutable_list_devices(); });
+  seed("list_devices", fuzz::kStartLoggedIn0, {fuzz::request_record(0, list_devices)});
+  const api::Request remove_device = request([&](api::Request& r) { r.mutable_remove_device()->set_device_id(2); });
+  seed("remove_device", kBoth, {fuzz::request_record(0, remove_device), fuzz::request_record(1, list_devices)});
+  const api::Request key_status = request([&](api::Request& r) { r.mutable_key_status(); });
+  seed("key_status", fuzz::kStartLoggedIn0, {fuzz::request_record(0, key_status)});
+  const api::Request ping = request([&](api::Request& r) { r.mutable_ping(); });
+  seed("ping", 0, {fuzz::request_record(0, ping)});
+
+  // Media: the first CreateUpload of an input always gets the same id (the world's randomness is
+  // seeded), so the generator asks a world for it.
+  const std::string blob(100, 'm');
+  const api::Request create_upload = request([&](api::Request& r) { r.mutable_create_upload()->set_size(blob.size()); });
+  std::string media_id;
+  {
+    fuzz::RequestWorld world;
+    world.log_in(0);
+    auto created = world.handle(0, create_upload);
+    HUSH_FUZZ_CHECK(created && created->status().code() == api::Status::OK && created->has_upload_created());
+    media_id = created->upload_created().media_id();
+  }
+  const api::Request append_chunk = request([&](api::Request& r) {
+    r.mutable_append_chunk()->set_media_id(media_id);
+    r.mutable_append_chunk()->set_offset(0);
+    r.mutable_append_chunk()->set_data(blob);
+  });
+  const api::Request upload_status = request([&](api::Request& r) { r.mutable_upload_status()->set_media_id(media_id); });
+  const api::Request finish_upload = request([&](api::Request& r) {
+    r.mutable_finish_upload()->set_media_id(media_id);
+    const auto digest = crypto::sha256(ByteView(reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size()));
+    r.mutable_finish_upload()->set_sha256(std::string(digest.begin(), digest.end()));
+  });
+  const api::Request read_media = request([&](api::Request& r) {
+    r.mutable_read_media()->set_media_id(media_id);
+    r.mutable_read_media()->set_offset(0);
+    r.mutable_read_media()->set_length(64);
+  });
+  seed("create_upload", fuzz::kStartLoggedIn0, {fuzz::request_record(0, create_upload)});
+  seed("append_chunk", fuzz::kStartLoggedIn0, {fuzz::request_record(0, create_upload), fuzz::request_record(0, append_chunk)});
+  seed("upload_status", fuzz::kStartLoggedIn0, {fuzz::request_record(0, create_upload), fuzz::request_record(0, upload_status)});
+  seed("finish_upload", fuzz::kStartLoggedIn0,
+       {fuzz::request_record(0, create_upload), fuzz::request_record(0, append_chunk),
+        fuzz::request_record(0, finish_upload)});
+  seed("read_media", fuzz::kStartLoggedIn0,
+       {fuzz::request_record(0, create_upload), fuzz::request_record(0, append_chunk),
+        fuzz::request_record(0, finish_upload), fuzz::request_record(1, read_media),
+        fuzz::request_record(0, upload_status)});
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -336,6 +474,7 @@ int main(int argc, char** argv) {
   fingerprints();
   two_party_scripts();
   crypto_differential();
+  requests();
   std::printf("make_fuzz_seeds: wrote %zu files, %zu bytes, under %s\n", g_files, g_bytes, g_root.c_str());
   return 0;
 }

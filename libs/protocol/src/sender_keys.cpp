@@ -122,8 +122,12 @@ Result<SenderKeyRecord, ProtocolError> SenderKeyRecord::deserialize(ByteView ser
                 key.cipher_key.assign(as_bytes(skipped_in.cipher_key())) && key.iv.assign(as_bytes(skipped_in.iv())))) {
         break;
       }
+      // A kept key is for an iteration the chain has already passed; anything else is a record
+      // that would let a message decrypt twice (or under the wrong key).
+      if (!(ok = key.iteration < state.chain_key.iteration)) break;
       state.skipped.push_back(std::move(key));
     }
+    if (!ok) break;
     out.states_.push_back(std::move(state));
   }
   detail::wipe_proto(record);

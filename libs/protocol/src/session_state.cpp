@@ -150,7 +150,8 @@ bool read_state(const pb::SessionState& in, SessionState& out) {
     }
     for (const auto& keys_in : chain_in.skipped()) {
       MessageKeys keys;
-      if (!read_message_keys(keys_in, keys)) return false;
+      // Kept keys are for counters the chain has passed; anything else is inconsistent.
+      if (!read_message_keys(keys_in, keys) || keys.counter >= chain.chain_key.index) return false;
       chain.skipped.push_back(std::move(keys));
     }
     out.receiver_chains.push_back(std::move(chain));
