@@ -36,6 +36,10 @@ SCENARIOS = [
      4.0, 2000),
 ]
 
+# Markers of the section scripts/load writes into the same document.
+LOAD_BEGIN = "<!-- load:begin -->"
+LOAD_END = "<!-- load:end -->"
+
 CONTEXT = [
     ("BM_EstablishRoundTrip", "Establishment round trip: BM_Establish plus the responder's reply, decrypted"),
     ("BM_MakeBundle", "Make a bundle (one-time prekey generated and stored)"),
@@ -259,8 +263,16 @@ def main():
         "To run a subset by hand: `build/release/bench/protocol_bench --benchmark_filter=PingPong`.")
     out("")
 
+    # The end-to-end load section belongs to bench/load/report_load.py (scripts/load): kept as is.
+    kept = ""
+    if os.path.exists(args.output_md):
+        with open(args.output_md, encoding="utf-8") as f:
+            previous = f.read()
+        begin, end = previous.find(LOAD_BEGIN), previous.find(LOAD_END)
+        if begin != -1 and end != -1:
+            kept = "\n" + previous[begin:end + len(LOAD_END)] + "\n"
     with open(args.output_md, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
+        f.write("\n".join(lines) + kept)
     for title, ratio, target, met in summary_rows:
         shown = "n/a" if ratio is None else f"{ratio:.2f}x"
         print(f"{title}: hush/lspc {shown} (target {target:g}x: {met.strip('*')})")

@@ -8,6 +8,8 @@ find_package(Protobuf REQUIRED)
 
 if(HUSH_TESTS)
   find_package(GTest REQUIRED)
+endif()
+if(HUSH_TESTS OR HUSH_BENCH)
   find_package(nlohmann_json 3 REQUIRED)
 endif()
 if(HUSH_INTEROP)
@@ -15,6 +17,8 @@ if(HUSH_INTEROP)
 endif()
 if(HUSH_BENCH)
   find_package(benchmark REQUIRED)
+  # The load generator's XMPP driver parses the server's stream with expat (bench/load).
+  find_package(EXPAT REQUIRED)
 endif()
 if(HUSH_SERVER)
   # Boost.Asio/Beast 1.81 (header-only; Boost.System is header-only since 1.69), CLI11, and toml++

@@ -107,7 +107,8 @@ void FakeSession::send_push(wire::api::Push push) {
   ++pushes_;
 }
 
-void FakeSession::notify_envelopes() {
+void FakeSession::deliver(wire::api::Envelope envelope) {
+  HUSH_FUZZ_CHECK(envelope.sequence() != 0 && !envelope.content().empty());
   std::lock_guard lock(mutex_);
   ++notifications_;
 }

@@ -62,7 +62,7 @@ std::string public_key_field(std::uint64_t seed);
 class FakeSession final : public server::Session {
  public:
   void send_push(wire::api::Push push) override;
-  void notify_envelopes() override;
+  void deliver(wire::api::Envelope envelope) override;
   void close(std::string reason) override;
 
   bool closed() const;

@@ -1,6 +1,6 @@
 // An in-process hushd for integration tests: a temporary data folder with a self-signed
-// certificate and an SQLite database, the server on an ephemeral loopback port, and its log lines
-// captured. Each test gets its own server.
+// certificate and an SQLite database (behind a switch that can make it fail), the server on an
+// ephemeral loopback port, and its log lines captured. Each test gets its own server.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -18,6 +18,7 @@
 #include "hush/server/server.hpp"
 #include "hush/server/tls_setup.hpp"
 #include "hush/storage/sqlite_storage.hpp"
+#include "switchable_storage.hpp"
 #include "test_client.hpp"
 
 namespace hush::test {
@@ -45,6 +46,7 @@ class ServerFixture : public ::testing::Test {
 
   // Starts the server with the test defaults, changed by `customize`, over an SQLite backend that
   // enforces `storage_limits` (the server reads them from the backend, as Storage::options()).
+  // The server reaches the backend through storage_, which a test may switch off.
   void start_server(const std::function<void(server::Options&)>& customize = {},
                     const storage::Options& storage_limits = {}) {
     server::Options options;
@@ -64,7 +66,7 @@ class ServerFixture : public ::testing::Test {
     storage_options.limits = storage_limits;
     auto storage = storage::open_sqlite_storage(data_dir_, storage_options);
     ASSERT_TRUE(storage.ok());
-    storage_ = std::move(*storage);
+    storage_ = std::make_unique<SwitchableStorage>(std::move(*storage));
     server_ = std::make_unique<server::Server>(options, *storage_);
     ASSERT_EQ(server_->start(), "");
     port_ = server_->port();
@@ -103,7 +105,7 @@ class ServerFixture : public ::testing::Test {
   std::filesystem::path data_dir_;
   server::TlsFiles tls_;
   std::string certificate_pem_;
-  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<SwitchableStorage> storage_;  // the SQLite backend behind a switch
   std::unique_ptr<server::Server> server_;
   std::uint16_t port_ = 0;
   std::mutex log_mutex_;

@@ -377,6 +377,52 @@ TEST_F(Hushd, RegistrationsPerAddressAreLimited) {
   EXPECT_GT(limited.status().retry_after_ms(), 0u);
 }
 
+TEST_F(Hushd, BundleFetchesPerAccountAreLimitedAndARefusedFetchClaimsNoKey) {
+  start_server([](server::Options& options) {
+    options.limits.bundle_fetches_per_account_per_minute = 1;
+    options.limits.bundle_fetches_per_account_burst = 2;
+  });
+  TestDevice alice(1), bob(2), carol(3);
+  auto b = registered("bob", bob);
+  ASSERT_EQ(b->call(upload_keys_request(bob, 1, 5))->status().code(), Code::Status_Code_OK);
+  api::Request fetch;
+  fetch.mutable_fetch_bundles()->set_username("bob");
+  api::Request key_status;
+  key_status.mutable_key_status();
+
+  auto a = registered("alice", alice);
+  for (int i = 0; i < 2; ++i) {
+    auto fetched = a->call(fetch);
+    ASSERT_TRUE(fetched);
+    ASSERT_EQ(fetched->status().code(), Code::Status_Code_OK) << fetched->status().reason();
+    ASSERT_EQ(fetched->bundles().bundles_size(), 1);
+    EXPECT_FALSE(fetched->bundles().bundles(0).last_resort());
+  }
+  EXPECT_EQ(b->call(key_status)->key_count().one_time_prekeys(), 3u);
+
+  auto limited = a->call(fetch);
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status().code(), Code::Status_Code_LIMIT_EXCEEDED);
+  EXPECT_EQ(limited->status().reason(), "bundle_fetches_per_account");
+  EXPECT_EQ(limited->status().limit(), "bundle_fetches_per_account");
+  EXPECT_EQ(limited->status().limit_value(), 1u);
+  EXPECT_GT(limited->status().retry_after_ms(), 0u);
+  EXPECT_EQ(limited->bundles().bundles_size(), 0);
+  // The bucket is the account's: a second connection of alice is refused as well.
+  auto again = logged_in("alice", 1, alice)->call(fetch);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status().limit(), "bundle_fetches_per_account");
+  // Neither refused fetch claimed a key.
+  EXPECT_EQ(b->call(key_status)->key_count().one_time_prekeys(), 3u);
+
+  // Another account has its own bucket.
+  auto c = registered("carol", carol);
+  auto other = c->call(fetch);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status().code(), Code::Status_Code_OK) << other->status().reason();
+  EXPECT_EQ(b->call(key_status)->key_count().one_time_prekeys(), 2u);
+}
+
 TEST_F(Hushd, ClientThatDoesNotReadIsDisconnectedAsSlowConsumer) {
   start_server([](server::Options& options) {
     options.limits.requests_per_second = 1'000'000;
@@ -458,17 +504,32 @@ TEST_F(Hushd, ExpiredEnvelopeIsReportedToTheConnectedSender) {
   EXPECT_EQ(failed->delivery_failed().recipient_device(), 1u);
   EXPECT_EQ(failed->delivery_failed().message_id(), message_id(4));
   EXPECT_EQ(failed->delivery_failed().reason(), "expired");
+  const std::uint64_t notice = failed->delivery_failed().notice();
+  EXPECT_NE(notice, 0u);
   auto b = logged_in("bob", 1, bob);
   EXPECT_TRUE(b->next_push()->has_queue_empty());  // gone from the queue
-  // Told while connected: the notice is not kept for a later login.
+  // Not acknowledged before the connection ended: told again at the next login.
   a.reset();
-  auto again = logged_in("alice", 1, alice);
-  auto first = again->next_push();
+  {
+    auto again = logged_in("alice", 1, alice);
+    auto repeated = again->next_push();
+    ASSERT_TRUE(repeated && repeated->has_delivery_failed()) << (repeated ? repeated->DebugString() : "none");
+    EXPECT_EQ(repeated->delivery_failed().notice(), notice);
+    EXPECT_EQ(repeated->delivery_failed().message_id(), message_id(4));
+    api::Request ack;
+    ack.mutable_acknowledge()->add_notices(notice);
+    auto acknowledged = again->call(ack);
+    ASSERT_TRUE(acknowledged);
+    ASSERT_EQ(acknowledged->status().code(), Code::Status_Code_OK);
+  }
+  // Acknowledged: gone for good.
+  auto last = logged_in("alice", 1, alice);
+  auto first = last->next_push();
   ASSERT_TRUE(first);
   EXPECT_TRUE(first->has_queue_empty()) << first->DebugString();
 }
 
-TEST_F(Hushd, ExpiredEnvelopeIsReportedOnceToASenderOfflineAtExpiry) {
+TEST_F(Hushd, ExpiredEnvelopeIsReportedToASenderOfflineAtExpiryUntilAcknowledged) {
   // Long enough for alice to disconnect before her envelope expires; the sweep runs often.
   start_server([](server::Options& options) {
     options.message_expiry = std::chrono::milliseconds(1000);
@@ -501,9 +562,14 @@ TEST_F(Hushd, ExpiredEnvelopeIsReportedOnceToASenderOfflineAtExpiry) {
     auto empty = a->next_push();
     ASSERT_TRUE(empty);
     EXPECT_TRUE(empty->has_queue_empty());
-    EXPECT_FALSE(a->next_push(300ms));  // exactly once
+    api::Request ack;
+    ack.mutable_acknowledge()->add_notices(failed->delivery_failed().notice());
+    auto acknowledged = a->call(ack);
+    ASSERT_TRUE(acknowledged);
+    ASSERT_EQ(acknowledged->status().code(), Code::Status_Code_OK);
+    EXPECT_FALSE(a->next_push(300ms));  // once per login
   }
-  // Not again at a further login.
+  // Acknowledged: not again at a further login.
   auto again = logged_in("alice", 1, alice);
   auto first = again->next_push();
   ASSERT_TRUE(first);
@@ -591,28 +657,6 @@ TEST_F(Hushd, EnvelopeTypeIsStoredBesideTheContentAndTypeZeroIsRefused) {
   ASSERT_TRUE(push && push->has_envelope());
   EXPECT_EQ(push->envelope().type(), 3u);
   EXPECT_EQ(push->envelope().content(), "first");
-}
-
-TEST_F(Hushd, EnvelopeQueuedBeforeSchemaVersion3IsDeliveredWithItsTypeByteSplitOff) {
-  start_server();
-  TestDevice bob(2);
-  { registered("bob", bob); }
-  auto bob_account = storage_->accounts().find_account("bob");
-  ASSERT_TRUE(bob_account.ok());
-  // What the first hushd stored: no type field, the type as the first ciphertext byte.
-  storage::Envelope legacy;
-  legacy.recipient = {bob_account->id, 1};
-  legacy.id = storage::MessageId{1};
-  legacy.server_time = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  legacy.expires_at = legacy.server_time + std::chrono::hours(1);
-  legacy.type = storage::EnvelopeType::kUnknown;
-  legacy.ciphertext = concat(Bytes{3}, to_bytes("old"));
-  ASSERT_TRUE(storage_->messages().enqueue(std::vector<storage::Envelope>{legacy}).ok());
-  auto b = logged_in("bob", 1, bob);
-  auto push = b->next_push();
-  ASSERT_TRUE(push && push->has_envelope());
-  EXPECT_EQ(push->envelope().type(), 3u);
-  EXPECT_EQ(push->envelope().content(), "old");
 }
 
 TEST_F(Hushd, RequestsBeforeLoginAndFramesOfTheWrongKindAreRefused) {

@@ -24,20 +24,16 @@ Bytes HushParty::identity_public() const {
 }
 
 protocol::PreKeyBundle HushParty::make_bundle(bool with_one_time_prekey) {
-  protocol::PreKeyBundle bundle;
-  bundle.registration_id = store_->identities.local_registration_id();
-  bundle.device_id = address_.device_id;
+  std::optional<std::uint32_t> one_time_prekey_id;
   if (with_one_time_prekey) {
     protocol::PreKeyRecord prekey = protocol::generate_prekeys(next_prekey_id_++, 1, *rng_).front();
     store_->prekeys.store_prekey(prekey);
-    bundle.one_time_prekey_id = prekey.id;
-    bundle.one_time_prekey = prekey.key_pair.public_key;
+    one_time_prekey_id = prekey.id;
   }
-  bundle.signed_prekey_id = signed_prekey_.id;
-  bundle.signed_prekey = signed_prekey_.key_pair.public_key;
-  bundle.signed_prekey_signature = signed_prekey_.signature;
-  bundle.identity_key = store_->identities.identity_key_pair().public_key;
-  return bundle;
+  auto bundle =
+      protocol::build_prekey_bundle(store_->stores(), address_.device_id, signed_prekey_.id, one_time_prekey_id);
+  if (!bundle) std::abort();  // the keys were stored just above: a bug here
+  return *bundle;
 }
 
 Result<void, protocol::ProtocolError> HushParty::process_bundle(const protocol::ProtocolAddress& peer,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hush/protocol/memory_stores.hpp"
+#include "hush/protocol/prekey_bundle.hpp"
 #include "hush/protocol/session_builder.hpp"
 #include "hush/protocol/session_cipher.hpp"
 #include "lspc_peer.hpp"

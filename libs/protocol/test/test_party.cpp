@@ -13,20 +13,15 @@ TestParty::TestParty(std::string name, std::uint32_t device_id, std::uint64_t se
 }
 
 PreKeyBundle TestParty::bundle(bool with_one_time_prekey) {
-  PreKeyBundle bundle;
-  bundle.registration_id = store_->identities.local_registration_id();
-  bundle.device_id = address_.device_id;
+  std::optional<std::uint32_t> one_time_prekey_id;
   if (with_one_time_prekey) {
     PreKeyRecord prekey = generate_prekeys(next_prekey_id_++, 1, rng_).front();
     store_->prekeys.store_prekey(prekey);
-    bundle.one_time_prekey_id = prekey.id;
-    bundle.one_time_prekey = prekey.key_pair.public_key;
+    one_time_prekey_id = prekey.id;
   }
-  bundle.signed_prekey_id = signed_prekey_.id;
-  bundle.signed_prekey = signed_prekey_.key_pair.public_key;
-  bundle.signed_prekey_signature = signed_prekey_.signature;
-  bundle.identity_key = store_->identities.identity_key_pair().public_key;
-  return bundle;
+  auto bundle = build_prekey_bundle(store_->stores(), address_.device_id, signed_prekey_.id, one_time_prekey_id);
+  EXPECT_TRUE(bundle.ok()) << to_string(bundle.error());
+  return bundle.ok() ? *bundle : PreKeyBundle{};
 }
 
 void TestParty::start_session_with(TestParty& other, bool with_one_time_prekey) {

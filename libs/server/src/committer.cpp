@@ -1,10 +1,21 @@
-// Committer: one thread takes every waiting group (up to a bound), enqueues their envelopes in one
-// storage call, and hands each group its slice of the outcomes.
+// Committer: one thread takes every waiting group (up to a bound), commits their envelopes and
+// acknowledgements in one storage call, and hands each group its slice of the outcome.
 #include "committer.hpp"
 
 #include "metrics.hpp"
 
 namespace hush::server {
+
+namespace {
+
+// What one group weighs against the batch bound: its envelopes and acknowledged handles.
+std::size_t weight(const Committer::Work& work) {
+  std::size_t size = work.envelopes.size();
+  if (work.acknowledgement) size += work.acknowledgement->envelopes.size() + work.acknowledgement->notices.size();
+  return std::max<std::size_t>(size, 1);
+}
+
+}  // namespace
 
 Committer::Committer(storage::MessageQueues& queues, std::size_t max_batch_envelopes, Metrics* metrics)
     : queues_(queues), max_batch_envelopes_(max_batch_envelopes), metrics_(metrics), thread_([this] { run(); }) {}
@@ -13,11 +24,11 @@ Committer::~Committer() {
   stop();
 }
 
-void Committer::submit(std::vector<storage::Envelope> envelopes, Callback done) {
+void Committer::submit(Work work, Callback done) {
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      pending_.push_back(Group{std::move(envelopes), std::move(done)});
+      pending_.push_back(Group{std::move(work), std::move(done)});
       wake_.notify_one();
       return;
     }
@@ -41,41 +52,47 @@ void Committer::run() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
       if (pending_.empty()) return;  // stopping, and everything is committed
-      std::size_t count = 0;
-      while (!pending_.empty() &&
-             (groups.empty() || count + pending_.front().envelopes.size() <= max_batch_envelopes_)) {
-        count += pending_.front().envelopes.size();
+      std::size_t total = 0;
+      while (!pending_.empty() && (groups.empty() || total + weight(pending_.front().work) <= max_batch_envelopes_)) {
+        total += weight(pending_.front().work);
         groups.push_back(std::move(pending_.front()));
         pending_.pop_front();
       }
     }
     std::vector<storage::Envelope> batch;
+    std::vector<storage::Acknowledgement> acknowledgements;
     for (Group& group : groups) {
-      for (storage::Envelope& envelope : group.envelopes) batch.push_back(std::move(envelope));
+      for (storage::Envelope& envelope : group.work.envelopes) batch.push_back(std::move(envelope));
+      if (group.work.acknowledgement) acknowledgements.push_back(std::move(*group.work.acknowledgement));
     }
-    auto outcomes = queues_.enqueue(batch);
-    if (metrics_ != nullptr) count(outcomes);
-    std::size_t next = 0;
+    auto committed = queues_.commit(batch, acknowledgements);
+    if (metrics_ != nullptr) count(committed);
+    std::size_t next_envelope = 0;
+    std::size_t next_acknowledgement = 0;
     for (Group& group : groups) {
-      const std::size_t size = group.envelopes.size();
-      if (!outcomes.ok()) {
-        group.done(fail(outcomes.error()));
-      } else {
-        std::vector<storage::EnqueueOutcome> slice(outcomes->begin() + static_cast<std::ptrdiff_t>(next),
-                                                   outcomes->begin() + static_cast<std::ptrdiff_t>(next + size));
-        group.done(std::move(slice));
+      const std::size_t size = group.work.envelopes.size();
+      const bool acknowledges = group.work.acknowledgement.has_value();
+      if (!committed.ok()) {
+        group.done(fail(committed.error()));
+        continue;
       }
-      next += size;
+      storage::Committed slice;
+      const auto first = committed->enqueued.begin() + static_cast<std::ptrdiff_t>(next_envelope);
+      slice.enqueued.assign(std::make_move_iterator(first),
+                            std::make_move_iterator(first + static_cast<std::ptrdiff_t>(size)));
+      if (acknowledges) slice.acknowledged.push_back(committed->acknowledged[next_acknowledgement++]);
+      next_envelope += size;
+      group.done(std::move(slice));
     }
   }
 }
 
-void Committer::count(const Result<std::vector<storage::EnqueueOutcome>, storage::StorageError>& outcomes) {
-  if (!outcomes.ok()) return metrics_->count_storage_error(Metrics::StorageOperation::kCommit);
-  metrics_->count_commit_batch(outcomes->size());
-  for (const storage::EnqueueOutcome& outcome : *outcomes) {
-    if (!outcome.ok()) continue;
-    if (outcome->status == storage::EnqueueStatus::kStored) {
+void Committer::count(const Result<storage::Committed, storage::StorageError>& outcome) {
+  if (!outcome.ok()) return metrics_->count_storage_error(Metrics::StorageOperation::kCommit);
+  metrics_->count_commit_batch(outcome->enqueued.size());
+  for (const storage::EnqueueOutcome& enqueued : outcome->enqueued) {
+    if (!enqueued.ok()) continue;
+    if (enqueued->status == storage::EnqueueStatus::kStored) {
       metrics_->envelopes_stored.fetch_add(1, std::memory_order_relaxed);
     } else {
       metrics_->envelopes_duplicate.fetch_add(1, std::memory_order_relaxed);

@@ -1,13 +1,15 @@
-// Group commit: Sends arriving at the same time are gathered into one storage enqueue (one
-// transaction, one fsync) by a dedicated thread. This is where throughput comes from: one synced
-// write per message would cap the server near the disk's sync rate (issue 3, "Proof").
-// Owns the commit thread and its queue; not validation (the handlers) nor pushing (the callback).
+// Group commit: Sends and Acknowledges arriving at the same time are gathered into one storage
+// commit (one transaction, one fsync) by a dedicated thread. This is where throughput comes from:
+// one synced write per message, or per acknowledgement, would cap the server near the disk's sync
+// rate (issue 3, "Proof"). Owns the commit thread and its queue; not validation (the handlers) nor
+// pushing (the callback).
 #pragma once
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -19,10 +21,16 @@ class Metrics;
 
 class Committer {
  public:
-  // Outcomes of one submitted group, in its order; or the error that failed the whole batch.
-  using Callback = std::function<void(Result<std::vector<storage::EnqueueOutcome>, storage::StorageError>)>;
+  // One request's share of a commit: envelopes to store and/or one device's acknowledgement.
+  struct Work {
+    std::vector<storage::Envelope> envelopes;
+    std::optional<storage::Acknowledgement> acknowledgement;
+  };
+  // The outcome of one submitted Work: `enqueued` holds its envelopes' outcomes in order and
+  // `acknowledged` one entry when it had an acknowledgement; or the error that failed the batch.
+  using Callback = std::function<void(Result<storage::Committed, storage::StorageError>)>;
 
-  // `max_batch_envelopes` bounds one storage call; more waiting envelopes go in the next one.
+  // `max_batch_envelopes` bounds one storage call; more waiting work goes in the next one.
   // `metrics`, when given, must outlive the Committer; it counts batches, stored envelopes,
   // duplicates and failed commits.
   explicit Committer(storage::MessageQueues& queues, std::size_t max_batch_envelopes = 4096,
@@ -31,20 +39,20 @@ class Committer {
   Committer(const Committer&) = delete;
   Committer& operator=(const Committer&) = delete;
 
-  // Queues `envelopes` for the next commit; `done` runs on the commit thread once they are
-  // durable (or refused). Thread-safe. After stop(), `done` gets kIo at once.
-  void submit(std::vector<storage::Envelope> envelopes, Callback done);
+  // Queues `work` for the next commit; `done` runs on the commit thread once it is durable (or
+  // refused). Thread-safe. After stop(), `done` gets kIo at once.
+  void submit(Work work, Callback done);
 
   // Commits everything already submitted, then joins the thread. Idempotent.
   void stop();
 
  private:
   struct Group {
-    std::vector<storage::Envelope> envelopes;
+    Work work;
     Callback done;
   };
   void run();
-  void count(const Result<std::vector<storage::EnqueueOutcome>, storage::StorageError>& outcomes);
+  void count(const Result<storage::Committed, storage::StorageError>& outcome);
 
   storage::MessageQueues& queues_;
   const std::size_t max_batch_envelopes_;

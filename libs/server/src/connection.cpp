@@ -62,6 +62,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
         options_(context.options),
         stream_(beast::tcp_stream(std::move(socket)), tls),
         write_signal_(stream_.get_executor()),
+        read_resume_(stream_.get_executor()),
         watchdog_(stream_.get_executor()),
         close_deadline_(stream_.get_executor()),
         limiter_(options_.limits.requests_per_second, options_.limits.requests_burst) {
@@ -84,8 +85,9 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       self->enqueue(frame);
     });
   }
-  void notify_envelopes() override {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
+  void deliver(api::Envelope envelope) override {
+    asio::dispatch(stream_.get_executor(),
+                   [self = shared_from_this(), envelope = std::move(envelope)]() mutable { self->take(envelope); });
   }
   void close(std::string reason) override {
     asio::dispatch(stream_.get_executor(),
@@ -213,6 +215,11 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       }
       if (!frame->has_request()) co_return close_with("unexpected_frame");
       handle(frame->request());
+      // A request on the blocking pool holds this connection's state: read on once it is answered.
+      while (awaiting_answer_ && !closing_ && !dead_) {
+        read_resume_.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await read_resume_.async_wait(kTuple);
+      }
     }
   }
 
@@ -233,19 +240,29 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     }
     auto self = shared_from_this();
     const Metrics::RequestInfo info = Metrics::describe(request);
-    context_.router.handle(state_, self, request, [self, info](api::Response response) {
+    const bool blocking = Router::blocks(request);
+    awaiting_answer_ = blocking;
+    context_.router.handle(state_, self, request, [self, info, blocking](api::Response response) {
       self->context_.metrics.count_response(info, response.status());
-      asio::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      asio::dispatch(self->stream_.get_executor(), [self, response = std::move(response), blocking]() mutable {
         api::Frame frame;
         *frame.mutable_response() = std::move(response);
         self->enqueue(frame);
+        if (!blocking) return;
+        self->awaiting_answer_ = false;
+        self->read_resume_.cancel();
+        self->start_delivery();
       });
     });
-    if (state_.device && !delivering_) {
-      context_.metrics.connections_authenticated.fetch_add(1, std::memory_order_relaxed);
-      delivering_ = true;  // logged in: push the queue after the answer
-      pump();
-    }
+    if (!blocking) start_delivery();
+  }
+
+  // Once logged in (after the answer that did it): push the queue.
+  void start_delivery() {
+    if (!state_.device || delivering_) return;
+    context_.metrics.connections_authenticated.fetch_add(1, std::memory_order_relaxed);
+    delivering_ = true;
+    pump();
   }
 
   // Queues a frame for the writer; a client that does not read is dropped.
@@ -261,16 +278,47 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     write_signal_.cancel();
   }
 
+  // Frames the delivery pump may still queue, leaving kResponseReserve for answers and pushes.
+  std::size_t delivery_room() const {
+    const std::size_t capacity = options_.limits.max_outgoing_frames;
+    return outgoing_.size() + kResponseReserve >= capacity ? 0 : capacity - kResponseReserve - outgoing_.size();
+  }
+
+  // An envelope just committed for this device (Session::deliver). Caught up, with room: pushed
+  // from memory. Otherwise storage has it, and the pump reads it by the cursor, in order.
+  void take(api::Envelope& envelope) {
+    if (!delivering_ || dead_ || closing_ || envelope.sequence() <= cursor_) return;
+    if (!caught_up_ || delivery_room() == 0) {
+      caught_up_ = false;
+      if (!pump_posted_ && !waiting_for_room_) pump();
+      return;
+    }
+    cursor_ = envelope.sequence();
+    context_.metrics.envelopes_delivered.fetch_add(1, std::memory_order_relaxed);
+    api::Frame frame;
+    *frame.mutable_push()->mutable_envelope() = std::move(envelope);
+    enqueue(frame);
+  }
+
+  // Runs pump() again after what is already queued on the strand.
+  void repump() {
+    pump_posted_ = true;
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->pump_posted_ = false;
+      self->pump();
+    });
+  }
+
   // Pushes queued envelopes after the cursor while the outgoing queue has room; once the backlog
   // present at login has been pushed, the pending delivery failure notices, then QueueEmpty.
+  // When a read finds the queue drained, the connection is caught up: from then on new envelopes
+  // come through take() without reading storage.
   void pump() {
     if (!delivering_ || dead_ || closing_ || !state_.device) return;
-    const std::size_t capacity = options_.limits.max_outgoing_frames;
-    const std::size_t room =
-        outgoing_.size() + kResponseReserve >= capacity ? 0 : capacity - kResponseReserve - outgoing_.size();
-    const std::size_t limit = std::min(room, options_.limits.delivery_batch);
+    const std::size_t limit = std::min(delivery_room(), options_.limits.delivery_batch);
     if (limit == 0) {
       waiting_for_room_ = true;
+      caught_up_ = false;
       return;
     }
     auto envelopes = context_.router.fetch_for_delivery(*state_.device, cursor_, limit);
@@ -286,29 +334,26 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       *frame.mutable_push()->mutable_envelope() = std::move(envelope);
       enqueue(frame);
     }
-    if (envelopes->size() == limit) {
-      asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
-    } else if (!queue_empty_sent_) {
+    if (envelopes->size() == limit) return repump();
+    if (!queue_empty_sent_) {
       // The login backlog is pushed; next the delivery failure notices pending at login, in the
       // room left, and QueueEmpty only after the last of them.
       const std::size_t notice_room = limit - envelopes->size();
       const std::size_t read =
-          context_.router.deliver_failure_notices(*state_.device, notice_room, [this](api::Push push) {
+          context_.router.deliver_failure_notices(*state_.device, notice_cursor_, notice_room, [this](api::Push push) {
             if (dead_ || closing_) return false;
             api::Frame frame;
             *frame.mutable_push() = std::move(push);
             enqueue(frame);
             return !dead_ && !closing_;
           });
-      if (read == notice_room) {
-        asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(); });
-        return;
-      }
+      if (read == notice_room) return repump();
       queue_empty_sent_ = true;
       api::Frame frame;
       frame.mutable_push()->mutable_queue_empty();
       enqueue(frame);
     }
+    caught_up_ = true;
   }
 
   awaitable<void> write_loop() {
@@ -367,6 +412,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     });
     if (encoded.ok()) outgoing_.push_back(std::move(*encoded));
     write_signal_.cancel();
+    read_resume_.cancel();
     watchdog_.cancel();
   }
 
@@ -417,16 +463,21 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   const Options& options_;
   Stream stream_;
   asio::steady_timer write_signal_;
+  asio::steady_timer read_resume_;  // wakes the reader when a blocking request is answered
   asio::steady_timer watchdog_;
   asio::steady_timer close_deadline_;
   RateLimiter limiter_;
   SessionState state_;
   std::deque<Bytes> outgoing_;
   std::chrono::steady_clock::time_point last_frame_{};
-  storage::QueueSequence cursor_ = 0;
+  storage::QueueSequence cursor_ = 0;    // the last envelope pushed
+  storage::NoticeId notice_cursor_ = 0;  // the last delivery failure notice pushed at login
   std::string closing_reason_;
   bool delivering_ = false;
+  bool awaiting_answer_ = false;  // a request is on the blocking pool: the reader waits
   bool queue_empty_sent_ = false;
+  bool caught_up_ = false;    // the last read found the queue drained: take() may push directly
+  bool pump_posted_ = false;  // a pump() is already queued on the strand
   bool waiting_for_room_ = false;
   bool closing_ = false;
   bool dead_ = false;

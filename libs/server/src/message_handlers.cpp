@@ -73,7 +73,8 @@ void Router::send(SessionState& state, const api::Send& request, Response respon
   }
 
   const storage::Timestamp now_ms = now();
-  std::vector<storage::Envelope> batch;
+  Committer::Work work;
+  std::vector<storage::Envelope>& batch = work.envelopes;
   std::vector<storage::DeviceAddress> recipients;
   for (const api::OutgoingEnvelope& envelope : request.envelopes()) {
     storage::Envelope stored;
@@ -87,51 +88,73 @@ void Router::send(SessionState& state, const api::Send& request, Response respon
     recipients.push_back(stored.recipient);
     batch.push_back(std::move(stored));
   }
-  // Answered from the commit thread once the batch holding these envelopes is durable.
-  committer_.submit(std::move(batch), [this, response = std::move(response), reply = std::move(reply),
-                                       recipients = std::move(recipients)](auto outcomes) mutable {
-    response.clear_send_result();
-    if (!outcomes.ok()) {
-      set_storage_error(response, outcomes.error(), storage_.options());
-      return reply(std::move(response));
-    }
-    bool all_duplicate = true;
-    std::optional<storage::StorageError> refused;
-    for (std::size_t i = 0; i < outcomes->size(); ++i) {
-      const storage::EnqueueOutcome& outcome = (*outcomes)[i];
-      if (!outcome.ok()) {
-        refused = outcome.error();
-        all_duplicate = false;
-        continue;
-      }
-      if (outcome->status == storage::EnqueueStatus::kStored) {
-        all_duplicate = false;
-        for (const auto& session : registry_.sessions(recipients[i])) session->notify_envelopes();
-      }
-    }
-    if (refused) {
-      // The envelopes that were stored stay stored; a resend is answered as a duplicate for them.
-      if (*refused == storage::StorageError::kNotFound) {
-        set_status(response, api::Status::STALE_DEVICES, "stale_devices");
-      } else if (*refused == storage::StorageError::kTooLarge) {
-        set_limit(response, "max_envelope_size", storage_.options().max_envelope_size);
-      } else {
-        set_storage_error(response, *refused, storage_.options());
-      }
-      return reply(std::move(response));
-    }
-    response.mutable_status()->set_code(api::Status::OK);
-    response.mutable_send_result()->set_duplicate(all_duplicate);
-    reply(std::move(response));
-  });
+  // Answered from the commit thread once the batch holding these envelopes is durable; stored
+  // envelopes go straight to the recipient's open connections (Session::deliver).
+  committer_.submit(std::move(work),
+                    [this, response = std::move(response), reply = std::move(reply), recipients = std::move(recipients),
+                     sender_name = state.username, sender, request, now_ms](auto committed) mutable {
+                      response.clear_send_result();
+                      if (!committed.ok()) {
+                        set_storage_error(response, committed.error(), storage_.options());
+                        return reply(std::move(response));
+                      }
+                      bool all_duplicate = true;
+                      std::optional<storage::StorageError> refused;
+                      for (std::size_t i = 0; i < committed->enqueued.size(); ++i) {
+                        const storage::EnqueueOutcome& outcome = committed->enqueued[i];
+                        if (!outcome.ok()) {
+                          refused = outcome.error();
+                          all_duplicate = false;
+                          continue;
+                        }
+                        if (outcome->status == storage::EnqueueStatus::kStored) {
+                          all_duplicate = false;
+                          auto sessions = registry_.sessions(recipients[i]);
+                          if (sessions.empty()) continue;
+                          const api::OutgoingEnvelope& sent = request.envelopes(static_cast<int>(i));
+                          api::Envelope push;
+                          push.set_sequence(outcome->sequence);
+                          push.set_sender(sender_name);
+                          push.set_sender_device(sender.device);
+                          push.set_type(sent.type());
+                          push.set_content(sent.content());
+                          push.set_message_id(request.message_id());
+                          push.set_server_time_ms(static_cast<std::uint64_t>(now_ms.time_since_epoch().count()));
+                          for (const auto& session : sessions) session->deliver(push);
+                        }
+                      }
+                      if (refused) {
+                        // The envelopes that were stored stay stored; a resend is answered as a duplicate for them.
+                        if (*refused == storage::StorageError::kNotFound) {
+                          set_status(response, api::Status::STALE_DEVICES, "stale_devices");
+                        } else if (*refused == storage::StorageError::kTooLarge) {
+                          set_limit(response, "max_envelope_size", storage_.options().max_envelope_size);
+                        } else {
+                          set_storage_error(response, *refused, storage_.options());
+                        }
+                        return reply(std::move(response));
+                      }
+                      response.mutable_status()->set_code(api::Status::OK);
+                      response.mutable_send_result()->set_duplicate(all_duplicate);
+                      reply(std::move(response));
+                    });
 }
 
-api::Response Router::acknowledge(SessionState& state, const api::Acknowledge& request) {
-  Response response;
-  std::vector<storage::QueueSequence> sequences(request.sequences().begin(), request.sequences().end());
-  auto deleted = storage_.messages().acknowledge(*state.device, sequences);
-  if (!deleted.ok()) set_storage_error(response, deleted.error(), storage_.options());
-  return response;
+void Router::acknowledge(SessionState& state, const api::Acknowledge& request, Response response, Reply reply) {
+  Committer::Work work;
+  work.acknowledgement = storage::Acknowledgement{
+      *state.device, std::vector<storage::QueueSequence>(request.sequences().begin(), request.sequences().end()),
+      std::vector<storage::NoticeId>(request.notices().begin(), request.notices().end())};
+  // Gathered with concurrent sends and acknowledgements into one commit; answered once durable.
+  committer_.submit(std::move(work), [this, response = std::move(response), reply = std::move(reply)](
+                                         Result<storage::Committed, storage::StorageError> committed) mutable {
+    if (!committed.ok()) {
+      set_storage_error(response, committed.error(), storage_.options());
+    } else {
+      response.mutable_status()->set_code(api::Status::OK);
+    }
+    reply(std::move(response));
+  });
 }
 
 Result<std::vector<api::Envelope>, storage::StorageError> Router::fetch_for_delivery(storage::DeviceAddress device,
@@ -153,13 +176,8 @@ Result<std::vector<api::Envelope>, storage::StorageError> Router::fetch_for_deli
       envelope.set_sender(it->second);
       envelope.set_sender_device(item.envelope.sender->device);
     }
-    if (item.envelope.type != storage::EnvelopeType::kUnknown) {
-      envelope.set_type(static_cast<std::uint32_t>(item.envelope.type));
-      envelope.set_content(to_string(item.envelope.ciphertext));
-    } else if (auto unpacked = unpack_legacy_envelope(item.envelope.ciphertext)) {
-      envelope.set_type(unpacked->type);  // queued before storage schema version 3
-      envelope.set_content(to_string(unpacked->content));
-    }
+    envelope.set_type(static_cast<std::uint32_t>(item.envelope.type));
+    envelope.set_content(to_string(item.envelope.ciphertext));
     envelope.set_message_id(to_field(item.envelope.id));
     envelope.set_server_time_ms(static_cast<std::uint64_t>(item.envelope.server_time.time_since_epoch().count()));
     out.push_back(std::move(envelope));
@@ -170,9 +188,11 @@ Result<std::vector<api::Envelope>, storage::StorageError> Router::fetch_for_deli
 namespace {
 
 api::Push delivery_failed_push(const Result<storage::Account, storage::StorageError>& recipient,
-                               storage::DeviceAddress recipient_address, const storage::MessageId& id) {
+                               storage::DeviceAddress recipient_address, const storage::MessageId& id,
+                               storage::NoticeId notice) {
   api::Push push;
   api::DeliveryFailed* failed = push.mutable_delivery_failed();
+  failed->set_notice(notice);
   if (recipient.ok()) failed->set_recipient(recipient->username);
   failed->set_recipient_device(recipient_address.device);
   failed->set_message_id(to_field(id));
@@ -182,27 +202,20 @@ api::Push delivery_failed_push(const Result<storage::Account, storage::StorageEr
 
 }  // namespace
 
-std::size_t Router::deliver_failure_notices(storage::DeviceAddress device, std::size_t limit,
+std::size_t Router::deliver_failure_notices(storage::DeviceAddress device, storage::NoticeId& after, std::size_t limit,
                                             const std::function<bool(api::Push)>& deliver) {
-  auto pending = storage_.messages().pending_notices(device, limit);
+  auto pending = storage_.messages().pending_notices(device, after, limit);
   if (!pending.ok()) {
     logger_.event("notice_fetch_failed", {{"error", storage::to_string(pending.error())}});
     return 0;
   }
-  std::vector<storage::NoticeId> delivered;
+  // Not removed here: the client acknowledges each notice (Acknowledge.notices) once recorded.
   for (const storage::DeliveryFailureNotice& notice : *pending) {
     if (!deliver(delivery_failed_push(storage_.accounts().account(notice.recipient.account), notice.recipient,
-                                      notice.message_id))) {
-      break;
+                                      notice.message_id, notice.id))) {
+      return 0;
     }
-    delivered.push_back(notice.id);
-  }
-  // Removed once queued on the connection (at most once; see README "Behaviour worth knowing").
-  // Not removed: report none read, so the caller stops here rather than pushing them again.
-  auto removed = storage_.messages().remove_notices(device, delivered);
-  if (!removed.ok()) {
-    logger_.event("notice_remove_failed", {{"error", storage::to_string(removed.error())}});
-    return 0;
+    after = notice.id;
   }
   return pending->size();
 }
@@ -218,26 +231,18 @@ std::size_t Router::sweep(storage::Timestamp now_ms) {
       logger_.event("sweep_failed", {{"error", storage::to_string(expired.error())}});
       break;
     }
-    std::map<storage::DeviceAddress, std::vector<storage::NoticeId>> told;
     for (const storage::ExpiredEnvelope& envelope : *expired) {
       notices_dropped += envelope.notices_dropped;
       if (!envelope.sender) continue;
-      // Storage recorded the notice with the expiry. A connected sender is told now and the
-      // notice removed; an offline one keeps it until its next login.
+      // Storage recorded the notice with the expiry; it stays until the sender acknowledges it.
+      // A connected sender is told now; an offline one at its next login.
       auto sessions = registry_.sessions(*envelope.sender);
-      if (sessions.empty()) {
-        if (envelope.notice != 0) ++notices_kept;
-        continue;
-      }
+      if (envelope.notice != 0) ++notices_kept;
+      if (sessions.empty()) continue;
       auto recipient = storage_.accounts().account(envelope.recipient.account);
       for (const auto& session : sessions) {
-        session->send_push(delivery_failed_push(recipient, envelope.recipient, envelope.id));
+        session->send_push(delivery_failed_push(recipient, envelope.recipient, envelope.id, envelope.notice));
       }
-      if (envelope.notice != 0) told[*envelope.sender].push_back(envelope.notice);
-    }
-    for (const auto& [sender, notices] : told) {
-      auto removed = storage_.messages().remove_notices(sender, notices);
-      if (!removed.ok()) logger_.event("notice_remove_failed", {{"error", storage::to_string(removed.error())}});
     }
     expired_count += expired->size();
     if (expired->size() < kSweepBatch) break;

@@ -13,11 +13,30 @@
 namespace hush::server {
 
 Router::Router(const Options& options, storage::Storage& storage, DeliveryRegistry& registry, Committer& committer,
-               Logger& logger, crypto::Rng& rng)
-    : options_(options), storage_(storage), registry_(registry), committer_(committer), logger_(logger), rng_(rng) {}
+               Logger& logger, crypto::Rng& rng, BlockingPool* blocking)
+    : options_(options),
+      storage_(storage),
+      registry_(registry),
+      committer_(committer),
+      logger_(logger),
+      rng_(rng),
+      blocking_(blocking) {}
 
 storage::Timestamp Router::now() const {
   return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+bool Router::blocks(const api::Request& request) {
+  switch (request.body_case()) {
+    case api::Request::kRegisterAccount:
+    case api::Request::kUploadKeys:
+    case api::Request::kFetchBundles:
+    case api::Request::kRemoveDevice:
+    case api::Request::kCreateUpload:
+    case api::Request::kAppendChunk:
+    case api::Request::kFinishUpload: return true;
+    default: return false;
+  }
 }
 
 void Router::handle(SessionState& state, const std::shared_ptr<Session>& self, const api::Request& request,
@@ -31,14 +50,27 @@ void Router::handle(SessionState& state, const std::shared_ptr<Session>& self, c
     set_status(response, api::Status::UNAUTHENTICATED, "not_authenticated");
     return reply(std::move(response));
   }
+  // Send and Acknowledge are answered by the commit thread; writes that wait on the disk run on
+  // the blocking pool (the connection reads nothing more meanwhile, so `state` is not shared).
+  if (request.body_case() == api::Request::kSend)
+    return send(state, request.send(), std::move(response), std::move(reply));
+  if (request.body_case() == api::Request::kAcknowledge) {
+    return acknowledge(state, request.acknowledge(), std::move(response), std::move(reply));
+  }
+  if (blocking_ != nullptr && blocks(request)) {
+    blocking_->post([this, &state, self, request, reply = std::move(reply)] { reply(answer(state, self, request)); });
+    return;
+  }
+  reply(answer(state, self, request));
+}
+
+api::Response Router::answer(SessionState& state, const std::shared_ptr<Session>& self, const api::Request& request) {
   Response answer;
   switch (request.body_case()) {
     case api::Request::kRegisterAccount: answer = register_account(state, self, request.register_account()); break;
     case api::Request::kAuthenticate: answer = authenticate(state, self, request.authenticate()); break;
     case api::Request::kUploadKeys: answer = upload_keys(state, request.upload_keys()); break;
     case api::Request::kFetchBundles: answer = fetch_bundles(state, request.fetch_bundles()); break;
-    case api::Request::kSend: return send(state, request.send(), std::move(response), std::move(reply));
-    case api::Request::kAcknowledge: answer = acknowledge(state, request.acknowledge()); break;
     case api::Request::kListDevices: answer = list_devices(state); break;
     case api::Request::kRemoveDevice: answer = remove_device(state, request.remove_device()); break;
     case api::Request::kCreateUpload: answer = create_upload(state, request.create_upload()); break;
@@ -48,11 +80,13 @@ void Router::handle(SessionState& state, const std::shared_ptr<Session>& self, c
     case api::Request::kReadMedia: answer = read_media(state, request.read_media()); break;
     case api::Request::kKeyStatus: answer = key_status(state); break;
     case api::Request::kPing: break;
+    case api::Request::kSend:
+    case api::Request::kAcknowledge:
     case api::Request::BODY_NOT_SET: set_status(answer, api::Status::BAD_REQUEST, "unknown_request"); break;
   }
   answer.set_id(request.id());
   if (!answer.has_status()) answer.mutable_status()->set_code(api::Status::OK);
-  reply(std::move(answer));
+  return answer;
 }
 
 namespace {
@@ -157,7 +191,7 @@ api::Response Router::authenticate(SessionState& state, const std::shared_ptr<Se
   response.mutable_authenticated()->set_queued(
       depth.ok() ? static_cast<std::uint32_t>(std::min<std::size_t>(*depth, UINT32_MAX)) : 0);
   // Registered after the answer is built; the connection starts pushing the queue once it has
-  // written the answer (it calls notify_envelopes on itself).
+  // written the answer (it starts its delivery pump).
   registry_.add(*state.device, self);
   logger_.event("authenticated", {{"account", std::to_string(account->id)}, {"device", std::to_string(device->id)}});
   return response;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "blocking_pool.hpp"
 #include "committer.hpp"
 #include "hush/crypto/random.hpp"
 #include "hush/server/options.hpp"
@@ -30,12 +31,20 @@ class Router {
   // Thread-safe; may be called from any thread, more than once (only the first call counts).
   using Reply = std::function<void(api::Response)>;
 
+  // `blocking`, when given, runs the requests that blocks() names; without it they run inline
+  // (the fuzz target's single-threaded world).
   Router(const Options& options, storage::Storage& storage, DeliveryRegistry& registry, Committer& committer,
-         Logger& logger, crypto::Rng& rng);
+         Logger& logger, crypto::Rng& rng, BlockingPool* blocking = nullptr);
 
   // Handles one request of the connection whose state is `state`. Must be called on that
-  // connection's strand; `self` is the connection (registered for delivery on login).
+  // connection's strand; `self` is the connection (registered for delivery on login). Send and
+  // Acknowledge are answered from the commit thread, the requests blocks() names from the blocking
+  // pool (the caller must then leave `state` alone until `reply` has run), the rest at once.
   void handle(SessionState& state, const std::shared_ptr<Session>& self, const api::Request& request, Reply reply);
+
+  // Whether `request` writes to storage outside the group commit (one synced write of its own),
+  // and so is handled on the blocking pool.
+  static bool blocks(const api::Request& request);
 
   // Queued envelopes of `device` after `after`, converted to pushes, at most `limit`.
   // The sequence of the last one returned is the caller's next cursor.
@@ -44,16 +53,16 @@ class Router {
                                                                                std::size_t limit);
 
   // Removes expired envelopes and uploads. Storage records a delivery failure notice for each
-  // sender device in the same step; a connected sender is told at once (Push.delivery_failed) and
-  // its notice removed, an offline one keeps it until deliver_failure_notices at its next login.
-  // Returns how many envelopes expired.
+  // sender device in the same step; a connected sender is told at once (Push.delivery_failed).
+  // Every notice stays stored until its device acknowledges it (Acknowledge.notices), so one not
+  // acknowledged is pushed again at the next login. Returns how many envelopes expired.
   std::size_t sweep(storage::Timestamp now);
 
-  // Reads up to `limit` pending delivery failure notices of `device`, hands each to `deliver` as a
-  // Push.delivery_failed (deliver returns false when the connection can no longer send), removes
-  // the notices it delivered, and returns how many it read (== limit: there may be more). On a
-  // storage error it returns 0: a notice not removed is pushed again at the next login.
-  std::size_t deliver_failure_notices(storage::DeviceAddress device, std::size_t limit,
+  // Reads up to `limit` pending delivery failure notices of `device` with an id above `after`,
+  // hands each to `deliver` as a Push.delivery_failed (deliver returns false when the connection
+  // can no longer send) and advances `after` past each one delivered. Returns how many it read
+  // (== limit: there may be more); 0 on a storage error or a refused push.
+  std::size_t deliver_failure_notices(storage::DeviceAddress device, storage::NoticeId& after, std::size_t limit,
                                       const std::function<bool(api::Push)>& deliver);
 
   // Called by the connection when it closes.
@@ -63,13 +72,15 @@ class Router {
 
  private:
   using Response = api::Response;
+  // Every request but Send and Acknowledge, answered synchronously.
+  Response answer(SessionState& state, const std::shared_ptr<Session>& self, const api::Request& request);
   Response register_account(SessionState& state, const std::shared_ptr<Session>& self,
                             const api::RegisterAccount& request);
   Response authenticate(SessionState& state, const std::shared_ptr<Session>& self, const api::Authenticate& request);
   Response upload_keys(SessionState& state, const api::UploadKeys& request);
   Response fetch_bundles(SessionState& state, const api::FetchBundles& request);
   void send(SessionState& state, const api::Send& request, Response response, Reply reply);
-  Response acknowledge(SessionState& state, const api::Acknowledge& request);
+  void acknowledge(SessionState& state, const api::Acknowledge& request, Response response, Reply reply);
   Response list_devices(SessionState& state);
   Response remove_device(SessionState& state, const api::RemoveDevice& request);
   Response create_upload(SessionState& state, const api::CreateUpload& request);
@@ -82,6 +93,8 @@ class Router {
   void notify_keys_low(storage::DeviceAddress device);
   // Takes one registration from the address's bucket; false (and `retry_after`) when empty.
   bool allow_registration(const std::string& ip, std::chrono::milliseconds& retry_after);
+  // Takes one bundle fetch from the account's bucket; false (and `retry_after`) when empty.
+  bool allow_bundle_fetch(storage::AccountId account, std::chrono::milliseconds& retry_after);
 
   const Options& options_;
   storage::Storage& storage_;
@@ -89,8 +102,11 @@ class Router {
   Committer& committer_;
   Logger& logger_;
   crypto::Rng& rng_;
+  BlockingPool* const blocking_;
   std::mutex registrations_mutex_;
   std::map<std::string, RateLimiter> registrations_;  // per remote IP
+  std::mutex bundle_fetches_mutex_;
+  std::map<storage::AccountId, RateLimiter> bundle_fetches_;  // per fetching account
 };
 
 }  // namespace hush::server

@@ -21,11 +21,6 @@ std::optional<storage::EnvelopeType> envelope_type(std::uint32_t type) {
   return static_cast<storage::EnvelopeType>(type);
 }
 
-std::optional<UnpackedEnvelope> unpack_legacy_envelope(ByteView stored) {
-  if (stored.empty()) return std::nullopt;
-  return UnpackedEnvelope{stored[0], stored.subspan(1)};
-}
-
 RateLimiter::RateLimiter(double rate_per_second, double burst)
     : rate_(rate_per_second), burst_(std::max(burst, 1.0)), tokens_(burst_), last_(Clock::now()) {}
 

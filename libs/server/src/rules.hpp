@@ -23,19 +23,9 @@ bool valid_username(std::string_view username);
 Bytes auth_message(ByteView nonce);
 
 // The stored type of an envelope its sender declared as `type` (api.proto OutgoingEnvelope.type):
-// any value 1..255, kept as given (Signal uses 2 and 3 today). nullopt for 0, which marks envelopes
-// stored without a type (below), and for anything wider than a byte.
+// any value 1..255, kept as given (Signal uses 2 and 3 today). nullopt for 0 (no type) and for
+// anything wider than a byte.
 std::optional<storage::EnvelopeType> envelope_type(std::uint32_t type);
-
-// Envelopes queued before storage schema version 3 have EnvelopeType::kUnknown: hushd kept their
-// type as the first ciphertext byte, storage having no field for it then. Splits such a stored
-// ciphertext; nullopt when it is empty. Needed only until the last of them has expired
-// (Options::message_expiry after the upgrade); nothing stores this form any more.
-struct UnpackedEnvelope {
-  std::uint8_t type = 0;
-  ByteView content;
-};
-std::optional<UnpackedEnvelope> unpack_legacy_envelope(ByteView stored);
 
 // Token bucket: `rate` tokens per second, holding at most `burst`. Not thread-safe (one per
 // connection, used on its strand).

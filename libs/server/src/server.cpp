@@ -1,5 +1,6 @@
 // Server: the io_context and its threads, the TLS context, the acceptor coroutine, the expiry
-// sweeper, signals and graceful shutdown. Wires Router, Committer and the registries together.
+// sweeper, signals and graceful shutdown. Wires Router, Committer, BlockingPool and the
+// registries together.
 #include "hush/server/server.hpp"
 
 #include "network_pch.hpp"
@@ -8,6 +9,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "blocking_pool.hpp"
 #include "committer.hpp"
 #include "connection.hpp"
 #include "connection_tracker.hpp"
@@ -30,7 +32,7 @@ struct Server::Impl {
         storage(storage_in),
         logger(options.log_sink),
         committer(storage.messages(), kMaxCommitBatch, &metrics),
-        router(options, storage, registry, committer, logger, rng),
+        router(options, storage, registry, committer, logger, rng, &blocking),
         tracker(options.limits.connections_per_ip),
         sweep_timer(io) {}
 
@@ -62,7 +64,12 @@ struct Server::Impl {
       sweep_timer.expires_after(options.sweep_interval);
       auto [ec] = co_await sweep_timer.async_wait(kTuple);
       if (ec || stopping) co_return;
-      metrics.envelopes_expired.fetch_add(router.sweep(router.now()), std::memory_order_relaxed);
+      // On the blocking pool (the sweep writes); a sweep still running is not started twice.
+      if (sweeping.exchange(true)) continue;
+      blocking.post([this] {
+        metrics.envelopes_expired.fetch_add(router.sweep(router.now()), std::memory_order_relaxed);
+        sweeping = false;
+      });
     }
   }
 
@@ -72,6 +79,7 @@ struct Server::Impl {
   Metrics metrics;
   crypto::SystemRng rng;
   DeliveryRegistry registry;
+  BlockingPool blocking;
   Committer committer;
   Router router;
   ConnectionTracker tracker;
@@ -85,6 +93,7 @@ struct Server::Impl {
   std::vector<std::thread> threads;
   std::atomic<std::uint16_t> port{0};
   std::atomic<bool> stopping{false};
+  std::atomic<bool> sweeping{false};
   std::mutex stop_mutex;
   std::condition_variable stopped_signal;
   bool started = false;
@@ -172,6 +181,7 @@ void Server::stop() {
   });
   for (const auto& session : s.tracker.all()) session->close("service_restart");
   const bool all_closed = s.tracker.wait_empty(s.options.shutdown_grace);
+  s.blocking.stop();
   s.committer.stop();
   s.work.reset();
   s.io.stop();

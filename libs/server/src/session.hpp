@@ -25,8 +25,11 @@ class Session {
   // "slow_consumer".
   virtual void send_push(api::Push push) = 0;
 
-  // New envelopes were stored for this session's device: fetch and push them in order.
-  virtual void notify_envelopes() = 0;
+  // `envelope` was just stored (durably) for this session's device, by the commit thread, which
+  // calls this in sequence order. A session that has pushed its whole queue pushes it at once
+  // without reading storage; one still working through its queue (or whose outgoing queue is
+  // full) ignores the copy and reads it from storage by its cursor, in order.
+  virtual void deliver(api::Envelope envelope) = 0;
 
   // Sends Push.closing with `reason` and closes the connection.
   virtual void close(std::string reason) = 0;

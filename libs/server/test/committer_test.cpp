@@ -41,11 +41,14 @@ TEST(Committer, ConcurrentSubmissionsAreEachAnsweredAndStored) {
         for (int i = 0; i < 25; ++i) {
           // Thread 3 resends thread 0's ids: each must come back as a duplicate or stored once.
           const int id = (t == 3 ? 0 : t) * 25 + i;
-          committer.submit({envelope(address, static_cast<std::uint8_t>(id))}, [&](auto outcomes) {
-            ASSERT_TRUE(outcomes.ok());
-            ASSERT_EQ(outcomes->size(), 1u);
-            ASSERT_TRUE((*outcomes)[0].ok());
-            ((*outcomes)[0]->status == storage::EnqueueStatus::kStored ? stored : duplicates)++;
+          Committer::Work work;
+          work.envelopes.push_back(envelope(address, static_cast<std::uint8_t>(id)));
+          committer.submit(std::move(work), [&](auto committed) {
+            ASSERT_TRUE(committed.ok());
+            ASSERT_EQ(committed->enqueued.size(), 1u);
+            EXPECT_TRUE(committed->acknowledged.empty());
+            ASSERT_TRUE(committed->enqueued[0].ok());
+            (committed->enqueued[0]->status == storage::EnqueueStatus::kStored ? stored : duplicates)++;
           });
         }
       });
@@ -58,6 +61,49 @@ TEST(Committer, ConcurrentSubmissionsAreEachAnsweredAndStored) {
   auto depth = storage->messages().depth(address);
   ASSERT_TRUE(depth.ok());
   EXPECT_EQ(*depth, 75u);
+}
+
+TEST(Committer, AcknowledgementsAndSendsShareCommitsAndEachGetsItsOwnCount) {
+  auto storage = storage::make_memory_storage();
+  auto account = storage->accounts().create_account("bob", std::nullopt, storage::Timestamp{});
+  ASSERT_TRUE(account.ok());
+  auto device = storage->accounts().add_device(account->id, storage::NewDevice{}, storage::Timestamp{});
+  ASSERT_TRUE(device.ok());
+  const storage::DeviceAddress address{account->id, device->id};
+  std::vector<storage::Envelope> first;
+  for (std::uint8_t i = 0; i < 10; ++i) first.push_back(envelope(address, i));
+  auto stored = storage->messages().enqueue(first);
+  ASSERT_TRUE(stored.ok());
+
+  std::atomic<std::size_t> removed{0};
+  std::atomic<int> answered{0};
+  {
+    Committer committer(storage->messages(), 4);
+    for (std::size_t i = 0; i < 10; ++i) {
+      Committer::Work ack;
+      // Each acknowledgement names its own envelope twice: removed once.
+      ack.acknowledgement = storage::Acknowledgement{address, {(*stored)[i]->sequence, (*stored)[i]->sequence}, {}};
+      committer.submit(std::move(ack), [&](auto committed) {
+        ASSERT_TRUE(committed.ok());
+        EXPECT_TRUE(committed->enqueued.empty());
+        ASSERT_EQ(committed->acknowledged.size(), 1u);
+        removed += committed->acknowledged[0].envelopes;
+        ++answered;
+      });
+      Committer::Work send;
+      send.envelopes.push_back(envelope(address, static_cast<std::uint8_t>(100 + i)));
+      committer.submit(std::move(send), [&](auto committed) {
+        ASSERT_TRUE(committed.ok());
+        ASSERT_EQ(committed->enqueued.size(), 1u);
+        EXPECT_TRUE(committed->acknowledged.empty());
+        ++answered;
+      });
+    }
+    committer.stop();
+  }
+  EXPECT_EQ(answered.load(), 20);
+  EXPECT_EQ(removed.load(), 10u);
+  EXPECT_EQ(*storage->messages().depth(address), 10u);  // the ten new ones
 }
 
 TEST(Committer, SubmitAfterStopFailsAtOnce) {

@@ -38,6 +38,8 @@ void expect_same_settings(const Options& a, const Options& b) {
   EXPECT_EQ(a.limits.requests_burst, b.limits.requests_burst);
   EXPECT_EQ(a.limits.registrations_per_ip_per_hour, b.limits.registrations_per_ip_per_hour);
   EXPECT_EQ(a.limits.registrations_per_ip_burst, b.limits.registrations_per_ip_burst);
+  EXPECT_EQ(a.limits.bundle_fetches_per_account_per_minute, b.limits.bundle_fetches_per_account_per_minute);
+  EXPECT_EQ(a.limits.bundle_fetches_per_account_burst, b.limits.bundle_fetches_per_account_burst);
   EXPECT_EQ(a.limits.connections_per_ip, b.limits.connections_per_ip);
   EXPECT_EQ(a.limits.max_outgoing_frames, b.limits.max_outgoing_frames);
   EXPECT_EQ(a.limits.delivery_batch, b.limits.delivery_batch);
@@ -101,6 +103,8 @@ requests_per_second = 7
 requests_burst = 9
 registrations_per_ip_per_hour = 2
 registrations_per_ip_burst = 3
+bundle_fetches_per_account_per_minute = 6
+bundle_fetches_per_account_burst = 2
 connections_per_ip = 5
 max_outgoing_frames = 64
 delivery_batch = 8
@@ -137,6 +141,8 @@ max_media_chunk_size = 512
   EXPECT_EQ(options.limits.requests_burst, 9u);
   EXPECT_EQ(options.limits.registrations_per_ip_per_hour, 2u);
   EXPECT_EQ(options.limits.registrations_per_ip_burst, 3u);
+  EXPECT_EQ(options.limits.bundle_fetches_per_account_per_minute, 6u);
+  EXPECT_EQ(options.limits.bundle_fetches_per_account_burst, 2u);
   EXPECT_EQ(options.limits.connections_per_ip, 5u);
   EXPECT_EQ(options.limits.max_outgoing_frames, 64u);
   EXPECT_EQ(options.limits.delivery_batch, 8u);
@@ -173,6 +179,9 @@ TEST(Config, WrongTypesAndRangesAreErrorsNamingTheKey) {
   EXPECT_NE(error_of("[limits]\nconnections_per_ip = 0\n").find("'limits.connections_per_ip' must be between 1"),
             std::string::npos);
   EXPECT_NE(error_of("[limits]\nrequests_per_second = 5000000000\n").find("'limits.requests_per_second'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[limits]\nbundle_fetches_per_account_per_minute = 0\n")
+                .find("'limits.bundle_fetches_per_account_per_minute' must be between 1"),
             std::string::npos);
   EXPECT_NE(error_of("[storage]\nmax_queue_depth = -1\n").find("'storage.max_queue_depth'"), std::string::npos);
   EXPECT_NE(error_of("listen = \"localhost\"\n").find("listen expects HOST:PORT"), std::string::npos);

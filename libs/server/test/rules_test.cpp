@@ -29,17 +29,8 @@ TEST(Rules, EnvelopeTypeIsAnyNonZeroByte) {
   EXPECT_EQ(envelope_type(2), storage::EnvelopeType::kSignalMessage);
   EXPECT_EQ(envelope_type(3), storage::EnvelopeType::kPreKeySignalMessage);
   EXPECT_EQ(envelope_type(255), static_cast<storage::EnvelopeType>(255));
-  EXPECT_FALSE(envelope_type(0).has_value());  // kUnknown: reserved for envelopes stored untyped
+  EXPECT_FALSE(envelope_type(0).has_value());  // kUnknown: no type
   EXPECT_FALSE(envelope_type(256).has_value());
-}
-
-TEST(Rules, LegacyEnvelopeSplitsOffItsTypeByteAndEmptyIsRejected) {
-  const Bytes stored = concat(Bytes{3}, to_bytes("abc"));
-  auto unpacked = unpack_legacy_envelope(stored);
-  ASSERT_TRUE(unpacked.has_value());
-  EXPECT_EQ(unpacked->type, 3);
-  EXPECT_EQ(to_string(unpacked->content), "abc");
-  EXPECT_FALSE(unpack_legacy_envelope({}).has_value());
 }
 
 TEST(Rules, RateLimiterAllowsBurstThenRefusesWithRetryAfter) {

@@ -96,13 +96,15 @@ class Messages final : public MessageQueues {
  public:
   explicit Messages(Database& database) : database_(database) {}
   Result<std::vector<EnqueueOutcome>, StorageError> enqueue(std::span<const Envelope> batch) override;
+  Result<Committed, StorageError> commit(std::span<const Envelope> batch,
+                                         std::span<const Acknowledgement> acknowledgements) override;
   Result<std::vector<QueuedEnvelope>, StorageError> fetch(DeviceAddress recipient, QueueSequence after,
                                                           std::size_t limit) override;
   Result<std::size_t, StorageError> acknowledge(DeviceAddress recipient,
                                                 std::span<const QueueSequence> sequences) override;
   Result<std::vector<ExpiredEnvelope>, StorageError> expire(Timestamp now, std::size_t limit) override;
   Result<std::size_t, StorageError> depth(DeviceAddress recipient) override;
-  Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender,
+  Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender, NoticeId after,
                                                                            std::size_t limit) override;
   Result<std::size_t, StorageError> remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) override;
 

@@ -1,10 +1,14 @@
 // The SQLite backend's message queues. A batch is one write transaction, so one commit and one
-// fsync however many envelopes it holds (group commit); duplicate detection is a separate table
-// that outlives acknowledgement, and expiry deletes with RETURNING so nothing expires unreported,
-// recording each sender's delivery failure notice in the same transaction.
+// fsync however many envelopes and acknowledgements it holds (group commit); duplicate detection
+// is a separate table that outlives acknowledgement, and expiry deletes with RETURNING so nothing
+// expires unreported, recording each sender's delivery failure notice in the same transaction.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
+#include <span>
+#include <utility>
+#include <vector>
 
 #include "database.hpp"
 
@@ -43,50 +47,6 @@ Result<void, StorageError> adjust_depth(Connection& connection, DeviceAddress re
       .run();
 }
 
-Result<bool, StorageError> seen_before(Connection& connection, const Envelope& envelope) {
-  Statement statement = connection.prepare(
-      "SELECT 1 FROM message_dedup WHERE recipient_account = ?1 AND recipient_device = ?2 "
-      "AND sender_account = ?3 AND sender_device = ?4 AND message_id = ?5");
-  return statement.bind(1, to_column(envelope.recipient.account))
-      .bind(2, to_column(envelope.recipient.device))
-      .bind(3, to_column(dedup_sender(envelope).account))
-      .bind(4, to_column(dedup_sender(envelope).device))
-      .bind(5, ByteView(envelope.id))
-      .step();
-}
-
-Result<QueueSequence, StorageError> store(Connection& connection, const Envelope& envelope) {
-  HUSH_TRY(
-      connection
-          .prepare("INSERT INTO message_dedup (recipient_account, recipient_device, sender_account, sender_device, "
-                   "message_id, retain_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-          .bind(1, to_column(envelope.recipient.account))
-          .bind(2, to_column(envelope.recipient.device))
-          .bind(3, to_column(dedup_sender(envelope).account))
-          .bind(4, to_column(dedup_sender(envelope).device))
-          .bind(5, ByteView(envelope.id))
-          .bind(6, envelope.expires_at)
-          .run());
-  Statement insert = connection.prepare(
-      "INSERT INTO messages (recipient_account, recipient_device, sender_account, sender_device, message_id, "
-      "server_time, expires_at, ciphertext, type) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING sequence");
-  insert.bind(1, to_column(envelope.recipient.account)).bind(2, to_column(envelope.recipient.device));
-  if (envelope.sender) {
-    insert.bind(3, to_column(envelope.sender->account)).bind(4, to_column(envelope.sender->device));
-  } else {
-    insert.bind_null(3).bind_null(4);
-  }
-  insert.bind(5, ByteView(envelope.id))
-      .bind(6, envelope.server_time)
-      .bind(7, envelope.expires_at)
-      .bind(8, ByteView(envelope.ciphertext))
-      .bind(9, std::int64_t{static_cast<std::uint8_t>(envelope.type)});
-  auto row = insert.step();
-  if (!row.ok()) return fail(row.error());
-  if (!*row) return fail(StorageError::kIo);
-  return static_cast<QueueSequence>(insert.column_int(0));
-}
-
 // Records an expired envelope's notice for its sender device, if that device still exists, and
 // drops the device's oldest notices beyond `bound`. Part of expire()'s transaction.
 Result<void, StorageError> record_notice(Connection& connection, ExpiredEnvelope& envelope, std::size_t bound) {
@@ -123,45 +83,217 @@ Result<void, StorageError> record_notice(Connection& connection, ExpiredEnvelope
   return {};
 }
 
+Result<bool, StorageError> seen_before(Connection& connection, const Envelope& envelope) {
+  Statement statement = connection.prepare(
+      "SELECT 1 FROM message_dedup WHERE recipient_account = ?1 AND recipient_device = ?2 "
+      "AND sender_account = ?3 AND sender_device = ?4 AND message_id = ?5");
+  return statement.bind(1, to_column(envelope.recipient.account))
+      .bind(2, to_column(envelope.recipient.device))
+      .bind(3, to_column(dedup_sender(envelope).account))
+      .bind(4, to_column(dedup_sender(envelope).device))
+      .bind(5, ByteView(envelope.id))
+      .step();
+}
+
+// Records the envelope for duplicate detection: true if it is new, false if it is a duplicate
+// (nothing written). Checking and recording in one statement saves a lookup per stored envelope.
+Result<bool, StorageError> remember(Connection& connection, const Envelope& envelope) {
+  HUSH_TRY(connection
+               .prepare("INSERT INTO message_dedup (recipient_account, recipient_device, sender_account, "
+                        "sender_device, message_id, retain_until) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                        "ON CONFLICT (recipient_account, recipient_device, sender_account, sender_device, message_id) "
+                        "DO NOTHING")
+               .bind(1, to_column(envelope.recipient.account))
+               .bind(2, to_column(envelope.recipient.device))
+               .bind(3, to_column(dedup_sender(envelope).account))
+               .bind(4, to_column(dedup_sender(envelope).device))
+               .bind(5, ByteView(envelope.id))
+               .bind(6, envelope.expires_at)
+               .run());
+  return connection.changes() > 0;
+}
+
+// Inserts the envelope into its recipient's queue; its new sequence.
+Result<QueueSequence, StorageError> insert_envelope(Connection& connection, const Envelope& envelope) {
+  Statement insert = connection.prepare(
+      "INSERT INTO messages (recipient_account, recipient_device, sender_account, sender_device, message_id, "
+      "server_time, expires_at, ciphertext, type) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING sequence");
+  insert.bind(1, to_column(envelope.recipient.account)).bind(2, to_column(envelope.recipient.device));
+  if (envelope.sender) {
+    insert.bind(3, to_column(envelope.sender->account)).bind(4, to_column(envelope.sender->device));
+  } else {
+    insert.bind_null(3).bind_null(4);
+  }
+  insert.bind(5, ByteView(envelope.id))
+      .bind(6, envelope.server_time)
+      .bind(7, envelope.expires_at)
+      .bind(8, ByteView(envelope.ciphertext))
+      .bind(9, std::int64_t{static_cast<std::uint8_t>(envelope.type)});
+  auto row = insert.step();
+  if (!row.ok()) return fail(row.error());
+  if (!*row) return fail(StorageError::kIo);
+  return static_cast<QueueSequence>(insert.column_int(0));
+}
+
+// The steps of enqueue(), acknowledge() and remove_notices(), run inside one write transaction in
+// any number and order, so that commit() is those same steps in a single transaction. Queue
+// depths are read once per device and written once per device, by finish(), which must run before
+// the transaction commits (write_queues() does both).
+class QueueWrite {
+ public:
+  QueueWrite(Connection& connection, const Options& limits) : connection_(connection), limits_(limits) {}
+
+  // Deletes `recipient`'s envelopes with these sequences (others' and unknown ones are ignored);
+  // how many were deleted.
+  Result<std::size_t, StorageError> delete_envelopes(DeviceAddress recipient,
+                                                     std::span<const QueueSequence> sequences) {
+    std::size_t deleted = 0;
+    for (QueueSequence sequence : sequences) {
+      HUSH_TRY(connection_
+                   .prepare("DELETE FROM messages WHERE sequence = ?1 AND recipient_account = ?2 "
+                            "AND recipient_device = ?3")
+                   .bind(1, to_column(sequence))
+                   .bind(2, to_column(recipient.account))
+                   .bind(3, to_column(recipient.device))
+                   .run());
+      deleted += static_cast<std::size_t>(connection_.changes());
+    }
+    if (deleted > 0) {
+      auto depth = depth_of(recipient);
+      if (!depth.ok()) return fail(depth.error());
+      (*depth)->change -= static_cast<std::int64_t>(deleted);
+    }
+    return deleted;
+  }
+
+  // Deletes `sender`'s notices with these ids (others' and unknown ones are ignored); how many.
+  Result<std::size_t, StorageError> delete_notices(DeviceAddress sender, std::span<const NoticeId> ids) {
+    std::size_t removed = 0;
+    for (NoticeId id : ids) {
+      HUSH_TRY(connection_
+                   .prepare("DELETE FROM delivery_failures WHERE id = ?1 AND sender_account = ?2 "
+                            "AND sender_device = ?3")
+                   .bind(1, to_column(id))
+                   .bind(2, to_column(sender.account))
+                   .bind(3, to_column(sender.device))
+                   .run());
+      removed += static_cast<std::size_t>(connection_.changes());
+    }
+    return removed;
+  }
+
+  // Stores the batch as enqueue() promises: one outcome per envelope, in order.
+  Result<std::vector<EnqueueOutcome>, StorageError> store(std::span<const Envelope> batch) {
+    std::vector<EnqueueOutcome> outcomes;
+    outcomes.reserve(batch.size());
+    for (const Envelope& envelope : batch) {
+      auto depth = depth_of(envelope.recipient);
+      if (!depth.ok()) return fail(depth.error());
+      QueueDepth& queue = **depth;
+      if (!queue.stored) {
+        outcomes.push_back(fail(StorageError::kNotFound));
+        continue;
+      }
+      const bool too_large = envelope.ciphertext.size() > limits_.max_envelope_size;
+      if (too_large || queue.current() >= limits_.max_queue_depth) {
+        // Refused, unless it is a duplicate: that is reported first, also when the queue is full.
+        auto duplicate = seen_before(connection_, envelope);
+        if (!duplicate.ok()) return fail(duplicate.error());
+        if (*duplicate) {
+          outcomes.push_back(Enqueued{EnqueueStatus::kDuplicate, 0});
+        } else {
+          outcomes.push_back(fail(too_large ? StorageError::kTooLarge : StorageError::kQueueFull));
+        }
+        continue;
+      }
+      auto is_new = remember(connection_, envelope);
+      if (!is_new.ok()) return fail(is_new.error());
+      if (!*is_new) {
+        outcomes.push_back(Enqueued{EnqueueStatus::kDuplicate, 0});
+        continue;
+      }
+      auto sequence = insert_envelope(connection_, envelope);
+      if (!sequence.ok()) return fail(sequence.error());
+      ++queue.change;
+      outcomes.push_back(Enqueued{EnqueueStatus::kStored, *sequence});
+    }
+    return outcomes;
+  }
+
+  // Writes the queue depths the steps above changed.
+  Result<void, StorageError> finish() {
+    for (const auto& [device, depth] : depths_) {
+      if (depth.stored && depth.change != 0) HUSH_TRY(adjust_depth(connection_, device, depth.change));
+    }
+    return {};
+  }
+
+ private:
+  struct QueueDepth {
+    std::optional<std::size_t> stored;  // devices.queue_depth when first needed; nullopt: no such device
+    std::int64_t change = 0;            // by this transaction so far
+
+    std::size_t current() const {
+      return static_cast<std::size_t>(
+          std::max<std::int64_t>(0, static_cast<std::int64_t>(stored.value_or(0)) + change));
+    }
+  };
+
+  Result<QueueDepth*, StorageError> depth_of(DeviceAddress device) {
+    auto found = depths_.find(device);
+    if (found == depths_.end()) {
+      auto stored = queue_depth(connection_, device);
+      if (!stored.ok()) return fail(stored.error());
+      found = depths_.emplace(device, QueueDepth{*stored, 0}).first;
+    }
+    return &found->second;
+  }
+
+  Connection& connection_;
+  const Options& limits_;
+  std::map<DeviceAddress, QueueDepth> depths_;
+};
+
+// Runs body(QueueWrite&) -> Result<T, StorageError> in one write transaction of `database`, with
+// the queue depths written before it commits: committed and synced if the body succeeds, rolled
+// back (nothing of it applied) otherwise.
+template <class Body>
+auto write_queues(Database& database, Body&& body) -> decltype(body(std::declval<QueueWrite&>())) {
+  using Outcome = decltype(body(std::declval<QueueWrite&>()));
+  return database.write([&](Connection& connection) -> Outcome {
+    QueueWrite queues(connection, database.limits());
+    Outcome outcome = body(queues);
+    if (!outcome.ok()) return outcome;
+    HUSH_TRY(queues.finish());
+    return outcome;
+  });
+}
+
 }  // namespace
 
 Result<std::vector<EnqueueOutcome>, StorageError> Messages::enqueue(std::span<const Envelope> batch) {
   if (batch.empty()) return std::vector<EnqueueOutcome>();
-  const Options& limits = database_.limits();
-  return database_.write([&](Connection& connection) -> Result<std::vector<EnqueueOutcome>, StorageError> {
-    std::map<DeviceAddress, std::optional<std::size_t>> depths;  // per recipient, within this batch
-    std::map<DeviceAddress, std::int64_t> added;
-    std::vector<EnqueueOutcome> outcomes;
-    outcomes.reserve(batch.size());
-    for (const Envelope& envelope : batch) {
-      auto depth = depths.find(envelope.recipient);
-      if (depth == depths.end()) {
-        auto counted = queue_depth(connection, envelope.recipient);
-        if (!counted.ok()) return fail(counted.error());
-        depth = depths.emplace(envelope.recipient, *counted).first;
-      }
-      if (!depth->second) {
-        outcomes.push_back(fail(StorageError::kNotFound));
-        continue;
-      }
-      auto duplicate = seen_before(connection, envelope);
-      if (!duplicate.ok()) return fail(duplicate.error());
-      if (*duplicate) {
-        outcomes.push_back(Enqueued{EnqueueStatus::kDuplicate, 0});
-      } else if (envelope.ciphertext.size() > limits.max_envelope_size) {
-        outcomes.push_back(fail(StorageError::kTooLarge));
-      } else if (*depth->second >= limits.max_queue_depth) {
-        outcomes.push_back(fail(StorageError::kQueueFull));
-      } else {
-        auto sequence = store(connection, envelope);
-        if (!sequence.ok()) return fail(sequence.error());
-        ++*depth->second;
-        ++added[envelope.recipient];
-        outcomes.push_back(Enqueued{EnqueueStatus::kStored, *sequence});
-      }
+  return write_queues(database_, [&](QueueWrite& queues) { return queues.store(batch); });
+}
+
+Result<Committed, StorageError> Messages::commit(std::span<const Envelope> batch,
+                                                 std::span<const Acknowledgement> acknowledgements) {
+  if (batch.empty() && acknowledgements.empty()) return Committed{};
+  return write_queues(database_, [&](QueueWrite& queues) -> Result<Committed, StorageError> {
+    Committed committed;
+    committed.acknowledged.reserve(acknowledgements.size());
+    // Acknowledgements first, so the room they free counts for this batch.
+    for (const Acknowledgement& acknowledgement : acknowledgements) {
+      auto envelopes = queues.delete_envelopes(acknowledgement.device, acknowledgement.envelopes);
+      if (!envelopes.ok()) return fail(envelopes.error());
+      auto notices = queues.delete_notices(acknowledgement.device, acknowledgement.notices);
+      if (!notices.ok()) return fail(notices.error());
+      committed.acknowledged.push_back(Committed::Removed{*envelopes, *notices});
     }
-    for (const auto& [recipient, count] : added) HUSH_TRY(adjust_depth(connection, recipient, count));
-    return outcomes;
+    auto enqueued = queues.store(batch);
+    if (!enqueued.ok()) return fail(enqueued.error());
+    committed.enqueued = std::move(*enqueued);
+    return committed;
   });
 }
 
@@ -201,21 +333,7 @@ Result<std::vector<QueuedEnvelope>, StorageError> Messages::fetch(DeviceAddress 
 Result<std::size_t, StorageError> Messages::acknowledge(DeviceAddress recipient,
                                                         std::span<const QueueSequence> sequences) {
   if (sequences.empty()) return std::size_t{0};
-  return database_.write([&](Connection& connection) -> Result<std::size_t, StorageError> {
-    std::size_t deleted = 0;
-    for (QueueSequence sequence : sequences) {
-      HUSH_TRY(connection
-                   .prepare("DELETE FROM messages WHERE sequence = ?1 AND recipient_account = ?2 "
-                            "AND recipient_device = ?3")
-                   .bind(1, to_column(sequence))
-                   .bind(2, to_column(recipient.account))
-                   .bind(3, to_column(recipient.device))
-                   .run());
-      deleted += static_cast<std::size_t>(connection.changes());
-    }
-    if (deleted > 0) HUSH_TRY(adjust_depth(connection, recipient, -static_cast<std::int64_t>(deleted)));
-    return deleted;
-  });
+  return write_queues(database_, [&](QueueWrite& queues) { return queues.delete_envelopes(recipient, sequences); });
 }
 
 Result<std::vector<ExpiredEnvelope>, StorageError> Messages::expire(Timestamp now, std::size_t limit) {
@@ -258,16 +376,21 @@ Result<std::size_t, StorageError> Messages::depth(DeviceAddress recipient) {
   });
 }
 
-Result<std::vector<DeliveryFailureNotice>, StorageError> Messages::pending_notices(DeviceAddress sender,
+Result<std::vector<DeliveryFailureNotice>, StorageError> Messages::pending_notices(DeviceAddress sender, NoticeId after,
                                                                                    std::size_t limit) {
   limit = std::min(limit, database_.limits().max_fetch_count);
+  // No notice id exceeds SQLite's signed 64 bits; as a column such a cursor would turn negative.
+  if (after > static_cast<NoticeId>(std::numeric_limits<std::int64_t>::max())) {
+    return std::vector<DeliveryFailureNotice>();
+  }
   return database_.read([&](Connection& connection) -> Result<std::vector<DeliveryFailureNotice>, StorageError> {
     Statement statement = connection.prepare(
         "SELECT id, recipient_account, recipient_device, message_id, reason FROM delivery_failures "
-        "WHERE sender_account = ?1 AND sender_device = ?2 ORDER BY id LIMIT ?3");
+        "WHERE sender_account = ?1 AND sender_device = ?2 AND id > ?3 ORDER BY id LIMIT ?4");
     statement.bind(1, to_column(sender.account))
         .bind(2, to_column(sender.device))
-        .bind(3, static_cast<std::int64_t>(limit));
+        .bind(3, to_column(after))
+        .bind(4, static_cast<std::int64_t>(limit));
     std::vector<DeliveryFailureNotice> pending;
     for (;;) {
       auto row = statement.step();
@@ -289,20 +412,7 @@ Result<std::vector<DeliveryFailureNotice>, StorageError> Messages::pending_notic
 
 Result<std::size_t, StorageError> Messages::remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) {
   if (ids.empty()) return std::size_t{0};
-  return database_.write([&](Connection& connection) -> Result<std::size_t, StorageError> {
-    std::size_t removed = 0;
-    for (NoticeId id : ids) {
-      HUSH_TRY(connection
-                   .prepare("DELETE FROM delivery_failures WHERE id = ?1 AND sender_account = ?2 "
-                            "AND sender_device = ?3")
-                   .bind(1, to_column(id))
-                   .bind(2, to_column(sender.account))
-                   .bind(3, to_column(sender.device))
-                   .run());
-      removed += static_cast<std::size_t>(connection.changes());
-    }
-    return removed;
-  });
+  return write_queues(database_, [&](QueueWrite& queues) { return queues.delete_notices(sender, ids); });
 }
 
 }  // namespace hush::storage::sqlite

@@ -2,6 +2,7 @@
 // (message_queue.hpp).
 #include <algorithm>
 #include <latch>
+#include <limits>
 #include <map>
 #include <thread>
 
@@ -10,13 +11,11 @@
 namespace hush::storage::test {
 namespace {
 
-// Enqueues and returns each outcome's status or error as text, for compact expectations.
-std::vector<std::string> enqueue_all(MessageQueues& queues, const std::vector<Envelope>& batch,
-                                     std::vector<QueueSequence>* sequences = nullptr) {
-  auto outcomes = queues.enqueue(batch);
-  if (!outcomes.ok()) return {std::string("batch failed: ") + to_string(outcomes.error())};
+// Each outcome's status or error as text, for compact expectations; the sequences of the stored.
+std::vector<std::string> describe(const std::vector<EnqueueOutcome>& outcomes,
+                                  std::vector<QueueSequence>* sequences = nullptr) {
   std::vector<std::string> out;
-  for (const EnqueueOutcome& outcome : *outcomes) {
+  for (const EnqueueOutcome& outcome : outcomes) {
     if (!outcome.ok()) {
       out.emplace_back(to_string(outcome.error()));
     } else if (outcome->status == EnqueueStatus::kDuplicate) {
@@ -30,7 +29,40 @@ std::vector<std::string> enqueue_all(MessageQueues& queues, const std::vector<En
   return out;
 }
 
+// Enqueues and describes each outcome.
+std::vector<std::string> enqueue_all(MessageQueues& queues, const std::vector<Envelope>& batch,
+                                     std::vector<QueueSequence>* sequences = nullptr) {
+  auto outcomes = queues.enqueue(batch);
+  if (!outcomes.ok()) return {std::string("batch failed: ") + to_string(outcomes.error())};
+  return describe(*outcomes, sequences);
+}
+
 using Texts = std::vector<std::string>;
+
+// Leaves a delivery failure notice for `sender`: an envelope of its to `recipient` expires at `when`.
+NoticeId leave_notice(MessageQueues& queues, DeviceAddress recipient, DeviceAddress sender, std::uint32_t id,
+                      std::int64_t when) {
+  EXPECT_TRUE(queues.enqueue(std::vector<Envelope>{envelope(recipient, sender, id, at(when))}).ok());
+  auto expired = queues.expire(at(when), 100);
+  EXPECT_TRUE(expired.ok() && expired->size() == 1);
+  return expired.ok() && expired->size() == 1 ? (*expired)[0].notice : 0;
+}
+
+// What commit() removed per acknowledgement, as (envelopes, notices) pairs.
+using Removals = std::vector<std::pair<std::size_t, std::size_t>>;
+Removals removals(const Committed& committed) {
+  Removals out;
+  for (const Committed::Removed& removed : committed.acknowledged) out.emplace_back(removed.envelopes, removed.notices);
+  return out;
+}
+
+std::vector<MessageId> queued_ids(MessageQueues& queues, DeviceAddress recipient) {
+  auto fetched = queues.fetch(recipient, 0, 100);  // kept: a range-for over *fetch(...) would dangle
+  std::vector<MessageId> ids;
+  if (!fetched.ok()) return ids;
+  for (const QueuedEnvelope& queued : *fetched) ids.push_back(queued.envelope.id);
+  return ids;
+}
 
 TEST_P(MessageQueueConformance, FetchReturnsEnvelopesInOrderWithAllFields) {
   DeviceAddress alice = make_device("alice");
@@ -209,7 +241,7 @@ TEST_P(MessageQueueConformance, ExpiryRecordsANoticeForTheSenderDevice) {
       messages()
           .enqueue(std::vector<Envelope>{envelope(alice, bob, 1, at(100)), envelope(alice, std::nullopt, 2, at(100))})
           .ok());
-  EXPECT_TRUE(messages().pending_notices(bob, 10)->empty());
+  EXPECT_TRUE(messages().pending_notices(bob, 0, 10)->empty());
   auto expired = messages().expire(at(100), 100);
   ASSERT_TRUE(expired.ok());
   ASSERT_EQ(expired->size(), 2u);
@@ -221,16 +253,16 @@ TEST_P(MessageQueueConformance, ExpiryRecordsANoticeForTheSenderDevice) {
   // Recorded with the expiry; reading does not remove it.
   const std::vector<DeliveryFailureNotice> expected{
       {(*expired)[0].notice, alice, message_id(1), DeliveryFailureReason::kExpired}};
-  EXPECT_EQ(*messages().pending_notices(bob, 10), expected);
-  EXPECT_EQ(*messages().pending_notices(bob, 10), expected);
-  EXPECT_TRUE(messages().pending_notices(alice, 10)->empty());
+  EXPECT_EQ(*messages().pending_notices(bob, 0, 10), expected);
+  EXPECT_EQ(*messages().pending_notices(bob, 0, 10), expected);
+  EXPECT_TRUE(messages().pending_notices(alice, 0, 10)->empty());
 
   // Only the sender device's own notices are removed; a repeated removal is harmless.
   const std::vector<NoticeId> ids{(*expired)[0].notice, (*expired)[0].notice + 1000};
   EXPECT_EQ(*messages().remove_notices(alice, ids), 0u);
-  EXPECT_EQ(*messages().pending_notices(bob, 10), expected);
+  EXPECT_EQ(*messages().pending_notices(bob, 0, 10), expected);
   EXPECT_EQ(*messages().remove_notices(bob, ids), 1u);
-  EXPECT_TRUE(messages().pending_notices(bob, 10)->empty());
+  EXPECT_TRUE(messages().pending_notices(bob, 0, 10)->empty());
   EXPECT_EQ(*messages().remove_notices(bob, ids), 0u);
 }
 
@@ -241,13 +273,153 @@ TEST_P(MessageQueueConformance, PendingNoticesComeOldestFirstWithinTheLimit) {
     ASSERT_TRUE(messages().enqueue(std::vector<Envelope>{envelope(alice, bob, i, at(i))}).ok());
     ASSERT_EQ(messages().expire(at(i), 100)->size(), 1u);
   }
-  auto first = messages().pending_notices(bob, 2);
+  auto first = messages().pending_notices(bob, 0, 2);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->size(), 2u);
   EXPECT_EQ((*first)[0].message_id, message_id(1));
   EXPECT_EQ((*first)[1].message_id, message_id(2));
   EXPECT_LT((*first)[0].id, (*first)[1].id);
-  EXPECT_EQ(messages().pending_notices(bob, 100)->size(), 3u);
+  EXPECT_EQ(messages().pending_notices(bob, 0, 100)->size(), 3u);
+}
+
+TEST_P(MessageQueueConformance, PendingNoticesPageFromACursor) {
+  reopen_empty(Options{.max_fetch_count = 3});
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  std::vector<NoticeId> notices;
+  for (std::uint32_t i = 1; i <= 5; ++i) notices.push_back(leave_notice(messages(), alice, bob, i, i));
+
+  auto ids = [&](NoticeId after, std::size_t limit) {
+    auto pending = messages().pending_notices(bob, after, limit);
+    std::vector<NoticeId> out;
+    if (!pending.ok()) return out;
+    for (const DeliveryFailureNotice& notice : *pending) out.push_back(notice.id);
+    return out;
+  };
+  EXPECT_EQ(ids(0, 2), (std::vector<NoticeId>{notices[0], notices[1]}));
+  EXPECT_EQ(ids(notices[1], 100), (std::vector<NoticeId>{notices[2], notices[3], notices[4]}));  // max_fetch_count
+  EXPECT_TRUE(ids(notices[4], 100).empty());
+  EXPECT_TRUE(ids(std::numeric_limits<NoticeId>::max(), 100).empty());
+  EXPECT_TRUE(ids(notices[0], 0).empty());
+  // A removed notice is skipped; a cursor between ids works like one on an id.
+  ASSERT_EQ(*messages().remove_notices(bob, std::vector<NoticeId>{notices[2]}), 1u);
+  EXPECT_EQ(ids(notices[1], 100), (std::vector<NoticeId>{notices[3], notices[4]}));
+  EXPECT_EQ(ids(notices[2], 1), (std::vector<NoticeId>{notices[3]}));
+  EXPECT_TRUE(messages().pending_notices(alice, 0, 100)->empty());
+}
+
+TEST_P(MessageQueueConformance, CommitAppliesAcknowledgementsAndEnqueuesInOneCall) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  DeviceAddress carol = make_device("carol");
+  DeviceAddress ghost{carol.account, carol.device + 1};
+  const NoticeId notice = leave_notice(messages(), carol, bob, 20, 5);
+  std::vector<QueueSequence> to_alice;
+  ASSERT_EQ(
+      enqueue_all(messages(), {envelope(alice, bob, 1), envelope(alice, bob, 2), envelope(alice, bob, 3)}, &to_alice),
+      (Texts{"stored", "stored", "stored"}));
+
+  const std::vector<Envelope> batch{envelope(alice, bob, 4), envelope(alice, bob, 1), envelope(ghost, bob, 5),
+                                    envelope(carol, alice, 6), envelope(alice, bob, 4)};
+  const std::vector<Acknowledgement> acknowledgements{
+      {alice, {to_alice[0], to_alice[0] + 1000}, {}},  // an unknown sequence is ignored
+      {bob, {}, {notice, notice + 1000}},
+      {alice, {to_alice[2]}, {}},  // a second acknowledgement of one device in the same commit
+      {carol, {}, {}},
+  };
+  auto committed = messages().commit(batch, acknowledgements);
+  ASSERT_TRUE(committed.ok()) << to_string(committed.error());
+  EXPECT_EQ(removals(*committed), (Removals{{1, 0}, {0, 1}, {1, 0}, {0, 0}}));
+  std::vector<QueueSequence> stored;
+  EXPECT_EQ(describe(committed->enqueued, &stored), (Texts{"stored", "duplicate", "not_found", "stored", "duplicate"}));
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_GT(stored[0], to_alice[2]);
+  EXPECT_GT(stored[1], stored[0]);
+
+  EXPECT_EQ(queued_ids(messages(), alice), (std::vector<MessageId>{message_id(2), message_id(4)}));
+  EXPECT_EQ(messages().fetch(alice, 0, 100)->back().sequence, stored[0]);
+  EXPECT_EQ(*messages().depth(alice), 2u);
+  EXPECT_EQ(*messages().depth(carol), 1u);
+  EXPECT_TRUE(messages().pending_notices(bob, 0, 10)->empty());
+  // Acknowledged envelopes stay remembered for duplicate detection, as after acknowledge().
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 3)}), (Texts{"duplicate"}));
+}
+
+TEST_P(MessageQueueConformance, CommitAcknowledgementsFreeRoomForItsOwnBatch) {
+  reopen_empty(Options{.max_queue_depth = 2});
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  std::vector<QueueSequence> sequences;
+  ASSERT_EQ(enqueue_all(messages(), {envelope(alice, bob, 1), envelope(alice, bob, 2)}, &sequences),
+            (Texts{"stored", "stored"}));
+  auto full = messages().commit(std::vector<Envelope>{envelope(alice, bob, 3)}, {});
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(describe(full->enqueued), (Texts{"queue_full"}));
+
+  // One acknowledged, so one more fits in the same commit, and not two.
+  auto committed = messages().commit(std::vector<Envelope>{envelope(alice, bob, 3), envelope(alice, bob, 4)},
+                                     std::vector<Acknowledgement>{{alice, {sequences[0]}, {}}});
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(removals(*committed), (Removals{{1, 0}}));
+  EXPECT_EQ(describe(committed->enqueued), (Texts{"stored", "queue_full"}));
+  EXPECT_EQ(*messages().depth(alice), 2u);
+  EXPECT_EQ(queued_ids(messages(), alice), (std::vector<MessageId>{message_id(2), message_id(3)}));
+
+  // The depth a commit leaves is the one the next call enforces.
+  committed = messages().commit(std::vector<Envelope>{envelope(alice, bob, 4)},
+                                std::vector<Acknowledgement>{{alice, {sequences[1]}, {}}});
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(describe(committed->enqueued), (Texts{"stored"}));
+  EXPECT_EQ(enqueue_all(messages(), {envelope(alice, bob, 5)}), (Texts{"queue_full"}));
+  EXPECT_EQ(*messages().depth(alice), 2u);
+}
+
+TEST_P(MessageQueueConformance, CommitIgnoresHandlesOfAnotherDevice) {
+  DeviceAddress alice = make_device("alice");
+  DeviceAddress bob = make_device("bob");
+  DeviceAddress ghost{bob.account, bob.device + 1};
+  const NoticeId notice = leave_notice(messages(), alice, bob, 1, 5);
+  std::vector<QueueSequence> to_alice;
+  ASSERT_EQ(enqueue_all(messages(), {envelope(alice, bob, 2)}, &to_alice), (Texts{"stored"}));
+
+  // Alice's envelope acknowledged by bob (and by a device that does not exist), bob's notice by alice.
+  auto committed = messages().commit(
+      {}, std::vector<Acknowledgement>{{bob, to_alice, {}}, {alice, {}, {notice}}, {ghost, to_alice, {notice}}});
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(removals(*committed), (Removals{{0, 0}, {0, 0}, {0, 0}}));
+  EXPECT_TRUE(committed->enqueued.empty());
+  EXPECT_EQ(*messages().depth(alice), 1u);
+  EXPECT_EQ(*messages().depth(bob), 0u);
+  EXPECT_EQ(messages().pending_notices(bob, 0, 10)->size(), 1u);
+
+  // Their own device removes them; a repeated acknowledgement is harmless.
+  const std::vector<Acknowledgement> own{{alice, to_alice, {}}, {bob, {}, {notice}}};
+  committed = messages().commit({}, own);
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(removals(*committed), (Removals{{1, 0}, {0, 1}}));
+  committed = messages().commit({}, own);
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(removals(*committed), (Removals{{0, 0}, {0, 0}}));
+  EXPECT_EQ(*messages().depth(alice), 0u);
+}
+
+TEST_P(MessageQueueConformance, CommitTakesEmptySpans) {
+  DeviceAddress alice = make_device("alice");
+  auto nothing = messages().commit({}, {});
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_TRUE(nothing->enqueued.empty());
+  EXPECT_TRUE(nothing->acknowledged.empty());
+
+  auto empty_acknowledgement = messages().commit({}, std::vector<Acknowledgement>{{alice, {}, {}}});
+  ASSERT_TRUE(empty_acknowledgement.ok());
+  EXPECT_TRUE(empty_acknowledgement->enqueued.empty());
+  EXPECT_EQ(removals(*empty_acknowledgement), (Removals{{0, 0}}));
+
+  auto envelopes_only = messages().commit(std::vector<Envelope>{envelope(alice, std::nullopt, 1)}, {});
+  ASSERT_TRUE(envelopes_only.ok());
+  EXPECT_EQ(describe(envelopes_only->enqueued), (Texts{"stored"}));
+  EXPECT_TRUE(envelopes_only->acknowledged.empty());
+  EXPECT_EQ(*messages().depth(alice), 1u);
 }
 
 TEST_P(MessageQueueConformance, NoticesPerDeviceAreBoundedDroppingTheOldest) {
@@ -264,7 +436,7 @@ TEST_P(MessageQueueConformance, NoticesPerDeviceAreBoundedDroppingTheOldest) {
     dropped += (*expired)[0].notices_dropped;
   }
   EXPECT_EQ(dropped, 1u);
-  auto pending = messages().pending_notices(bob, 100);
+  auto pending = messages().pending_notices(bob, 0, 100);
   ASSERT_TRUE(pending.ok());
   ASSERT_EQ(pending->size(), 2u);
   EXPECT_EQ((*pending)[0].message_id, message_id(2));
@@ -281,9 +453,9 @@ TEST_P(MessageQueueConformance, NoticesGoWithTheirSenderDevice) {
                   .enqueue(std::vector<Envelope>{envelope(alice, bob_two, 1, at(10)), envelope(alice, bob, 2, at(20))})
                   .ok());
   ASSERT_EQ(messages().expire(at(10), 100)->size(), 1u);
-  EXPECT_EQ(messages().pending_notices(bob_two, 10)->size(), 1u);
+  EXPECT_EQ(messages().pending_notices(bob_two, 0, 10)->size(), 1u);
   ASSERT_TRUE(storage().accounts().remove_device(bob_two).ok());
-  EXPECT_TRUE(messages().pending_notices(bob_two, 10)->empty());
+  EXPECT_TRUE(messages().pending_notices(bob_two, 0, 10)->empty());
   EXPECT_EQ(*messages().remove_notices(bob_two, std::vector<NoticeId>{1, 2, 3}), 0u);
 
   // A sender device removed before its envelope expires gets no notice.
@@ -293,7 +465,7 @@ TEST_P(MessageQueueConformance, NoticesGoWithTheirSenderDevice) {
   ASSERT_TRUE(expired.ok());
   ASSERT_EQ(expired->size(), 2u);
   for (const ExpiredEnvelope& item : *expired) EXPECT_EQ(item.notice != 0, item.id == message_id(2));
-  EXPECT_EQ(messages().pending_notices(bob, 10)->size(), 1u);
+  EXPECT_EQ(messages().pending_notices(bob, 0, 10)->size(), 1u);
 }
 
 TEST_P(MessageQueueConformance, FullQueueIsANamedErrorPerEnvelope) {

@@ -203,7 +203,7 @@ TEST(SqliteMigration, MigratesAVersion3DatabaseAndRecordsDeliveryFailureNotices)
     ASSERT_EQ(fetched->size(), 1u);
     EXPECT_EQ((*fetched)[0].envelope, queued);
     // What version 4 added: a notice for the sender of the old envelope when it expires.
-    EXPECT_TRUE(storage.messages().pending_notices({1, 1}, 10)->empty());
+    EXPECT_TRUE(storage.messages().pending_notices({1, 1}, 0, 10)->empty());
     auto expired = storage.messages().expire(queued.expires_at, 10);
     ASSERT_TRUE(expired.ok());
     ASSERT_EQ(expired->size(), 1u);
@@ -216,9 +216,9 @@ TEST(SqliteMigration, MigratesAVersion3DatabaseAndRecordsDeliveryFailureNotices)
   ASSERT_TRUE(reopened.ok()) << to_string(reopened.error());
   const std::vector<DeliveryFailureNotice> expected{
       {notice, DeviceAddress{2, 1}, queued.id, DeliveryFailureReason::kExpired}};
-  EXPECT_EQ(*(*reopened)->messages().pending_notices({1, 1}, 10), expected);
+  EXPECT_EQ(*(*reopened)->messages().pending_notices({1, 1}, 0, 10), expected);
   EXPECT_EQ(*(*reopened)->messages().remove_notices({1, 1}, std::vector<NoticeId>{notice}), 1u);
-  EXPECT_TRUE((*reopened)->messages().pending_notices({1, 1}, 10)->empty());
+  EXPECT_TRUE((*reopened)->messages().pending_notices({1, 1}, 0, 10)->empty());
 }
 
 TEST(SqliteMigration, RefusesADatabaseFromANewerVersion) {

@@ -42,6 +42,20 @@ struct Limits {
   std::uint32_t registrations_per_ip_per_hour = 20;
   std::uint32_t registrations_per_ip_burst = 20;
 
+  // FetchBundles requests one account may make: `bundle_fetches_per_account_burst` at once,
+  // refilled at `bundle_fetches_per_account_per_minute` ("bundle_fetches_per_account"). Over it:
+  // LIMIT_EXCEEDED with retry_after_ms, and no prekey is claimed. Each fetch claims a one-time
+  // prekey of every device it returns, so without this bound one client could drain a victim's
+  // prekeys at `requests_per_second`. Counted per account, shared by its devices and connections:
+  // a client cannot multiply its allowance by opening connections or adding devices, only by
+  // registering accounts (bounded by registrations_per_ip). A fetch counts once, whatever the
+  // number of devices it returns. Default 60 per minute, burst 30: a person starting
+  // conversations never meets it, and a client draining prekeys is slowed from 12,000 a minute per
+  // connection (requests_per_second) to 60 a minute per account; a drained device is still reached
+  // through its last-resort key.
+  std::uint32_t bundle_fetches_per_account_per_minute = 60;
+  std::uint32_t bundle_fetches_per_account_burst = 30;
+
   // Open connections per remote IP address ("connections_per_ip"); the next one is closed right
   // after the TLS accept. Default 64.
   std::size_t connections_per_ip = 64;

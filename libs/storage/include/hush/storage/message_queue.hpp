@@ -73,9 +73,9 @@ enum class DeliveryFailureReason : std::uint8_t {
 
 // A durable "your envelope was not delivered" for its sender device, recorded by expire() in the
 // same atomic step that deletes the envelope, so a sender offline at expiry learns it at its next
-// login. Kept until remove_notices() (the server removes a notice once its push is queued on a
-// connection of the sender device: see libs/server/README.md) or until the sender device is
-// removed; at most Options::max_notices_per_device per device (the oldest are dropped beyond it).
+// login. Kept until remove_notices() or an Acknowledgement in commit() (the sender device confirms
+// it, like an envelope) or until the sender device is removed; at most
+// Options::max_notices_per_device per device (the oldest are dropped beyond it).
 struct DeliveryFailureNotice {
   NoticeId id = 0;
   DeviceAddress recipient;  // where the envelope was going
@@ -96,6 +96,26 @@ struct ExpiredEnvelope {
   std::size_t notices_dropped = 0;
 };
 
+// What one device confirmed it has durably: envelopes of its queue (by sequence) and delivery
+// failure notices addressed to it (by id). Unknown or already removed handles are ignored, and so
+// are another device's, so a repeated acknowledgement is harmless.
+struct Acknowledgement {
+  DeviceAddress device;
+  std::vector<QueueSequence> envelopes;
+  std::vector<NoticeId> notices;
+};
+
+// The outcome of commit(): one EnqueueOutcome per envelope, in order, and per acknowledgement, in
+// order, how many envelopes and notices it removed.
+struct Committed {
+  std::vector<EnqueueOutcome> enqueued;
+  struct Removed {
+    std::size_t envelopes = 0;
+    std::size_t notices = 0;
+  };
+  std::vector<Removed> acknowledged;
+};
+
 // Thread safety: every method may be called from any thread at any time; each call is atomic.
 class MessageQueues {
  public:
@@ -109,6 +129,14 @@ class MessageQueues {
   // A duplicate is reported even when the queue is full. Fails as a whole (storing nothing) only
   // when the backend does: kIo, kCorrupt.
   virtual Result<std::vector<EnqueueOutcome>, StorageError> enqueue(std::span<const Envelope> batch) = 0;
+
+  // Group commit of everything the server gathered from concurrent requests: applies every
+  // acknowledgement (as acknowledge() and remove_notices() would; first, so the room they free
+  // counts for max_queue_depth), then enqueues `batch` (as enqueue() would), all in ONE durable
+  // transaction: when the call returns, all of it is synced; if it fails (kIo, kCorrupt), none of
+  // it happened. Either span may be empty.
+  virtual Result<Committed, StorageError> commit(std::span<const Envelope> batch,
+                                                 std::span<const Acknowledgement> acknowledgements) = 0;
 
   // Up to `limit` envelopes (at most Options::max_fetch_count) queued for `recipient` with a
   // sequence greater than `after`, in sequence order. An envelope past its expires_at stays
@@ -132,9 +160,9 @@ class MessageQueues {
   // a new message).
   virtual Result<std::vector<ExpiredEnvelope>, StorageError> expire(Timestamp now, std::size_t limit) = 0;
 
-  // Up to `limit` (at most Options::max_fetch_count) notices pending for `sender`, oldest first.
-  // Reading does not remove them. An unknown device has none.
-  virtual Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender,
+  // Up to `limit` (at most Options::max_fetch_count) notices pending for `sender` with an id
+  // greater than `after`, oldest first. Reading does not remove them. An unknown device has none.
+  virtual Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender, NoticeId after,
                                                                                    std::size_t limit) = 0;
 
   // Removes these notices of `sender` (durably). Unknown or already removed ids, and ids of
