@@ -52,6 +52,35 @@ class Driver {
   std::function<void(std::size_t to, std::span<const std::uint8_t> payload)> on_delivered;
   // Called on a failure after start (a connection lost, a refused send). The run is then invalid.
   std::function<void(const std::string& error)> on_error;
+
+ protected:
+  // The bookkeeping every driver shares: start() hands `ready` to begin(); the first failure goes
+  // to `ready` while logging in and to on_error after; once stop()ped, nothing is reported.
+  void begin(std::function<void(const std::string& error)> ready) { ready_ = std::move(ready); }
+  void report_ready() {
+    if (!ready_) return;
+    auto ready = std::move(ready_);
+    ready_ = nullptr;
+    ready("");
+  }
+  void report_failure(const std::string& what) {
+    if (stopped_ || failed_) return;
+    failed_ = true;
+    if (ready_) {
+      auto ready = std::move(ready_);
+      ready_ = nullptr;
+      ready(what);
+    } else if (on_error) {
+      on_error(what);
+    }
+  }
+  bool logging_in() const { return static_cast<bool>(ready_); }
+
+  bool stopped_ = false;
+  bool failed_ = false;
+
+ private:
+  std::function<void(const std::string& error)> ready_;
 };
 
 std::unique_ptr<Driver> make_hushd_driver(boost::asio::io_context& io, const DriverConfig& config);

@@ -42,13 +42,13 @@ class HushdDriver final : public Driver {
   }
 
   void start(std::function<void(const std::string&)> ready, std::size_t parallel) override {
-    ready_ = std::move(ready);
+    begin(std::move(ready));
     devices_.reserve(config_.device_count);
     for (std::size_t i = 0; i < config_.device_count; ++i) {
       devices_.push_back(std::make_unique<Device>(io_, tls_, config_.first_device + i));
     }
     for (std::size_t i = 0; i < std::min(parallel, devices_.size()); ++i) connect_next();
-    if (devices_.empty()) ready_("");
+    if (devices_.empty()) report_ready();
   }
 
   void send(std::size_t from, std::size_t to, std::span<const std::uint8_t> payload) override {
@@ -97,16 +97,7 @@ class HushdDriver final : public Driver {
 
   std::string username(std::size_t device) const { return config_.run_tag + "u" + std::to_string(device); }
 
-  void fail(const std::string& what) {
-    if (stopped_) return;
-    if (ready_) {
-      auto ready = std::move(ready_);
-      ready_ = nullptr;
-      ready(what);
-      return;
-    }
-    if (on_error) on_error(what);
-  }
+  void fail(const std::string& what) { report_failure(what); }
 
   void connect_next() {
     if (next_connect_ >= devices_.size()) return;
@@ -177,11 +168,7 @@ class HushdDriver final : public Driver {
         device.logged_in = true;
         ++logged_in_;
         connect_next();
-        if (logged_in_ == devices_.size() && ready_) {
-          auto ready = std::move(ready_);
-          ready_ = nullptr;
-          ready("");
-        }
+        if (logged_in_ == devices_.size()) report_ready();
       }
       return true;
     }
@@ -235,10 +222,8 @@ class HushdDriver final : public Driver {
   DriverConfig config_;
   asio::ssl::context tls_{asio::ssl::context::tls_client};
   std::vector<std::unique_ptr<Device>> devices_;
-  std::function<void(const std::string&)> ready_;
   std::size_t next_connect_ = 0;
   std::size_t logged_in_ = 0;
-  bool stopped_ = false;
 };
 
 }  // namespace

@@ -72,16 +72,16 @@ class MqttDriver final : public Driver {
   ~MqttDriver() override { stop(); }
 
   void start(std::function<void(const std::string&)> ready, std::size_t parallel) override {
-    ready_ = std::move(ready);
+    begin(std::move(ready));
     // The tag is part of client ids and topic names: no wildcards (+ #), separators or spaces.
     const bool tag_ok = !config_.run_tag.empty() && config_.run_tag.size() <= 64 &&
                         std::all_of(config_.run_tag.begin(), config_.run_tag.end(), [](char c) {
                           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
                         });
-    if (!tag_ok) return fail("mqtt: run tag must be 1-64 of [A-Za-z0-9._-]");
+    if (!tag_ok) return report_failure("mqtt: run tag must be 1-64 of [A-Za-z0-9._-]");
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(config_.host, ec);
-    if (ec) return fail("mqtt: host must be an IP address: " + config_.host);
+    if (ec) return report_failure("mqtt: host must be an IP address: " + config_.host);
     endpoint_ = tcp::endpoint(address, config_.port);
     devices_.reserve(config_.device_count);
     for (std::size_t i = 0; i < config_.device_count; ++i) {
@@ -94,12 +94,13 @@ class MqttDriver final : public Driver {
   void send(std::size_t from, std::size_t to, std::span<const std::uint8_t> payload) override {
     if (stopped_) return;
     if (from < config_.first_device || from - config_.first_device >= devices_.size()) {
-      return fail("mqtt: device " + std::to_string(from) + " is not owned by this driver");
+      return report_failure("mqtt: device " + std::to_string(from) + " is not owned by this driver");
     }
     Device& device = *devices_[from - config_.first_device];
-    if (!device.connected) return fail("mqtt: device " + std::to_string(from) + " sends before it is logged in");
+    if (!device.connected)
+      return report_failure("mqtt: device " + std::to_string(from) + " sends before it is logged in");
     if (device.unacknowledged == kMaxUnacknowledged) {
-      return fail("mqtt: device " + std::to_string(from) + " has 65535 publishes awaiting PUBACK");
+      return report_failure("mqtt: device " + std::to_string(from) + " has 65535 publishes awaiting PUBACK");
     }
     ++device.unacknowledged;
     const std::string topic = topic_of(to);
@@ -156,31 +157,15 @@ class MqttDriver final : public Driver {
   }
 
   // The first failure of the run: to `ready` while logging in, to on_error after.
-  void fail(const std::string& what) {
-    if (stopped_ || failed_) return;
-    failed_ = true;
-    if (ready_) {
-      auto ready = std::move(ready_);
-      ready_ = nullptr;
-      ready(what);
-    } else if (on_error) {
-      on_error(what);
-    }
-  }
-
   void fail(Device& device, const std::string& what) {
-    fail("mqtt device " + std::to_string(device.index) + ": " + what);
+    report_failure("mqtt device " + std::to_string(device.index) + ": " + what);
     boost::system::error_code ignored;
     device.socket.close(ignored);
   }
 
   void finish_start() {
     schedule_ping_check();
-    if (ready_) {
-      auto ready = std::move(ready_);
-      ready_ = nullptr;
-      ready("");
-    }
+    report_ready();
   }
 
   void connect_next() {
@@ -343,11 +328,8 @@ class MqttDriver final : public Driver {
   tcp::endpoint endpoint_;
   asio::steady_timer ping_timer_;
   std::vector<std::unique_ptr<Device>> devices_;
-  std::function<void(const std::string&)> ready_;
   std::size_t next_connect_ = 0;
   std::size_t logged_in_ = 0;
-  bool stopped_ = false;
-  bool failed_ = false;
 };
 
 }  // namespace

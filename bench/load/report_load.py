@@ -65,6 +65,8 @@ def main():
             half[key] = load(path)
     idle_path = os.path.join(args.results, "hushd-idle.json")
     idle = load(idle_path) if os.path.exists(idle_path) else None
+    limits_path = os.path.join(args.results, "limits.json")
+    limits = load(limits_path) if os.path.exists(limits_path) else {}
 
     def median(key, field):
         return statistics.median(run[field] for run in closed[key]) if key in closed else None
@@ -143,6 +145,14 @@ def main():
             f"{idle['server_rss_connected_kib'] / 1024:.1f} MiB with all of them open: "
             f"{idle['server_rss_per_connection_kib']:.1f} KiB per connection (TLS session, WebSocket "
             "stream, session state, registry entries and the allocator's share).")
+        requested = int(limits.get("idle_requested", idle["devices"]))
+        if idle["devices"] < requested:
+            out("")
+            out(f"Fewer than the {requested:,} asked for: this machine's hard limit on open files is "
+                f"{limits.get('fd_hard_limit')} per process and raising it needs CAP_SYS_RESOURCE, which "
+                "the sandbox does not grant; server and generator each need one descriptor per "
+                "connection, so scripts/load held as many as the limit allows less a margin for the "
+                "server's own files.")
         out("")
     out(f"Versions: mosquitto {package_version('mosquitto')}, prosody {package_version('prosody')}, "
         f"OpenSSL {package_version('libssl3')}, SQLite {package_version('libsqlite3-0')}.")

@@ -116,16 +116,16 @@ class XmppDriver final : public Driver {
   ~XmppDriver() override { stop(); }
 
   void start(std::function<void(const std::string&)> ready, std::size_t parallel) override {
-    ready_ = std::move(ready);
-    if (!safe_tag(config_.run_tag)) return fail("xmpp: run tag must be 1-64 of [A-Za-z0-9._-]");
+    begin(std::move(ready));
+    if (!safe_tag(config_.run_tag)) return report_failure("xmpp: run tag must be 1-64 of [A-Za-z0-9._-]");
     boost::system::error_code ec;
     const auto address = asio::ip::make_address(config_.host, ec);
-    if (ec) return fail("xmpp: host must be an IP address: " + config_.host);
+    if (ec) return report_failure("xmpp: host must be an IP address: " + config_.host);
     endpoint_ = tcp::endpoint(address, config_.port);
     devices_.reserve(config_.device_count);
     for (std::size_t i = 0; i < config_.device_count; ++i) {
       devices_.push_back(std::make_unique<Device>(io_, config_.first_device + i));
-      if (!devices_.back()->parser) return fail("xmpp: out of memory for a parser");
+      if (!devices_.back()->parser) return report_failure("xmpp: out of memory for a parser");
     }
     if (devices_.empty()) return finish_start();
     for (std::size_t i = 0; i < std::max<std::size_t>(1, std::min(parallel, devices_.size())); ++i) connect_next();
@@ -134,12 +134,12 @@ class XmppDriver final : public Driver {
   void send(std::size_t from, std::size_t to, std::span<const std::uint8_t> payload) override {
     if (stopped_) return;
     if (from < config_.first_device || from - config_.first_device >= devices_.size()) {
-      return fail("xmpp: device " + std::to_string(from) + " is not owned by this driver");
+      return report_failure("xmpp: device " + std::to_string(from) + " is not owned by this driver");
     }
     Device& device = *devices_[from - config_.first_device];
     // From resource binding on; a device awaiting its ping result may already be receiving.
     if (device.state != State::kReady && device.state != State::kAwaitPresence) {
-      return fail("xmpp: device " + std::to_string(from) + " sends before it is logged in");
+      return report_failure("xmpp: device " + std::to_string(from) + " sends before it is logged in");
     }
     device.out += "<message to='";
     device.out += username(to);
@@ -203,31 +203,13 @@ class XmppDriver final : public Driver {
 
   std::string username(std::size_t device) const { return config_.run_tag + "u" + std::to_string(device); }
 
-  void fail(const std::string& what) {
-    if (stopped_ || failed_) return;
-    failed_ = true;
-    if (ready_) {
-      auto ready = std::move(ready_);
-      ready_ = nullptr;
-      ready(what);
-    } else if (on_error) {
-      on_error(what);
-    }
-  }
-
   void fail(Device& device, const std::string& what) {
-    fail("xmpp device " + std::to_string(device.index) + ": " + what);
+    report_failure("xmpp device " + std::to_string(device.index) + ": " + what);
     boost::system::error_code ignored;
     device.socket.close(ignored);
   }
 
-  void finish_start() {
-    if (ready_) {
-      auto ready = std::move(ready_);
-      ready_ = nullptr;
-      ready("");
-    }
-  }
+  void finish_start() { report_ready(); }
 
   void reset_parser(Device& device) {
     XML_ParserReset(device.parser.get(), "UTF-8");
@@ -457,12 +439,9 @@ class XmppDriver final : public Driver {
   DriverConfig config_;
   tcp::endpoint endpoint_;
   std::vector<std::unique_ptr<Device>> devices_;
-  std::function<void(const std::string&)> ready_;
   std::vector<std::uint8_t> decoded_;  // reused by deliver()
   std::size_t next_connect_ = 0;
   std::size_t logged_in_ = 0;
-  bool stopped_ = false;
-  bool failed_ = false;
 };
 
 }  // namespace
