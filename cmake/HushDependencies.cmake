@@ -5,6 +5,7 @@ find_package(Threads REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
 find_package(OpenSSL 3.0 REQUIRED)
 find_package(Protobuf REQUIRED)
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 
 if(HUSH_TESTS)
   find_package(GTest REQUIRED)

@@ -15,6 +15,9 @@ const char* to_string(CryptoError error) {
     case CryptoError::kLowOrderPoint: return "low_order_point";
     case CryptoError::kBadPadding: return "bad_padding";
     case CryptoError::kBadLength: return "bad_length";
+    case CryptoError::kAuthenticationFailed: return "authentication_failed";
+    case CryptoError::kBadParameters: return "bad_parameters";
+    case CryptoError::kOutOfMemory: return "out_of_memory";
   }
   return "unknown_crypto_error";
 }

@@ -4,7 +4,8 @@
 // order, the writer keeps one write in flight behind a bounded queue, the watchdog closes an idle
 // connection. Envelopes are pushed from storage by a cursor, only as the queue
 // has room, so a large backlog never overflows memory and never reorders.
-// The only translation unit besides server.cpp that includes Beast.
+// TLS is TlsStream (tls_stream.hpp): OpenSSL on the socket itself, no buffers of its own.
+// With server.cpp and tls_stream.cpp, the only translation units that include Beast.
 #include "connection.hpp"
 
 #include "network_pch.hpp"
@@ -13,6 +14,7 @@
 
 #include "hush/wire/frame_codec.hpp"
 #include "rules.hpp"
+#include "tls_stream.hpp"
 
 namespace hush::server {
 namespace {
@@ -24,8 +26,11 @@ namespace http = beast::http;
 using asio::awaitable;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
-using Stream = websocket::stream<asio::ssl::stream<beast::tcp_stream>>;
+using Stream = websocket::stream<TlsStream>;
 
+// Bytes asked of the WebSocket per read: the smallest frame size bucket, so a text message needs
+// one read and an idle connection's read buffer stays this small.
+constexpr std::size_t kReadChunk = wire::kFrameSizes.front();
 // Frames reserved for responses and control pushes when the delivery pump fills the queue.
 constexpr std::size_t kResponseReserve = 16;
 // How long the closing handshake may take before the socket is simply closed.
@@ -60,11 +65,10 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, ServerContext& context, std::string remote_ip)
       : context_(context),
         options_(context.options),
-        stream_(beast::tcp_stream(std::move(socket)), tls),
+        stream_(std::move(socket), tls),
         write_signal_(stream_.get_executor()),
         read_resume_(stream_.get_executor()),
         watchdog_(stream_.get_executor()),
-        close_deadline_(stream_.get_executor()),
         limiter_(options_.limits.requests_per_second, options_.limits.requests_burst) {
     state_.remote_ip = std::move(remote_ip);
   }
@@ -97,8 +101,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
  private:
   awaitable<void> run() {
     auto self = shared_from_this();
-    beast::get_lowest_layer(stream_).expires_after(options_.limits.handshake_timeout);
-    if (auto [ec] = co_await stream_.next_layer().async_handshake(asio::ssl::stream_base::server, kTuple); ec) {
+    stream_.next_layer().expires_after(options_.limits.handshake_timeout);
+    if (auto [ec] = co_await stream_.next_layer().async_handshake(kTuple); ec) {
       co_return finish("tls_handshake_failed");
     }
     {
@@ -117,7 +121,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
         co_return finish("websocket_handshake_failed");
       }
     }
-    beast::get_lowest_layer(stream_).expires_never();
+    stream_.next_layer().expires_never();
     stream_.binary(true);
     // Backstop only: the reader below stops at max_frame_size + 1 and answers frame_too_large.
     stream_.read_message_max(options_.limits.max_frame_size * 4);
@@ -167,7 +171,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       response.body() = healthy ? "ok\n" : "storage unavailable\n";
     } else if (path == "/metrics") {
       boost::system::error_code ec;
-      const auto remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+      const auto remote = beast::get_lowest_layer(stream_).remote_endpoint(ec);
       if (options_.metrics_loopback_only && (ec || !is_loopback(remote.address()))) {
         response.result(http::status::forbidden);
         response.body() = "metrics are served to loopback addresses only (metrics_loopback_only)\n";
@@ -192,11 +196,14 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     beast::flat_buffer buffer;
     const std::size_t max_frame = options_.limits.max_frame_size;
     while (!closing_) {
+      // An idle connection keeps at most kReadChunk of buffer: a media frame's larger one goes.
+      if (buffer.capacity() > kReadChunk) buffer = beast::flat_buffer();
       buffer.clear();
       bool too_large = false;
       do {
-        auto [ec, read] =
-            co_await stream_.async_read_some(buffer, max_frame + 1 - std::min(buffer.size(), max_frame), kTuple);
+        // Read in chunks, not by the largest frame: the buffer grows only as a frame needs it.
+        const std::size_t wanted = std::min(kReadChunk, max_frame + 1 - std::min(buffer.size(), max_frame));
+        auto [ec, read] = co_await stream_.async_read_some(buffer, wanted, kTuple);
         if (ec) {
           if (!expected_ending(ec)) context_.logger.event("read_failed", {{"error", ec.message()}});
           co_return;
@@ -379,7 +386,6 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       }
     }
     co_await stream_.async_close(websocket::close_code::normal, kTuple);
-    close_deadline_.cancel();
     shut_socket();
   }
 
@@ -405,11 +411,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     closing_ = true;
     closing_reason_ = reason;
     // Bounds whatever is pending: a client that stopped reading cannot hold the close open.
-    // (tcp_stream's own expiry cannot be changed while a read and a write are both pending.)
-    close_deadline_.expires_after(kCloseTimeout * 2);
-    close_deadline_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
-      if (!ec) self->shut_socket();
-    });
+    stream_.next_layer().expires_after(kCloseTimeout * 2);
     if (encoded.ok()) outgoing_.push_back(std::move(*encoded));
     write_signal_.cancel();
     read_resume_.cancel();
@@ -418,8 +420,9 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
 
   void shut_socket() {
     beast::error_code ignored;
-    beast::get_lowest_layer(stream_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(stream_).close();
+    asio::ip::tcp::socket& socket = beast::get_lowest_layer(stream_);
+    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
   }
 
   // The reader ended: leave the registries; the writer finishes any close in progress.
@@ -465,7 +468,6 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   asio::steady_timer write_signal_;
   asio::steady_timer read_resume_;  // wakes the reader when a blocking request is answered
   asio::steady_timer watchdog_;
-  asio::steady_timer close_deadline_;
   RateLimiter limiter_;
   SessionState state_;
   std::deque<Bytes> outgoing_;

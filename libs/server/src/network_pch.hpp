@@ -1,10 +1,8 @@
-// Precompiled header of the two network translation units (connection.cpp, server.cpp): Asio,
-// its OpenSSL binding and Beast's WebSocket take most of their compile time.
+// Precompiled header of the network translation units (connection.cpp, server.cpp): Asio, its
+// OpenSSL context and Beast's WebSocket take most of their compile time.
 #pragma once
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>

@@ -10,17 +10,6 @@
 
 namespace hush::storage::test {
 
-ScratchFolder::ScratchFolder() {
-  std::string pattern = (std::filesystem::path(::testing::TempDir()) / "hush-storage-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-ScratchFolder::~ScratchFolder() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
 Timestamp at(std::int64_t seconds) {
   return Timestamp{std::chrono::milliseconds{1704067200000} + std::chrono::seconds{seconds}};
 }

@@ -9,21 +9,11 @@
 #include <string>
 
 #include "hush/storage/storage.hpp"
+#include "scratch_folder.hpp"
 
 namespace hush::storage::test {
 
-// A fresh empty folder under the test temporary directory, removed with everything in it.
-class ScratchFolder {
- public:
-  ScratchFolder();
-  ~ScratchFolder();
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using hush::test::ScratchFolder;
 
 // A time `seconds` after an arbitrary fixed origin (2024-01-01).
 Timestamp at(std::int64_t seconds);

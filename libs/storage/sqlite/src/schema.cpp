@@ -1,4 +1,4 @@
-// The SQLite schema, version by version, and the migration step run on open.
+// The SQLite schema, version by version; libs/sqlite runs the migration step on open.
 //
 // Choices, for whoever adds a backend or a migration:
 // - Times are INTEGER milliseconds since the Unix epoch; ids and keys are BLOBs of fixed size.
@@ -137,50 +137,22 @@ CREATE TABLE delivery_failures (
 CREATE INDEX delivery_failures_by_sender ON delivery_failures (sender_account, sender_device, id);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}}};
+constexpr std::array<::hush::sqlite::Migration, 4> kMigrations{
+    {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}}};
 static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 
 }  // namespace
 
-std::span<const Migration> migrations() {
+std::span<const ::hush::sqlite::Migration> migrations() {
   return kMigrations;
 }
 
 Result<int, StorageError> schema_version(Connection& connection) {
-  Statement has_table =
-      connection.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'");
-  auto row = has_table.step();
-  if (!row.ok()) return fail(row.error());
-  if (has_table.column_int(0) == 0) {
-    Statement any_table = connection.prepare("SELECT count(*) FROM sqlite_schema");
-    auto counted = any_table.step();
-    if (!counted.ok()) return fail(counted.error());
-    // Tables but no schema_version: some other program's database, not an empty one.
-    if (any_table.column_int(0) != 0) return fail(StorageError::kCorrupt);
-    return 0;
-  }
-  Statement version = connection.prepare("SELECT version FROM schema_version");
-  auto found = version.step();
-  if (!found.ok()) return fail(found.error());
-  if (!*found) return fail(StorageError::kCorrupt);
-  return static_cast<int>(version.column_int(0));
+  return ::hush::sqlite::schema_version(connection);
 }
 
 Result<void, StorageError> migrate(Connection& connection) {
-  return connection.transaction(true, [&]() -> Result<void, StorageError> {
-    auto current = schema_version(connection);
-    if (!current.ok()) return fail(current.error());
-    if (*current > kSqliteSchemaVersion) return fail(StorageError::kIncompatibleSchema);
-    if (*current < 0) return fail(StorageError::kCorrupt);
-    if (*current == 0) HUSH_TRY(connection.exec("CREATE TABLE schema_version (version INTEGER NOT NULL)"));
-    if (*current == 0) HUSH_TRY(connection.exec("INSERT INTO schema_version (version) VALUES (0)"));
-    for (const Migration& migration : kMigrations) {
-      if (migration.version <= *current) continue;
-      HUSH_TRY(connection.exec(migration.sql));
-      HUSH_TRY(connection.prepare("UPDATE schema_version SET version = ?1").bind(1, migration.version).run());
-    }
-    return {};
-  });
+  return ::hush::sqlite::migrate(connection, std::span<const ::hush::sqlite::Migration>(kMigrations));
 }
 
 }  // namespace hush::storage::sqlite

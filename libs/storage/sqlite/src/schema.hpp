@@ -1,21 +1,17 @@
-// Internal to the SQLite backend: the schema as an ordered list of migrations, and the step that
-// brings a database up to kSqliteSchemaVersion on open. A migration, once released, never changes:
-// a schema change is a new migration appended to the list.
+// Internal to the SQLite backend: the schema as an ordered list of migrations (libs/sqlite applies
+// them), bringing a database up to kSqliteSchemaVersion on open. A migration, once released, never
+// changes: a schema change is a new migration appended to the list.
 #pragma once
 
 #include <span>
 
 #include "connection.hpp"
+#include "hush/sqlite/migrations.hpp"
 
 namespace hush::storage::sqlite {
 
-struct Migration {
-  int version;      // the schema version after this migration
-  const char* sql;  // statements run in the migration's transaction
-};
-
 // All migrations, in order; the last one's version is kSqliteSchemaVersion.
-std::span<const Migration> migrations();
+std::span<const ::hush::sqlite::Migration> migrations();
 
 // In one transaction: checks the file is a hush database (a schema_version table, or no table at
 // all), refuses a version newer than this code knows, and applies the missing migrations in order.

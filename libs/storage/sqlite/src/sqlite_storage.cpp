@@ -2,10 +2,6 @@
 // read-only second connection, and the Storage object that hands out the four stores.
 #include "hush/storage/sqlite_storage.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <string>
 #include <system_error>
 
@@ -55,15 +51,6 @@ Result<void, StorageError> set_page_cache(Connection& connection, const SqliteOp
   return connection.exec(("PRAGMA cache_size = -" + std::to_string(options.page_cache_bytes / 1024)).c_str());
 }
 
-// Creates an empty database file readable by its owner only: the file holds routing metadata,
-// and SQLite would otherwise create it with the umask's permissions (typically 0644).
-Result<void, StorageError> create_private_file(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
-  if (fd < 0) return errno == EEXIST ? Result<void, StorageError>() : fail(StorageError::kIo);
-  ::close(fd);
-  return {};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Database>, StorageError> Database::open(const std::filesystem::path& data_folder,
@@ -72,15 +59,15 @@ Result<std::unique_ptr<Database>, StorageError> Database::open(const std::filesy
   std::filesystem::create_directories(data_folder, error);
   if (error) return fail(StorageError::kIo);
   const std::filesystem::path path = data_folder / options.file_name;
-  HUSH_TRY(create_private_file(path));
-
-  auto writer = Connection::open(path, false, options.busy_timeout);
+  // A new file is readable by its owner only: it holds routing metadata, and SQLite would otherwise
+  // create it with the umask's permissions (typically 0644).
+  auto writer = Connection::open(path, ::hush::sqlite::OpenMode::kCreatePrivate, options.busy_timeout);
   if (!writer.ok()) return fail(writer.error());
   HUSH_TRY(configure_writer(**writer, options));
   HUSH_TRY(set_page_cache(**writer, options));
   HUSH_TRY(migrate(**writer));
 
-  auto reader = Connection::open(path, true, options.busy_timeout);
+  auto reader = Connection::open(path, ::hush::sqlite::OpenMode::kReadOnly, options.busy_timeout);
   if (!reader.ok()) return fail(reader.error());
   HUSH_TRY((*reader)->exec("PRAGMA trusted_schema = OFF"));
   HUSH_TRY(set_page_cache(**reader, options));
