@@ -157,7 +157,7 @@ def main():
     out(f"Versions: mosquitto {package_version('mosquitto')}, prosody {package_version('prosody')}, "
         f"OpenSSL {package_version('libssl3')}, SQLite {package_version('libsqlite3-0')}.")
     out("")
-    out("Reproduce: `bash scripts/load` (about 10 minutes; `LOAD_REPEATS=1 LOAD_IDLE=2000 bash scripts/load` "
+    out("Reproduce: `bash scripts/load` (about 5 minutes; `LOAD_REPEATS=1 LOAD_IDLE=2000 bash scripts/load` "
         "for a quick look). Raw results: build/release/load/*.json.")
     out("")
     out(LOAD_END)

@@ -65,9 +65,15 @@ Result<crypto::PublicKey, StoreError> public_key(ByteView raw) {
   return *key;
 }
 
+// The store writes private keys clamped (PrivateKey keeps them so); bytes that clamping would
+// change were not written by it, so they are corrupt rather than quietly a different encoding.
 Result<crypto::PrivateKey, StoreError> private_key(ByteView raw) {
   auto key = crypto::PrivateKey::from_bytes(raw);
   if (!key.ok()) return fail(StoreError::kCorrupt);
+  const ByteView clamped = key->secret().view();
+  if (clamped.size() != raw.size() || !std::equal(clamped.begin(), clamped.end(), raw.begin())) {
+    return fail(StoreError::kCorrupt);
+  }
   return std::move(*key);
 }
 
