@@ -116,7 +116,8 @@ std::string Metrics::render(std::size_t connections_open) const {
          media_bytes_stored_.load(kRelaxed));
 
   header(out, "hushd_commit_batch_envelopes", "histogram",
-         "Envelopes per group commit (one storage transaction and fsync each).");
+         "Envelopes stored per group commit (one storage transaction and fsync each, with the "
+         "acknowledgements gathered alongside; 0 for acknowledgements only).");
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < kBatchBounds.size(); ++i) {
     cumulative += batch_buckets_[i].load(kRelaxed);
