@@ -21,10 +21,12 @@ if(HUSH_BENCH)
   # The load generator's XMPP driver parses the server's stream with expat (bench/load).
   find_package(EXPAT REQUIRED)
 endif()
+# Boost.Asio/Beast 1.81 (header-only; Boost.System is header-only since 1.69): hushd's network
+# part and the client's connection to it (libs/client/transport), so every build needs it.
+find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS headers)
 if(HUSH_SERVER)
-  # Boost.Asio/Beast 1.81 (header-only; Boost.System is header-only since 1.69), CLI11, and toml++
-  # for the config file (Debian builds it as a shared library; its .pc sets TOML_HEADER_ONLY=0).
-  find_package(Boost 1.81 REQUIRED CONFIG COMPONENTS headers)
+  # CLI11, and toml++ for the config file (Debian builds it as a shared library; its .pc sets
+  # TOML_HEADER_ONLY=0).
   find_package(CLI11 REQUIRED)
   pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus>=3)
 endif()

@@ -63,7 +63,42 @@ CREATE TABLE sender_keys (
 );
 )sql";
 
-constexpr std::array<sqlite::Migration, 1> kMigrations{{{1, kVersion1}}};
+// Version 2: the account this device belongs to, and the messages it sent and received
+// (libs/client/account and libs/client/messenger write them).
+//   account: one row. The server's address and how it is trusted (pinned certificate fingerprint
+//   or CA file), the username, the device id the server gave (0 until registration succeeded),
+//   the next one-time prekey id, the signed prekey and last-resort key ids; `record` is the
+//   device's Ed25519 auth key (libsodium's 64-byte secret key), sealed.
+//   messages: one row per message, incoming (direction 0) or outgoing (1), unique per peer and
+//   sender-chosen message id (the duplicate check); `record` is the body, sealed.
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE account (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  username TEXT NOT NULL,
+  server_host TEXT NOT NULL,
+  server_port INTEGER NOT NULL,
+  server_pin BLOB,
+  server_ca_file TEXT,
+  device_id INTEGER NOT NULL,
+  next_prekey_id INTEGER NOT NULL,
+  signed_prekey_id INTEGER NOT NULL,
+  last_resort_id INTEGER NOT NULL,
+  record BLOB NOT NULL
+);
+CREATE TABLE messages (
+  direction INTEGER NOT NULL,
+  peer BLOB NOT NULL,
+  peer_device INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  timestamp_ms INTEGER NOT NULL,
+  stored_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  record BLOB NOT NULL,
+  UNIQUE (direction, peer, message_id)
+);
+)sql";
+
+constexpr std::array<sqlite::Migration, 2> kMigrations{{{1, kVersion1}, {2, kVersion2}}};
 static_assert(kMigrations.back().version == kClientStoreSchemaVersion);
 
 }  // namespace

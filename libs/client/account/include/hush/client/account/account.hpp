@@ -1,0 +1,118 @@
+// Account: this device's membership of an account on one hushd — its identity and registration id
+// (in the store), its Ed25519 auth key (sealed in the store), the username, server and device id
+// the server gave; registering, logging in, and keeping the server stocked with prekeys (signed
+// prekey, one-time prekeys, last-resort key). Owns the store and the connection it logs in on.
+// Does not own: what travels over the connection once logged in (messenger/), listing and removing
+// devices (not yet), reconnecting by itself.
+//
+// Not thread-safe; synchronous (see ServerConnection).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "hush/base/result.hpp"
+#include "hush/client/account/client_error.hpp"
+#include "hush/client/store/client_store.hpp"
+#include "hush/client/transport/server_connection.hpp"
+#include "hush/crypto/ed25519.hpp"
+#include "hush/crypto/random.hpp"
+
+namespace hush::client {
+
+namespace detail {
+struct AccountRecord;  // account_record.hpp (internal)
+}  // namespace detail
+
+// The server an account lives on and how its certificate is trusted.
+struct ServerSettings {
+  ServerAddress address;
+  ServerTrust trust;
+};
+
+struct AccountOptions {
+  // The device name the server shows in device lists. Default "hush".
+  std::string device_name = "hush";
+  // One-time prekeys generated and uploaded at registration and at each refill (keys_low), in
+  // [1, kMaxPreKeyBatch]. Default 100, as Signal: enough for 100 first contacts while offline,
+  // small enough to generate in milliseconds and to fit one 64 KiB frame.
+  std::uint32_t prekey_batch = 100;
+  // Milliseconds since the Unix epoch (signed prekey and message timestamps). Default: system clock.
+  std::function<std::uint64_t()> clock;
+  ConnectionOptions connection;
+  StoreOptions store;
+};
+
+// The largest prekey_batch: 1,000 one-time prekeys of 33 bytes and their ids fit a 64 KiB frame.
+inline constexpr std::uint32_t kMaxPreKeyBatch = 1000;
+
+class Account {
+ public:
+  // Creates a new identity and store in `home`, saves the account (username, server, sealed auth
+  // key) and the first keys before anything is sent, then connects, registers `username` and
+  // uploads the keys. The account stays connected and logged in. When the server refuses (e.g.
+  // "username_taken", "invite_required") the new store is deleted again; when the connection fails
+  // midway the store stays and log_in() completes the registration.
+  static Result<std::unique_ptr<Account>, ClientError> register_new(const std::filesystem::path& home,
+                                                                    const Unlock& unlock, const ServerSettings& server,
+                                                                    const std::string& username,
+                                                                    const std::string& invite, crypto::Rng& rng,
+                                                                    AccountOptions options = {});
+
+  // Opens the account in `home` without connecting. kNotRegistered when the home has a store but
+  // no account row.
+  static Result<std::unique_ptr<Account>, ClientError> open(const std::filesystem::path& home, const Unlock& unlock,
+                                                            crypto::Rng& rng, AccountOptions options = {});
+
+  ~Account();
+  Account(const Account&) = delete;
+  Account& operator=(const Account&) = delete;
+
+  // Connects and authenticates this device (finishing an interrupted registration first), then
+  // restocks the server's prekeys if it has none. Queued envelopes follow as pushes.
+  Result<void, ClientError> log_in();
+  // Closes the connection, if any.
+  void disconnect();
+  bool connected() const;
+  // The logged-in connection. Precondition: connected().
+  ServerConnection& connection();
+
+  // Generates prekey_batch one-time prekeys, stores them in one transaction, then uploads them.
+  Result<void, ClientError> refill_prekeys();
+  // Handles the pushes that concern the account (keys_low: refill). True when `push` was one.
+  Result<bool, ClientError> handle_push(const wire::api::Push& push);
+
+  ClientStore& store() { return *store_; }
+  crypto::Rng& rng() { return rng_; }
+  std::uint64_t now_ms() const { return options_.clock(); }
+  const std::string& username() const { return username_; }
+  std::uint32_t device_id() const { return device_id_; }
+  // The id of the reusable last-resort prekey (kept when a session consumes it).
+  std::uint32_t last_resort_id() const;
+
+ private:
+  Account(std::unique_ptr<ClientStore> store, crypto::Rng& rng, AccountOptions options);
+  Result<void, ClientError> load();
+  Result<std::unique_ptr<ServerConnection>, ClientError> connect() const;
+  Result<void, ClientError> register_on(ServerConnection& connection, const std::string& invite);
+  Result<void, ClientError> authenticate_on(ServerConnection& connection);
+  Result<void, ClientError> upload_all_keys();
+  Result<void, ClientError> add_prekey_batch(StoreTransaction& transaction, const detail::AccountRecord& record,
+                                             wire::api::UploadKeys& body);
+  Result<void, ClientError> upload(wire::api::Request request);
+
+  std::unique_ptr<ClientStore> store_;
+  crypto::Rng& rng_;
+  AccountOptions options_;
+  std::unique_ptr<ServerConnection> connection_;
+  std::string username_;
+  ServerSettings server_;
+  std::uint32_t device_id_ = 0;
+  crypto::Ed25519KeyPair auth_key_;
+};
+
+}  // namespace hush::client

@@ -1,0 +1,114 @@
+// ServerConnection: one TLS WebSocket connection to hushd (docs/protocol.md, part 2), trusting
+// either a pinned certificate (SHA-256 of its DER encoding, as hushd prints it) or a CA file. It
+// owns the framing (wire/frame_codec), matching responses to requests by id, and the bounded queue
+// of pushes; it does not own what the requests mean (account/, messenger/) or reconnecting.
+//
+// Single-threaded and synchronous: every call runs the connection's own event loop on the calling
+// thread until its answer arrives or its deadline passes; nothing happens between calls (the
+// server's pushes wait in the TCP buffers). Not thread-safe: one thread uses a connection at a time.
+// Boost.Beast stays in src/ (pimpl), so including this header costs nothing.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "hush/base/bytes.hpp"
+#include "hush/base/result.hpp"
+#include "hush/client/transport/transport_error.hpp"
+#include "hush/crypto/hash.hpp"
+#include "hush/wire/api.pb.h"
+
+namespace hush::client {
+
+// Trust the server whose leaf certificate has exactly this SHA-256 fingerprint (of its DER
+// encoding), whatever its issuer, names or dates: what a self-hosted hushd prints at start.
+struct PinnedCertificate {
+  crypto::Sha256Digest fingerprint{};
+};
+
+// Trust certificates issued by the CAs in a PEM file, for the host name connected to.
+struct CaFile {
+  std::filesystem::path path;
+};
+
+using ServerTrust = std::variant<PinnedCertificate, CaFile>;
+
+// Where hushd listens: "wss://HOST:PORT/".
+struct ServerAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+
+// Parses "wss://HOST:PORT" (an optional trailing "/"; IPv6 literals in brackets). nullopt for
+// anything else, including another scheme or a missing port.
+std::optional<ServerAddress> parse_server_url(std::string_view url);
+
+// Parses 64 hex digits (case-insensitive; ':' separators allowed) as a certificate fingerprint.
+std::optional<crypto::Sha256Digest> parse_fingerprint(std::string_view text);
+
+struct ConnectionOptions {
+  // Bound on resolving, TCP connect, TLS and WebSocket handshakes and the Challenge together.
+  // Default 10 seconds.
+  std::chrono::milliseconds connect_timeout{10000};
+  // Default bound on waiting for a response in call(); a write that cannot complete within it
+  // closes the connection. Default 10 seconds.
+  std::chrono::milliseconds request_timeout{10000};
+  // Pushes kept while the caller waits for a response. When full, the connection stops reading
+  // (the server then sees a slow consumer) until next_push() takes some. Default 4,096: the
+  // frames are at most kMaxFrameSize, but envelopes of text are 1 KiB.
+  std::size_t max_queued_pushes = 4096;
+};
+
+class ServerConnection {
+ public:
+  // Connects, checks the certificate against `trust`, upgrades to a WebSocket and waits for the
+  // Challenge. Errors: kInvalidArgument, kCaFileUnreadable, kResolveFailed, kConnectFailed,
+  // kCertificateRejected, kHandshakeFailed, kNoChallenge, kTimeout.
+  static Result<std::unique_ptr<ServerConnection>, TransportError> connect(const ServerAddress& address,
+                                                                           const ServerTrust& trust,
+                                                                           const ConnectionOptions& options = {});
+  ~ServerConnection();
+  ServerConnection(const ServerConnection&) = delete;
+  ServerConnection& operator=(const ServerConnection&) = delete;
+
+  // The nonce of the connection's Challenge: what RegisterAccount and Authenticate sign.
+  const Bytes& challenge_nonce() const { return nonce_; }
+
+  // Sends `request` with a fresh id and waits up to `timeout` (request_timeout when zero) for the
+  // response with that id; pushes arriving meanwhile are queued for next_push(). A response that
+  // arrives after its call timed out is dropped. Errors: kTooLarge (the request does not fit a
+  // frame), kTimeout (the connection stays open), kPushQueueFull (max_queued_pushes pushes wait for
+  // next_push(): the response cannot be read before them; the connection stays open), kClosed, kProtocol (the server
+  // sent an undecodable frame: the connection is closed).
+  Result<wire::api::Response, TransportError> call(wire::api::Request request,
+                                                   std::chrono::milliseconds timeout = std::chrono::milliseconds{0});
+
+  // The next push, queued or read within `timeout`. Errors: kTimeout (nothing arrived; the
+  // connection stays open), kClosed, kProtocol.
+  Result<wire::api::Push, TransportError> next_push(std::chrono::milliseconds timeout);
+
+  // True once the connection is closed (by either side or after a failure).
+  bool closed() const;
+  // The reason of the server's Closing push, "" if none came.
+  const std::string& closing_reason() const;
+
+  // Closes the WebSocket (bounded by request_timeout) and the socket. Idempotent.
+  void close();
+
+ private:
+  struct Impl;
+  explicit ServerConnection(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+  Bytes nonce_;
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace hush::client

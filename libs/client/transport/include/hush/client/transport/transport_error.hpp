@@ -1,0 +1,25 @@
+// Errors of the client's connection to hushd. Each names an outcome a caller handles differently
+// (retry later, tell the user the certificate changed, fix the command line); none carries data.
+#pragma once
+
+namespace hush::client {
+
+enum class TransportError {
+  kInvalidArgument,      // an empty host, port 0
+  kCaFileUnreadable,     // the CA file is missing or holds no usable certificate
+  kResolveFailed,        // the host name does not resolve
+  kConnectFailed,        // no TCP connection to any address of the host
+  kCertificateRejected,  // the server's certificate is not the pinned one, or no trusted CA issued it
+  kHandshakeFailed,      // TLS or WebSocket handshake failed for another reason
+  kNoChallenge,          // the server's first frame was not a Challenge
+  kTimeout,              // the wait's deadline passed
+  kClosed,               // the connection is closed (see closing_reason())
+  kProtocol,             // the server sent a frame that does not decode
+  kTooLarge,             // the request does not fit kMaxFrameSize
+  kPushQueueFull,        // max_queued_pushes pushes are unread, so no response can be read
+};
+
+// A short, stable, lower_snake_case name.
+const char* to_string(TransportError error);
+
+}  // namespace hush::client

@@ -1,0 +1,318 @@
+// ServerConnection over Boost.Beast: TLS (pinned fingerprint or CA file) and WebSocket on one
+// io_context driven by the caller's thread with a deadline per wait. One read is kept pending
+// between calls (a timed-out wait leaves it pending, so nothing is cancelled half-way through a
+// frame); writes complete within their deadline or close the connection.
+#include "hush/client/transport/server_connection.hpp"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <deque>
+#include <optional>
+
+#include "hush/crypto/secret.hpp"
+#include "hush/wire/frame_codec.hpp"
+
+namespace hush::client {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace api = wire::api;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// How long closing the socket may take to cancel what is pending before the loop is abandoned.
+constexpr std::chrono::milliseconds kDrainTimeout{2000};
+
+// SHA-256 of the DER encoding of `certificate` compared with `pin`, in constant time.
+bool matches_pin(X509* certificate, const crypto::Sha256Digest& pin) {
+  if (certificate == nullptr) return false;
+  const int size = i2d_X509(certificate, nullptr);
+  if (size <= 0) return false;
+  Bytes der(static_cast<std::size_t>(size));
+  unsigned char* out = der.data();
+  if (i2d_X509(certificate, &out) != size) return false;
+  const crypto::Sha256Digest digest = crypto::sha256(der);
+  return crypto::constant_time_equal(digest, pin);
+}
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+}  // namespace
+
+struct ServerConnection::Impl {
+  using Stream = websocket::stream<asio::ssl::stream<beast::tcp_stream>>;
+
+  asio::io_context io;
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+  std::optional<Stream> ws;  // made once `tls` is configured (SSL_new copies its settings)
+  ConnectionOptions options;
+  bool certificate_rejected = false;
+
+  beast::flat_buffer buffer;
+  bool reading = false;
+  bool closed = false;
+  bool protocol_error = false;
+  std::string closing_reason;
+  std::uint64_t awaited_id = 0;         // the call() waiting, 0 when none
+  std::optional<api::Response> answer;  // its response, once read
+  std::deque<api::Push> pushes;         // at most options.max_queued_pushes
+
+  ~Impl() { abort(); }
+
+  // Runs at most one handler, waiting until `deadline`. false when the deadline has passed.
+  bool step(Clock::time_point deadline) {
+    const auto now = Clock::now();
+    if (now >= deadline) return false;
+    if (io.stopped()) io.restart();
+    io.run_one_for(deadline - now);
+    return true;
+  }
+
+  // Closes the socket (cancelling what is pending) and lets the cancelled handlers run.
+  void abort() {
+    if (!ws) return;
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(*ws).socket().close(ignored);
+    closed = true;
+    io.restart();
+    io.run_for(kDrainTimeout);
+  }
+
+  // Starts one asynchronous operation with a handler setting `done`, and waits for it until
+  // `deadline`; on timeout aborts the connection. Returns the operation's error.
+  template <class Initiate>
+  boost::system::error_code wait(Initiate&& initiate, Clock::time_point deadline) {
+    bool done = false;
+    boost::system::error_code result;
+    initiate([&](boost::system::error_code ec, auto&&...) {
+      result = ec;
+      done = true;
+    });
+    while (!done) {
+      if (!step(deadline)) {
+        abort();
+        return asio::error::timed_out;
+      }
+    }
+    return result;
+  }
+
+  // Keeps one read pending while open and while the push queue has room.
+  void start_read() {
+    if (reading || closed || pushes.size() >= options.max_queued_pushes) return;
+    reading = true;
+    buffer.clear();
+    ws->async_read(buffer, [this](boost::system::error_code ec, std::size_t) {
+      reading = false;
+      if (ec) {
+        closed = true;
+        return;
+      }
+      const auto data = buffer.cdata();
+      auto frame = wire::decode_frame(ByteView(static_cast<const std::uint8_t*>(data.data()), data.size()));
+      if (!frame.ok() || frame->has_request()) {
+        protocol_error = true;
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(*ws).socket().close(ignored);
+        closed = true;
+        return;
+      }
+      if (frame->has_response()) {
+        // A response nobody waits for answered a call that timed out: dropped.
+        if (awaited_id != 0 && frame->response().id() == awaited_id) answer = std::move(*frame->mutable_response());
+        return;
+      }
+      if (frame->push().has_closing()) closing_reason = frame->push().closing().reason();
+      pushes.push_back(std::move(*frame->mutable_push()));
+    });
+  }
+
+  Result<void, TransportError> write(ByteView bytes, Clock::time_point deadline) {
+    if (closed) return fail(TransportError::kClosed);
+    const auto ec =
+        wait([&](auto handler) { ws->async_write(asio::buffer(bytes.data(), bytes.size()), handler); }, deadline);
+    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
+    if (ec) {
+      abort();
+      return fail(TransportError::kClosed);
+    }
+    return {};
+  }
+
+  TransportError read_failure() const { return protocol_error ? TransportError::kProtocol : TransportError::kClosed; }
+
+  // The TLS and WebSocket setup; the caller has configured `tls` and made `ws`.
+  Result<void, TransportError> open(const ServerAddress& address, Clock::time_point deadline) {
+    asio::ip::tcp::resolver resolver(io);
+    asio::ip::tcp::resolver::results_type endpoints;
+    bool resolved = false;
+    boost::system::error_code resolve_error;
+    resolver.async_resolve(address.host, std::to_string(address.port),
+                           [&](boost::system::error_code ec, asio::ip::tcp::resolver::results_type results) {
+                             resolve_error = ec;
+                             endpoints = std::move(results);
+                             resolved = true;
+                           });
+    while (!resolved) {
+      if (!step(deadline)) {
+        resolver.cancel();
+        abort();
+        return fail(TransportError::kTimeout);
+      }
+    }
+    if (resolve_error) return fail(TransportError::kResolveFailed);
+
+    auto& tcp = beast::get_lowest_layer(*ws);
+    auto ec = wait([&](auto handler) { tcp.async_connect(endpoints, handler); }, deadline);
+    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
+    if (ec) return fail(TransportError::kConnectFailed);
+
+    ec = wait([&](auto handler) { ws->next_layer().async_handshake(asio::ssl::stream_base::client, handler); },
+              deadline);
+    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
+    if (certificate_rejected) return fail(TransportError::kCertificateRejected);
+    if (ec) return fail(TransportError::kHandshakeFailed);
+
+    ws->binary(true);
+    ws->read_message_max(wire::kMaxFrameSize);
+    const std::string host_header = address.host + ":" + std::to_string(address.port);
+    ec = wait([&](auto handler) { ws->async_handshake(host_header, "/", handler); }, deadline);
+    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
+    if (ec) return fail(TransportError::kHandshakeFailed);
+    return {};
+  }
+};
+
+ServerConnection::ServerConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ServerConnection::~ServerConnection() {
+  close();
+}
+
+Result<std::unique_ptr<ServerConnection>, TransportError> ServerConnection::connect(const ServerAddress& address,
+                                                                                    const ServerTrust& trust,
+                                                                                    const ConnectionOptions& options) {
+  if (address.host.empty() || address.port == 0 || options.max_queued_pushes == 0) {
+    return fail(TransportError::kInvalidArgument);
+  }
+  auto impl = std::make_unique<Impl>();
+  Impl& s = *impl;
+  s.options = options;
+  s.tls.set_verify_mode(asio::ssl::verify_peer);
+  if (const auto* ca = std::get_if<CaFile>(&trust)) {
+    boost::system::error_code ec;
+    s.tls.load_verify_file(ca->path.string(), ec);
+    if (ec) return fail(TransportError::kCaFileUnreadable);
+  }
+  s.ws.emplace(s.io, s.tls);
+  SSL* ssl = s.ws->next_layer().native_handle();
+  if (!is_ip_literal(address.host)) SSL_set_tlsext_host_name(ssl, address.host.c_str());
+  if (const auto* pin = std::get_if<PinnedCertificate>(&trust)) {
+    // Only the leaf matters: its fingerprint is the whole trust decision (issuer, names and dates
+    // of a self-signed certificate say nothing).
+    s.ws->next_layer().set_verify_callback(
+        [&s, fingerprint = pin->fingerprint](bool, asio::ssl::verify_context& context) {
+          X509_STORE_CTX* store = context.native_handle();
+          if (X509_STORE_CTX_get_error_depth(store) > 0) return true;
+          const bool matches = matches_pin(X509_STORE_CTX_get_current_cert(store), fingerprint);
+          if (!matches) s.certificate_rejected = true;
+          return matches;
+        });
+  } else {
+    s.ws->next_layer().set_verify_callback([&s, verify = asio::ssl::host_name_verification(address.host)](
+                                               bool preverified, asio::ssl::verify_context& context) {
+      const bool accepted = verify(preverified, context);
+      if (!accepted) s.certificate_rejected = true;
+      return accepted;
+    });
+  }
+
+  const auto deadline = Clock::now() + options.connect_timeout;
+  HUSH_TRY(s.open(address, deadline));
+
+  std::unique_ptr<ServerConnection> connection(new ServerConnection(std::move(impl)));
+  auto first = connection->next_push(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+  if (!first.ok())
+    return fail(first.error() == TransportError::kTimeout ? TransportError::kTimeout : TransportError::kNoChallenge);
+  if (!first->has_challenge() || first->challenge().nonce().empty()) return fail(TransportError::kNoChallenge);
+  const std::string& nonce = first->challenge().nonce();
+  connection->nonce_.assign(nonce.begin(), nonce.end());
+  return connection;
+}
+
+Result<api::Response, TransportError> ServerConnection::call(api::Request request, std::chrono::milliseconds timeout) {
+  Impl& s = *impl_;
+  if (s.closed) return fail(s.read_failure());
+  const auto deadline = Clock::now() + (timeout.count() > 0 ? timeout : s.options.request_timeout);
+  const std::uint64_t id = next_id_++;
+  request.set_id(id);
+  api::Frame frame;
+  *frame.mutable_request() = std::move(request);
+  auto encoded = wire::encode_frame(frame);
+  if (!encoded.ok()) return fail(TransportError::kTooLarge);
+
+  s.awaited_id = id;
+  s.answer.reset();
+  struct Forget {
+    Impl& s;
+    ~Forget() { s.awaited_id = 0; }
+  } forget{s};
+  s.start_read();  // reading while writing: the server may push before it reads our request
+  HUSH_TRY(s.write(*encoded, deadline));
+  while (!s.answer) {
+    if (s.closed) return fail(s.read_failure());
+    if (s.pushes.size() >= s.options.max_queued_pushes) return fail(TransportError::kPushQueueFull);
+    s.start_read();
+    if (!s.step(deadline)) return fail(TransportError::kTimeout);
+  }
+  api::Response response = std::move(*s.answer);
+  s.answer.reset();
+  return response;
+}
+
+Result<api::Push, TransportError> ServerConnection::next_push(std::chrono::milliseconds timeout) {
+  Impl& s = *impl_;
+  const auto deadline = Clock::now() + timeout;
+  while (s.pushes.empty()) {
+    if (s.closed) return fail(s.read_failure());
+    s.start_read();
+    if (!s.step(deadline)) return fail(TransportError::kTimeout);
+  }
+  api::Push push = std::move(s.pushes.front());
+  s.pushes.pop_front();
+  return push;
+}
+
+const std::string& ServerConnection::closing_reason() const {
+  return impl_->closing_reason;
+}
+
+bool ServerConnection::closed() const {
+  return impl_->closed;
+}
+
+void ServerConnection::close() {
+  Impl& s = *impl_;
+  if (!s.ws || s.closed) return;
+  // A polite close, bounded; whatever happens, the socket is closed after it.
+  s.wait([&](auto handler) { s.ws->async_close(websocket::close_code::normal, handler); },
+         Clock::now() + std::min<std::chrono::milliseconds>(s.options.request_timeout, kDrainTimeout));
+  s.abort();
+}
+
+}  // namespace hush::client
