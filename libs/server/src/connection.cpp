@@ -223,7 +223,10 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       if (!frame->has_request()) co_return close_with("unexpected_frame");
       handle(frame->request());
       // A request on the blocking pool holds this connection's state: read on once it is answered.
-      while (awaiting_answer_ && !closing_ && !dead_) {
+      // Also when the connection is closing meanwhile: finish() must not touch the state (or leave
+      // the registry) before that request has (a registration adds this session to the registry).
+      // The pool always answers, also while the server stops.
+      while (awaiting_answer_) {
         read_resume_.expires_at(std::chrono::steady_clock::time_point::max());
         co_await read_resume_.async_wait(kTuple);
       }
