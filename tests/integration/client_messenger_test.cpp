@@ -172,6 +172,22 @@ TEST_F(ClientMessengerTest, TextsBothWaysOfflineDeliveryAndReopenedStores) {
   EXPECT_TRUE(server_files_contain("alice"));
 }
 
+TEST_F(ClientMessengerTest, KeysLowFromTheServerRefillsTheRecipientsPrekeys) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  const std::uint32_t uploaded = server_prekey_count(*bob);
+  ASSERT_EQ(uploaded, 10u);  // options().prekey_batch
+  Messenger alice_messenger(*alice), bob_messenger(*bob);
+  // Alice's first message claims one of bob's one-time prekeys: 9 left, under the server's
+  // key_low_threshold (10), so bob gets keys_low and his receive loop uploads a new batch.
+  send(alice_messenger, "bob", "this claims one of your prekeys");
+  auto at_bob = receive(bob_messenger);
+  ASSERT_EQ(at_bob.size(), 1u);
+  EXPECT_EQ(at_bob[0].body, "this claims one of your prekeys");
+  EXPECT_EQ(server_prekey_count(*bob), uploaded - 1 + 10);
+}
+
 TEST_F(ClientMessengerTest, TakenUsernameLeavesNoStoreBehind) {
   ASSERT_TRUE(register_home("carol"));
   auto second = Account::register_new(homes_ / "carol2", unlock(), settings(), "carol", "", rng_, options());
