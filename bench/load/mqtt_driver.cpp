@@ -10,6 +10,7 @@
 #include <cstring>
 #include <vector>
 
+#include "coalescing_writer.hpp"
 #include "driver.hpp"
 
 namespace hush::bench {
@@ -105,10 +106,10 @@ class MqttDriver final : public Driver {
     ++device.unacknowledged;
     const std::string topic = topic_of(to);
     // PUBLISH (3.3), QoS 1: topic name, packet identifier, payload.
-    put_fixed_header(device.out, kPublish << 4 | 0x02, 2 + topic.size() + 2 + payload.size());
-    put_string(device.out, topic);
-    put_u16(device.out, next_packet_id(device));
-    device.out.insert(device.out.end(), payload.begin(), payload.end());
+    put_fixed_header(device.writer.pending, kPublish << 4 | 0x02, 2 + topic.size() + 2 + payload.size());
+    put_string(device.writer.pending, topic);
+    put_u16(device.writer.pending, next_packet_id(device));
+    device.writer.pending.insert(device.writer.pending.end(), payload.begin(), payload.end());
     flush(device);
   }
 
@@ -119,7 +120,7 @@ class MqttDriver final : public Driver {
     for (auto& device : devices_) {
       boost::system::error_code ignored;
       // Politely, where it cannot interleave with a pending write: DISCONNECT (3.14) then close.
-      if (device->connected && !device->writing) {
+      if (device->connected && !device->writer.writing()) {
         const std::uint8_t disconnect[] = {kDisconnect << 4, 0};
         device->socket.write_some(asio::buffer(disconnect), ignored);
         device->socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -136,10 +137,7 @@ class MqttDriver final : public Driver {
     // Bytes read but not yet parsed: in[0, in_used). Grows up to kMaxPacketBytes plus a header.
     std::vector<std::uint8_t> in;
     std::size_t in_used = 0;
-    // Bytes queued while `writing` holds the bytes of the one async_write in flight.
-    std::vector<std::uint8_t> out;
-    std::vector<std::uint8_t> writing_bytes;
-    bool writing = false;
+    CoalescingWriter<std::vector<std::uint8_t>> writer;
     Clock::time_point last_write{};
     std::uint16_t last_packet_id = 0;
     std::size_t unacknowledged = 0;
@@ -178,35 +176,25 @@ class MqttDriver final : public Driver {
       device.in.resize(kReadChunk);
       // CONNECT (3.1) and SUBSCRIBE (3.8) pipelined: a client need not wait for CONNACK (3.1.4).
       const std::string client_id = config_.run_tag + "-d" + std::to_string(device.index);
-      put_fixed_header(device.out, kConnect << 4, 10 + 2 + client_id.size());
-      put_string(device.out, "MQTT");
-      device.out.push_back(4);     // protocol level 3.1.1
-      device.out.push_back(0x00);  // connect flags: clean session 0, no will, no credentials
-      put_u16(device.out, kKeepAliveSeconds);
-      put_string(device.out, client_id);
+      put_fixed_header(device.writer.pending, kConnect << 4, 10 + 2 + client_id.size());
+      put_string(device.writer.pending, "MQTT");
+      device.writer.pending.push_back(4);     // protocol level 3.1.1
+      device.writer.pending.push_back(0x00);  // connect flags: clean session 0, no will, no credentials
+      put_u16(device.writer.pending, kKeepAliveSeconds);
+      put_string(device.writer.pending, client_id);
       const std::string topic = topic_of(device.index);
-      put_fixed_header(device.out, kSubscribe << 4 | 0x02, 2 + 2 + topic.size() + 1);
-      put_u16(device.out, next_packet_id(device));
-      put_string(device.out, topic);
-      device.out.push_back(1);  // requested QoS
+      put_fixed_header(device.writer.pending, kSubscribe << 4 | 0x02, 2 + 2 + topic.size() + 1);
+      put_u16(device.writer.pending, next_packet_id(device));
+      put_string(device.writer.pending, topic);
+      device.writer.pending.push_back(1);  // requested QoS
       flush(device);
       read(device);
     });
   }
 
   void flush(Device& device) {
-    if (device.writing || device.out.empty() || stopped_) return;
-    device.writing = true;
-    device.last_write = Clock::now();
-    std::swap(device.out, device.writing_bytes);
-    asio::async_write(device.socket, asio::buffer(device.writing_bytes),
-                      [this, &device](boost::system::error_code ec, std::size_t) {
-                        if (stopped_) return;
-                        if (ec) return fail(device, "write: " + ec.message());
-                        device.writing = false;
-                        device.writing_bytes.clear();
-                        flush(device);
-                      });
+    if (!device.writer.pending.empty()) device.last_write = Clock::now();  // queued: leaves now or next
+    device.writer.flush(device.socket, stopped_, [this, &device](const std::string& what) { fail(device, what); });
   }
 
   void read(Device& device) {
@@ -294,7 +282,7 @@ class MqttDriver final : public Driver {
         std::size_t at = 2 + u16(0);
         if (qos == 1) {
           const std::uint8_t puback[] = {kPuback << 4, 2, body[at], body[at + 1]};
-          device.out.insert(device.out.end(), std::begin(puback), std::end(puback));
+          device.writer.pending.insert(device.writer.pending.end(), std::begin(puback), std::end(puback));
           flush(device);
           at += 2;
         }
@@ -313,9 +301,9 @@ class MqttDriver final : public Driver {
       if (ec || stopped_) return;
       const auto now = Clock::now();
       for (auto& device : devices_) {
-        if (device->subscribed && !device->writing && now - device->last_write >= kIdleBeforePing) {
-          device->out.push_back(kPingreq << 4);
-          device->out.push_back(0);
+        if (device->subscribed && !device->writer.writing() && now - device->last_write >= kIdleBeforePing) {
+          device->writer.pending.push_back(kPingreq << 4);
+          device->writer.pending.push_back(0);
           flush(*device);
         }
       }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the "End-to-end load" section of docs/benchmarks.md from hush_load's JSON results.
 
-Usage: report_load.py RESULTS_DIR OUTPUT_MD [--repeats N]
+Usage: report_load.py RESULTS_DIR OUTPUT_MD
 RESULTS_DIR holds what scripts/load wrote: {hushd,mqtt,xmpp}-closed-{1..N}.json (closed loop,
 the most each server delivers), {hushd,mqtt,xmpp}-half.json (open loop at half of that server's
 median) and hushd-idle.json (idle connections). The section sits between the markers below and
@@ -13,10 +13,11 @@ import glob
 import json
 import os
 import statistics
-import subprocess
+import sys
 
-LOAD_BEGIN = "<!-- load:begin -->"
-LOAD_END = "<!-- load:end -->"
+# bench/report.py owns the document's markers and the version lookup.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from report import LOAD_BEGIN, LOAD_END, package_version  # noqa: E402
 
 SERVERS = [
     ("hushd", "hushd", "TLS 1.3 WebSocket, api.proto frames padded to 1 KiB, every envelope in SQLite "
@@ -38,20 +39,10 @@ def load(path):
         return json.load(f)
 
 
-def package_version(name):
-    try:
-        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", name], capture_output=True, text=True,
-                             check=False)
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("results")
     parser.add_argument("output_md")
-    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
     closed = {}

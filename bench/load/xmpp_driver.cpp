@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "coalescing_writer.hpp"
 #include "driver.hpp"
 
 namespace hush::bench {
@@ -141,13 +142,13 @@ class XmppDriver final : public Driver {
     if (device.state != State::kReady && device.state != State::kAwaitPresence) {
       return report_failure("xmpp: device " + std::to_string(from) + " sends before it is logged in");
     }
-    device.out += "<message to='";
-    device.out += username(to);
-    device.out += '@';
-    device.out += kDomain;
-    device.out += "' type='chat'><body>";
-    append_base64(device.out, payload);
-    device.out += "</body></message>";
+    device.writer.pending += "<message to='";
+    device.writer.pending += username(to);
+    device.writer.pending += '@';
+    device.writer.pending += kDomain;
+    device.writer.pending += "' type='chat'><body>";
+    append_base64(device.writer.pending, payload);
+    device.writer.pending += "</body></message>";
     flush(device);
   }
 
@@ -157,7 +158,7 @@ class XmppDriver final : public Driver {
     for (auto& device : devices_) {
       boost::system::error_code ignored;
       // Politely, where it cannot interleave with a pending write: close the stream (RFC 6120 4.4).
-      if (device->state == State::kReady && !device->writing) {
+      if (device->state == State::kReady && !device->writer.writing()) {
         constexpr std::string_view kClose = "</stream:stream>";
         device->socket.write_some(asio::buffer(kClose), ignored);
         device->socket.shutdown(tcp::socket::shutdown_both, ignored);
@@ -196,9 +197,7 @@ class XmppDriver final : public Driver {
     std::uint64_t stanza_boundary = 0;  // byte index where the last stanza ended
     bool restart_stream = false;        // SASL success seen: a new parser for the new stream
     Stanza stanza;
-    std::string out;
-    std::string writing_bytes;
-    bool writing = false;
+    CoalescingWriter<std::string> writer;
   };
 
   std::string username(std::size_t device) const { return config_.run_tag + "u" + std::to_string(device); }
@@ -234,24 +233,14 @@ class XmppDriver final : public Driver {
       if (ec) return fail(device, "connect: " + ec.message());
       device.socket.set_option(tcp::no_delay(true), ec);
       device.state = State::kAwaitMechanisms;
-      device.out += stream_header();
+      device.writer.pending += stream_header();
       flush(device);
       read(device);
     });
   }
 
   void flush(Device& device) {
-    if (device.writing || device.out.empty() || stopped_) return;
-    device.writing = true;
-    std::swap(device.out, device.writing_bytes);
-    asio::async_write(device.socket, asio::buffer(device.writing_bytes),
-                      [this, &device](boost::system::error_code ec, std::size_t) {
-                        if (stopped_) return;
-                        if (ec) return fail(device, "write: " + ec.message());
-                        device.writing = false;
-                        device.writing_bytes.clear();
-                        flush(device);
-                      });
+    device.writer.flush(device.socket, stopped_, [this, &device](const std::string& what) { fail(device, what); });
   }
 
   void read(Device& device) {
@@ -274,7 +263,7 @@ class XmppDriver final : public Driver {
       // The server sends nothing more until the client's new header, so no bytes are lost here.
       device.restart_stream = false;
       reset_parser(device);
-      device.out += stream_header();
+      device.writer.pending += stream_header();
       flush(device);
       return true;
     }
@@ -373,10 +362,10 @@ class XmppDriver final : public Driver {
         credentials += username(device.index);
         credentials.push_back('\0');
         credentials += kPassword;
-        device.out += "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>";
-        append_base64(device.out,
+        device.writer.pending += "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>";
+        append_base64(device.writer.pending,
                       std::span(reinterpret_cast<const std::uint8_t*>(credentials.data()), credentials.size()));
-        device.out += "</auth>";
+        device.writer.pending += "</auth>";
         device.state = State::kAwaitAuth;
         flush(device);
         return true;
@@ -393,7 +382,7 @@ class XmppDriver final : public Driver {
         if (stanza.name != "stream:features") break;
         if (!stanza.bind_offered) return fail(device, "the server does not offer resource binding"), false;
         // Prosody 0.12 marks the legacy session establishment optional (RFC 6121 bis): skipped.
-        device.out +=
+        device.writer.pending +=
             "<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>load</resource></bind>"
             "</iq>";
         device.state = State::kAwaitBind;
@@ -403,9 +392,9 @@ class XmppDriver final : public Driver {
         if (stanza.name != "iq" || stanza.id != "bind") break;
         if (stanza.type != "result") return fail(device, "resource binding refused"), false;
         // Initial presence (default priority 0), then a ping whose result proves it was processed.
-        device.out += "<presence/><iq type='get' id='ready' to='";
-        device.out += kDomain;
-        device.out += "'><ping xmlns='urn:xmpp:ping'/></iq>";
+        device.writer.pending += "<presence/><iq type='get' id='ready' to='";
+        device.writer.pending += kDomain;
+        device.writer.pending += "'><ping xmlns='urn:xmpp:ping'/></iq>";
         device.state = State::kAwaitPresence;
         flush(device);
         return true;
