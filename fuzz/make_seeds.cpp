@@ -10,7 +10,9 @@
 #include <initializer_list>
 #include <string>
 
+#include "attachment_fixture.hpp"
 #include "fuzz_support.hpp"
+#include "hush/client/attachment/attachment_cipher.hpp"
 #include "hush/crypto/hash.hpp"
 #include "hush/protocol/fingerprint.hpp"
 #include "hush/protocol/messages.hpp"
@@ -350,8 +352,8 @@ void requests() {
     const auto identity = keys.newcomer.identity.public_key.serialize();
     body->mutable_device()->set_registration_id(keys.newcomer.registration_id);
     body->mutable_device()->set_identity_key(std::string(identity.begin(), identity.end()));
-    body->mutable_device()->set_auth_key(std::string(keys.newcomer.auth.public_key.begin(),
-                                                     keys.newcomer.auth.public_key.end()));
+    body->mutable_device()->set_auth_key(
+        std::string(keys.newcomer.auth.public_key.begin(), keys.newcomer.auth.public_key.end()));
     body->mutable_device()->set_name("phone");
     body->set_challenge_signature(fuzz::challenge_signature(keys.newcomer));
   });
@@ -424,7 +426,8 @@ void requests() {
   // Media: the first CreateUpload of an input always gets the same id (the world's randomness is
   // seeded), so the generator asks a world for it.
   const std::string blob(100, 'm');
-  const api::Request create_upload = request([&](api::Request& r) { r.mutable_create_upload()->set_size(blob.size()); });
+  const api::Request create_upload =
+      request([&](api::Request& r) { r.mutable_create_upload()->set_size(blob.size()); });
   std::string media_id;
   {
     fuzz::RequestWorld world;
@@ -438,7 +441,8 @@ void requests() {
     r.mutable_append_chunk()->set_offset(0);
     r.mutable_append_chunk()->set_data(blob);
   });
-  const api::Request upload_status = request([&](api::Request& r) { r.mutable_upload_status()->set_media_id(media_id); });
+  const api::Request upload_status =
+      request([&](api::Request& r) { r.mutable_upload_status()->set_media_id(media_id); });
   const api::Request finish_upload = request([&](api::Request& r) {
     r.mutable_finish_upload()->set_media_id(media_id);
     const auto digest = crypto::sha256(ByteView(reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size()));
@@ -450,8 +454,10 @@ void requests() {
     r.mutable_read_media()->set_length(64);
   });
   seed("create_upload", fuzz::kStartLoggedIn0, {fuzz::request_record(0, create_upload)});
-  seed("append_chunk", fuzz::kStartLoggedIn0, {fuzz::request_record(0, create_upload), fuzz::request_record(0, append_chunk)});
-  seed("upload_status", fuzz::kStartLoggedIn0, {fuzz::request_record(0, create_upload), fuzz::request_record(0, upload_status)});
+  seed("append_chunk", fuzz::kStartLoggedIn0,
+       {fuzz::request_record(0, create_upload), fuzz::request_record(0, append_chunk)});
+  seed("upload_status", fuzz::kStartLoggedIn0,
+       {fuzz::request_record(0, create_upload), fuzz::request_record(0, upload_status)});
   seed("finish_upload", fuzz::kStartLoggedIn0,
        {fuzz::request_record(0, create_upload), fuzz::request_record(0, append_chunk),
         fuzz::request_record(0, finish_upload)});
@@ -459,6 +465,36 @@ void requests() {
        {fuzz::request_record(0, create_upload), fuzz::request_record(0, append_chunk),
         fuzz::request_record(0, finish_upload), fuzz::request_record(1, read_media),
         fuzz::request_record(0, upload_status)});
+}
+
+// Blobs under fuzz_attachment_decrypt's fixed key (attachment_fixture.hpp): whole ones that
+// decrypt, one given a zero digest, and a sender-made one (IV || ciphertext, the target adds the MAC).
+void attachments() {
+  namespace fixture = fuzz::attachment;
+  const auto blob = [](std::uint16_t size, std::uint64_t seed) {
+    crypto::SeededRng rng(seed);
+    Bytes plaintext(size);
+    rng.fill(plaintext);
+    client::AttachmentIv iv{};
+    rng.fill(iv);
+    client::AttachmentEncryptor encryptor(client::AttachmentKey(fixture::key().view()), iv, size);
+    Bytes out;
+    encryptor.update(plaintext, out);
+    HUSH_FUZZ_CHECK(encryptor.finish(out).ok());
+    return out;
+  };
+  const std::uint8_t chunk_1000 = 5 << 2;  // kChunkSizes[5]
+  const std::uint8_t chunk_16 = 2 << 2;    // kChunkSizes[2]
+  write_seed("attachment_decrypt", "valid_100",
+             fixture::make_input(fixture::kRealDigest | chunk_1000, 100, blob(100, 1)));
+  write_seed("attachment_decrypt", "valid_empty", fixture::make_input(fixture::kRealDigest | chunk_16, 0, blob(0, 2)));
+  write_seed("attachment_decrypt", "valid_1500_bytewise",
+             fixture::make_input(fixture::kRealDigest, 1500, blob(1500, 3)));
+  write_seed("attachment_decrypt", "zero_digest", fixture::make_input(chunk_1000, 600, blob(600, 4)));
+  const Bytes sender_made = blob(700, 5);
+  write_seed("attachment_decrypt", "sender_made_700",
+             fixture::make_input(fixture::kSenderMade | chunk_16, 700,
+                                 ByteView(sender_made).first(sender_made.size() - client::kAttachmentMacSize)));
 }
 
 }  // namespace
@@ -475,6 +511,7 @@ int main(int argc, char** argv) {
   two_party_scripts();
   crypto_differential();
   requests();
+  attachments();
   std::printf("make_fuzz_seeds: wrote %zu files, %zu bytes, under %s\n", g_files, g_bytes, g_root.c_str());
   return 0;
 }

@@ -9,89 +9,13 @@
 #include <fstream>
 #include <iterator>
 
+#include "client_fixture.hpp"
 #include "hush/client/messenger/messenger.hpp"
-#include "server_fixture.hpp"
 
 namespace hush::test {
 namespace {
 
-using client::Account;
-using client::Messenger;
-
-class ClientMessengerTest : public ServerFixture {
- protected:
-  void SetUp() override {
-    ServerFixture::SetUp();
-    std::string pattern = (std::filesystem::temp_directory_path() / "hush-client-test-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    homes_ = pattern;
-    start_server();
-  }
-  void TearDown() override {
-    ServerFixture::TearDown();
-    std::error_code ignored;
-    std::filesystem::remove_all(homes_, ignored);
-  }
-
-  client::ServerSettings settings() const {
-    auto pin = client::parse_fingerprint(tls_.fingerprint_hex);
-    EXPECT_TRUE(pin.has_value());
-    return {{"127.0.0.1", port_}, client::PinnedCertificate{pin.value_or(crypto::Sha256Digest{})}};
-  }
-  static client::AccountOptions options() {
-    client::AccountOptions options;
-    options.prekey_batch = 10;
-    options.store.kdf = {client::kMinKdfOperations, client::kMinKdfMemory};  // tests only: fast unlock
-    options.connection.connect_timeout = 5s;
-    options.connection.request_timeout = 5s;
-    return options;
-  }
-  static client::Unlock unlock() { return client::Passphrase{crypto::SecretBytes(as_bytes("correct horse battery"))}; }
-
-  std::unique_ptr<Account> register_home(const std::string& name) {
-    auto account = Account::register_new(homes_ / name, unlock(), settings(), name, "", rng_, options());
-    EXPECT_TRUE(account.ok()) << (account.ok() ? "" : client::describe(account.error()));
-    return account.ok() ? std::move(*account) : nullptr;
-  }
-  std::unique_ptr<Account> reopen(const std::string& name) {
-    auto account = Account::open(homes_ / name, unlock(), rng_, options());
-    EXPECT_TRUE(account.ok()) << (account.ok() ? "" : client::describe(account.error()));
-    if (!account.ok()) return nullptr;
-    auto logged_in = (*account)->log_in();
-    EXPECT_TRUE(logged_in.ok()) << (logged_in.ok() ? "" : client::describe(logged_in.error()));
-    return std::move(*account);
-  }
-  static std::vector<client::Message> receive(Messenger& messenger) {
-    auto received = messenger.receive(700ms);
-    EXPECT_TRUE(received.ok()) << (received.ok() ? "" : client::describe(received.error()));
-    return received.ok() ? std::move(*received) : std::vector<client::Message>{};
-  }
-  static void send(Messenger& messenger, const std::string& to, const std::string& text) {
-    auto sent = messenger.send_text(to, text);
-    ASSERT_TRUE(sent.ok()) << client::describe(sent.error());
-    EXPECT_EQ(sent->size(), wire::kMessageIdSize);
-  }
-  static std::uint32_t server_prekey_count(Account& account) {
-    api::Request request;
-    request.mutable_key_status();
-    auto response = account.connection().call(std::move(request));
-    EXPECT_TRUE(response.ok());
-    return response.ok() ? response->key_count().one_time_prekeys() : 0;
-  }
-  // True when any file of the server's data folder contains `text`.
-  bool server_files_contain(const std::string& text) const {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(data_dir_)) {
-      if (!entry.is_regular_file()) continue;
-      std::ifstream in(entry.path(), std::ios::binary);
-      const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      if (bytes.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-
-  std::filesystem::path homes_;
-  crypto::SystemRng rng_;
-};
+using ClientMessengerTest = ClientFixture;
 
 TEST_F(ClientMessengerTest, TextsBothWaysOfflineDeliveryAndReopenedStores) {
   auto alice = register_home("alice");

@@ -353,6 +353,31 @@ TEST_F(Hushd, RequestRateIsLimitedByName) {
   EXPECT_GT(limited->status().retry_after_ms(), 0u);
 }
 
+TEST_F(Hushd, MediaChunksHaveARateLimitOfTheirOwn) {
+  start_server([](server::Options& options) {
+    options.limits.requests_per_second = 1;
+    options.limits.requests_burst = 1;
+    options.limits.media_chunks_per_second = 1;
+    options.limits.media_chunks_burst = 3;
+  });
+  auto client = connect();
+  api::Request read;
+  read.mutable_read_media()->set_media_id(std::string(16, '\x01'));
+  // Chunk requests do not spend the request bucket (a burst of 1 here): three go through (an
+  // unknown id, but answered), the fourth is over the chunk bucket.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(client->call(read)->status().reason(), "unknown_media");
+  auto limited = client->call(read);
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status().code(), Code::Status_Code_LIMIT_EXCEEDED);
+  EXPECT_EQ(limited->status().limit(), "media_chunks_per_second");
+  EXPECT_EQ(limited->status().limit_value(), 1u);
+  EXPECT_GT(limited->status().retry_after_ms(), 0u);
+  // The request bucket still holds its one token.
+  api::Request ping;
+  ping.mutable_ping();
+  EXPECT_EQ(client->call(ping)->status().code(), Code::Status_Code_OK);
+}
+
 TEST_F(Hushd, EnvelopeAndSendLimitsAreReportedByName) {
   start_server([](server::Options& options) { options.limits.max_envelope_size = 100; });
   TestDevice alice(1), bob(2);

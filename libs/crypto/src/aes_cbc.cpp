@@ -1,12 +1,17 @@
 // AES-256-CBC through OpenSSL's EVP: PKCS#7-padded encryption and decryption for Signal message
-// bodies, and an unpadded encryption for the SP 800-38A known-answer tests. A context is made per
-// call (about 50 ns more than reusing one) so that no key schedule outlives the call.
+// bodies, an unpadded encryption for the SP 800-38A known-answer tests, and the incremental
+// encryptor and decryptor for attachments. A one-shot call makes its own context (about 50 ns
+// more than reusing one) so that no key schedule outlives the call; an incremental object owns
+// its context until finish().
 #include "hush/crypto/aes_cbc.hpp"
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <climits>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include "backend.hpp"
 
@@ -103,6 +108,111 @@ Result<SecretBytes, CryptoError> aes256_cbc_decrypt(ByteView key, ByteView iv, B
   }
   out.resize(static_cast<std::size_t>(update_length) + static_cast<std::size_t>(final_length));
   return out;
+}
+
+// Incremental objects. EVP takes int lengths, so long inputs are fed in pieces of at most
+// kMaxPiece bytes; each piece may release up to one block more than it holds.
+namespace {
+
+constexpr std::size_t kMaxPiece = std::size_t{1} << 30;
+
+[[noreturn]] void throw_used_up(const char* what) {
+  throw std::logic_error(std::string(what) + " used after finish() or after being moved from");
+}
+
+}  // namespace
+
+struct Aes256CbcEncryptor::State {
+  CipherContextPtr context;
+};
+
+Aes256CbcEncryptor::Aes256CbcEncryptor(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Aes256CbcEncryptor::Aes256CbcEncryptor(Aes256CbcEncryptor&&) noexcept = default;
+Aes256CbcEncryptor& Aes256CbcEncryptor::operator=(Aes256CbcEncryptor&&) noexcept = default;
+Aes256CbcEncryptor::~Aes256CbcEncryptor() = default;
+
+Result<Aes256CbcEncryptor, CryptoError> Aes256CbcEncryptor::create(ByteView key, ByteView iv) {
+  if (!key_and_iv_ok(key, iv)) return fail(CryptoError::kBadLength);
+  auto state = std::make_unique<State>();
+  state->context = make_context(key, iv, 1, true);
+  return Aes256CbcEncryptor(std::move(state));
+}
+
+void Aes256CbcEncryptor::update(ByteView plaintext, Bytes& out) {
+  if (!state_) throw_used_up("Aes256CbcEncryptor");
+  while (!plaintext.empty()) {
+    const ByteView piece = plaintext.first(std::min(plaintext.size(), kMaxPiece));
+    const std::size_t start = out.size();
+    out.resize(start + piece.size() + kAesBlockSize);
+    int written = 0;
+    if (EVP_EncryptUpdate(state_->context.get(), out.data() + start, &written, piece.data(),
+                          static_cast<int>(piece.size())) != 1) {
+      detail::throw_backend_failure("EVP_EncryptUpdate");
+    }
+    out.resize(start + static_cast<std::size_t>(written));
+    plaintext = plaintext.subspan(piece.size());
+  }
+}
+
+void Aes256CbcEncryptor::finish(Bytes& out) {
+  if (!state_) throw_used_up("Aes256CbcEncryptor");
+  const std::size_t start = out.size();
+  out.resize(start + kAesBlockSize);
+  int written = 0;
+  if (EVP_EncryptFinal_ex(state_->context.get(), out.data() + start, &written) != 1 ||
+      written != static_cast<int>(kAesBlockSize)) {
+    detail::throw_backend_failure("EVP_EncryptFinal_ex");
+  }
+  state_.reset();
+}
+
+struct Aes256CbcDecryptor::State {
+  CipherContextPtr context;
+  std::uint64_t total = 0;  // ciphertext bytes received, for the length check in finish()
+};
+
+Aes256CbcDecryptor::Aes256CbcDecryptor(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Aes256CbcDecryptor::Aes256CbcDecryptor(Aes256CbcDecryptor&&) noexcept = default;
+Aes256CbcDecryptor& Aes256CbcDecryptor::operator=(Aes256CbcDecryptor&&) noexcept = default;
+Aes256CbcDecryptor::~Aes256CbcDecryptor() = default;
+
+Result<Aes256CbcDecryptor, CryptoError> Aes256CbcDecryptor::create(ByteView key, ByteView iv) {
+  if (!key_and_iv_ok(key, iv)) return fail(CryptoError::kBadLength);
+  auto state = std::make_unique<State>();
+  state->context = make_context(key, iv, 0, true);
+  return Aes256CbcDecryptor(std::move(state));
+}
+
+void Aes256CbcDecryptor::update(ByteView ciphertext, SecretBytes& out) {
+  if (!state_) throw_used_up("Aes256CbcDecryptor");
+  while (!ciphertext.empty()) {
+    const ByteView piece = ciphertext.first(std::min(ciphertext.size(), kMaxPiece));
+    const std::size_t start = out.size();
+    out.resize(start + piece.size() + kAesBlockSize);
+    int written = 0;
+    if (EVP_DecryptUpdate(state_->context.get(), out.data() + start, &written, piece.data(),
+                          static_cast<int>(piece.size())) != 1) {
+      detail::throw_backend_failure("EVP_DecryptUpdate");
+    }
+    out.resize(start + static_cast<std::size_t>(written));
+    state_->total += piece.size();
+    ciphertext = ciphertext.subspan(piece.size());
+  }
+}
+
+Result<void, CryptoError> Aes256CbcDecryptor::finish(SecretBytes& out) {
+  if (!state_) throw_used_up("Aes256CbcDecryptor");
+  const std::unique_ptr<State> state = std::move(state_);
+  if (state->total == 0 || state->total % kAesBlockSize != 0) return fail(CryptoError::kBadLength);
+  const std::size_t start = out.size();
+  out.resize(start + kAesBlockSize);
+  int written = 0;
+  if (EVP_DecryptFinal_ex(state->context.get(), out.data() + start, &written) != 1) {
+    out.resize(start);
+    return fail(CryptoError::kBadPadding);
+  }
+  out.resize(start + static_cast<std::size_t>(written));
+  return {};
 }
 
 }  // namespace hush::crypto

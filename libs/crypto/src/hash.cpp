@@ -72,6 +72,35 @@ Sha512Digest sha512(ByteView data) {
   return out;
 }
 
+struct Sha256::State {
+  MdContextPtr context;
+};
+
+Sha256::Sha256() : state_(std::make_unique<State>()) {
+  state_->context.reset(EVP_MD_CTX_new());
+  if (!state_->context || EVP_DigestInit_ex2(state_->context.get(), sha256_md(), nullptr) != 1) {
+    detail::throw_backend_failure("EVP_DigestInit_ex2(SHA256)");
+  }
+}
+
+Sha256::~Sha256() = default;
+
+void Sha256::update(ByteView data) {
+  if (data.empty()) return;
+  if (EVP_DigestUpdate(state_->context.get(), data.data(), data.size()) != 1) {
+    detail::throw_backend_failure("EVP_DigestUpdate(SHA256)");
+  }
+}
+
+Sha256Digest Sha256::final() {
+  Sha256Digest out{};
+  if (EVP_DigestFinal_ex(state_->context.get(), out.data(), nullptr) != 1 ||
+      EVP_DigestInit_ex2(state_->context.get(), sha256_md(), nullptr) != 1) {
+    detail::throw_backend_failure("EVP_DigestFinal_ex(SHA256)");
+  }
+  return out;
+}
+
 struct Sha512::State {
   MdContextPtr context;
 };

@@ -1,8 +1,11 @@
 // AES-256-CBC: SP 800-38A known answers, PKCS#7 round trips, and rejection of bad padding and
-// bad lengths without reading out of bounds.
+// bad lengths without reading out of bounds; the incremental encryptor and decryptor give the
+// one-shot bytes for every split.
 #include "hush/crypto/aes_cbc.hpp"
 
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 #include "hush/crypto/random.hpp"
 #include "test_vectors.hpp"
@@ -128,6 +131,111 @@ TEST(AesCbc, WrongKeyNeverYieldsThePlaintext) {
   if (result.ok()) {
     EXPECT_NE(hush::to_string(result->view()), "attack at dawn");
   }
+}
+
+// Feeds `input` in pieces whose sizes cycle through `splits` (0 included: empty updates).
+template <class Feed>
+void feed_in_pieces(ByteView input, std::initializer_list<std::size_t> splits, Feed feed) {
+  std::size_t offset = 0;
+  while (offset < input.size()) {
+    for (std::size_t split : splits) {
+      const std::size_t take = std::min(split, input.size() - offset);
+      feed(input.subspan(offset, take));
+      offset += take;
+    }
+  }
+}
+
+TEST(AesCbcIncremental, EncryptorMatchesOneShotForEverySplit) {
+  SeededRng rng(39);
+  for (std::size_t length : {0u, 1u, 15u, 16u, 17u, 31u, 32u, 33u, 100u, 4097u}) {
+    Bytes plaintext(length);
+    rng.fill(plaintext);
+    auto expected = aes256_cbc_encrypt(kKey, kIv, plaintext);
+    ASSERT_TRUE(expected.ok());
+    for (auto splits : {std::initializer_list<std::size_t>{1}, {0, 3}, {16}, {7, 25, 0, 64}, {100000}}) {
+      auto encryptor = Aes256CbcEncryptor::create(kKey, kIv);
+      ASSERT_TRUE(encryptor.ok());
+      Bytes ciphertext;
+      feed_in_pieces(plaintext, splits, [&](ByteView piece) {
+        const std::size_t before = ciphertext.size();
+        encryptor->update(piece, ciphertext);
+        EXPECT_EQ(ciphertext.size() % kAesBlockSize, 0u);
+        EXPECT_LE(ciphertext.size() - before, piece.size() + kAesBlockSize - 1);
+      });
+      encryptor->finish(ciphertext);
+      EXPECT_EQ(to_hex(ciphertext), to_hex(*expected)) << length;
+    }
+  }
+}
+
+TEST(AesCbcIncremental, DecryptorRoundTripsForEverySplit) {
+  SeededRng rng(40);
+  for (std::size_t length : {0u, 1u, 15u, 16u, 17u, 32u, 100u, 4097u}) {
+    Bytes plaintext(length);
+    rng.fill(plaintext);
+    auto ciphertext = aes256_cbc_encrypt(kKey, kIv, plaintext);
+    ASSERT_TRUE(ciphertext.ok());
+    for (auto splits : {std::initializer_list<std::size_t>{1}, {0, 5}, {16}, {33, 0, 2}, {100000}}) {
+      auto decryptor = Aes256CbcDecryptor::create(kKey, kIv);
+      ASSERT_TRUE(decryptor.ok());
+      SecretBytes decrypted;
+      feed_in_pieces(*ciphertext, splits, [&](ByteView piece) { decryptor->update(piece, decrypted); });
+      // The last block (the padding) is held back until finish().
+      EXPECT_LE(decrypted.size(), ciphertext->size() - kAesBlockSize);
+      ASSERT_TRUE(decryptor->finish(decrypted).ok()) << length;
+      EXPECT_EQ(to_hex(decrypted.view()), to_hex(plaintext)) << length;
+    }
+  }
+}
+
+TEST(AesCbcIncremental, DecryptorRejectsBadPaddingAndLengths) {
+  // Bad padding: a last block of sixteen 0x41 bytes after unpadded encryption.
+  auto raw = aes256_cbc_encrypt_no_padding(kKey, kIv, Bytes(32, 0x41));
+  ASSERT_TRUE(raw.ok());
+  auto decryptor = Aes256CbcDecryptor::create(kKey, kIv);
+  ASSERT_TRUE(decryptor.ok());
+  SecretBytes out;
+  decryptor->update(*raw, out);
+  EXPECT_EQ(out.size(), 16u);
+  auto finished = decryptor->finish(out);
+  ASSERT_FALSE(finished.ok());
+  EXPECT_EQ(finished.error(), CryptoError::kBadPadding);
+  EXPECT_EQ(out.size(), 16u);  // nothing of the bad last block is appended
+
+  for (std::size_t length : {0u, 1u, 15u, 17u, 33u}) {
+    auto partial = Aes256CbcDecryptor::create(kKey, kIv);
+    ASSERT_TRUE(partial.ok());
+    SecretBytes ignored;
+    partial->update(Bytes(length, 0x5a), ignored);
+    auto result = partial->finish(ignored);
+    ASSERT_FALSE(result.ok()) << length;
+    EXPECT_EQ(result.error(), CryptoError::kBadLength) << length;
+  }
+}
+
+TEST(AesCbcIncremental, RejectsBadKeyAndIvLengthsAndUseAfterFinish) {
+  EXPECT_EQ(Aes256CbcEncryptor::create(Bytes(31, 0), kIv).error(), CryptoError::kBadLength);
+  EXPECT_EQ(Aes256CbcEncryptor::create(kKey, Bytes(17, 0)).error(), CryptoError::kBadLength);
+  EXPECT_EQ(Aes256CbcDecryptor::create(Bytes(33, 0), kIv).error(), CryptoError::kBadLength);
+  EXPECT_EQ(Aes256CbcDecryptor::create(kKey, Bytes(15, 0)).error(), CryptoError::kBadLength);
+
+  auto encryptor = Aes256CbcEncryptor::create(kKey, kIv);
+  ASSERT_TRUE(encryptor.ok());
+  Bytes out;
+  encryptor->finish(out);
+  EXPECT_EQ(out.size(), 16u);
+  EXPECT_THROW(encryptor->update(as_bytes("x"), out), std::logic_error);
+  EXPECT_THROW(encryptor->finish(out), std::logic_error);
+
+  auto decryptor = Aes256CbcDecryptor::create(kKey, kIv);
+  ASSERT_TRUE(decryptor.ok());
+  SecretBytes plaintext;
+  decryptor->update(out, plaintext);
+  ASSERT_TRUE(decryptor->finish(plaintext).ok());
+  EXPECT_TRUE(plaintext.empty());
+  EXPECT_THROW(decryptor->update(out, plaintext), std::logic_error);
+  EXPECT_THROW((void)decryptor->finish(plaintext), std::logic_error);
 }
 
 TEST(CryptoError, HasStableNames) {

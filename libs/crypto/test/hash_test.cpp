@@ -28,6 +28,9 @@ TEST(Sha2, MatchesFips180Vectors) {
     const Bytes message = hex(v["message"]);
     if (v.contains("sha256")) {
       EXPECT_EQ(to_hex(sha256(message)), v["sha256"].get<std::string>());
+      Sha256 incremental;
+      for (std::uint8_t byte : message) incremental.update(ByteView(&byte, 1));
+      EXPECT_EQ(to_hex(incremental.final()), v["sha256"].get<std::string>());
     }
     if (v.contains("sha512")) {
       EXPECT_EQ(to_hex(sha512(message)), v["sha512"].get<std::string>());
@@ -36,6 +39,16 @@ TEST(Sha2, MatchesFips180Vectors) {
       EXPECT_EQ(to_hex(incremental.final()), v["sha512"].get<std::string>());
     }
   }
+}
+
+TEST(Sha256, FinalResetsForReuse) {
+  Sha256 hasher;
+  hasher.update(as_bytes("ab"));
+  hasher.update(as_bytes("c"));
+  EXPECT_EQ(hasher.final(), sha256(as_bytes("abc")));
+  hasher.update(as_bytes("abc"));
+  EXPECT_EQ(hasher.final(), sha256(as_bytes("abc")));
+  EXPECT_EQ(hasher.final(), sha256(ByteView()));
 }
 
 TEST(Sha512, FinalResetsForReuse) {

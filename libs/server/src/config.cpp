@@ -112,6 +112,8 @@ const std::vector<Key>& keys() {
       {"limits.max_envelope_size", integer([](Options& o) { return &o.limits.max_envelope_size; }, 1)},
       {"limits.max_envelopes_per_send", integer([](Options& o) { return &o.limits.max_envelopes_per_send; }, 1)},
       {"limits.requests_per_second", integer([](Options& o) { return &o.limits.requests_per_second; }, 1)},
+      {"limits.media_chunks_per_second", integer([](Options& o) { return &o.limits.media_chunks_per_second; }, 1)},
+      {"limits.media_chunks_burst", integer([](Options& o) { return &o.limits.media_chunks_burst; }, 1)},
       {"limits.requests_burst", integer([](Options& o) { return &o.limits.requests_burst; }, 1)},
       {"limits.registrations_per_ip_per_hour",
        integer([](Options& o) { return &o.limits.registrations_per_ip_per_hour; }, 1)},

@@ -69,7 +69,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
         write_signal_(stream_.get_executor()),
         read_resume_(stream_.get_executor()),
         watchdog_(stream_.get_executor()),
-        limiter_(options_.limits.requests_per_second, options_.limits.requests_burst) {
+        limiter_(options_.limits.requests_per_second, options_.limits.requests_burst),
+        media_limiter_(options_.limits.media_chunks_per_second, options_.limits.media_chunks_burst) {
     state_.remote_ip = std::move(remote_ip);
   }
 
@@ -235,15 +236,22 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
 
   void handle(const api::Request& request) {
     std::chrono::milliseconds retry_after{0};
-    if (!limiter_.take(std::chrono::steady_clock::now(), retry_after)) {
+    // Media chunks have their own bucket: a transfer is thousands of them, each bounded in size
+    // and counted against the quota, and must not starve the account's other requests.
+    const bool media_chunk =
+        request.body_case() == api::Request::kAppendChunk || request.body_case() == api::Request::kReadMedia;
+    RateLimiter& limiter = media_chunk ? media_limiter_ : limiter_;
+    if (!limiter.take(std::chrono::steady_clock::now(), retry_after)) {
+      const char* limit = media_chunk ? "media_chunks_per_second" : "requests_per_second";
       api::Frame frame;
       api::Response* response = frame.mutable_response();
       response->set_id(request.id());
       api::Status* status = response->mutable_status();
       status->set_code(api::Status::LIMIT_EXCEEDED);
-      status->set_reason("requests_per_second");
-      status->set_limit("requests_per_second");
-      status->set_limit_value(options_.limits.requests_per_second);
+      status->set_reason(limit);
+      status->set_limit(limit);
+      status->set_limit_value(media_chunk ? options_.limits.media_chunks_per_second
+                                          : options_.limits.requests_per_second);
       status->set_retry_after_ms(static_cast<std::uint32_t>(retry_after.count()));
       context_.metrics.count_response(Metrics::describe(request), *status);
       return enqueue(frame);
@@ -472,6 +480,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   asio::steady_timer read_resume_;  // wakes the reader when a blocking request is answered
   asio::steady_timer watchdog_;
   RateLimiter limiter_;
+  RateLimiter media_limiter_;
   SessionState state_;
   std::deque<Bytes> outgoing_;
   std::chrono::steady_clock::time_point last_frame_{};

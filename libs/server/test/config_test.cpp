@@ -36,6 +36,8 @@ void expect_same_settings(const Options& a, const Options& b) {
   EXPECT_EQ(a.limits.max_envelopes_per_send, b.limits.max_envelopes_per_send);
   EXPECT_EQ(a.limits.requests_per_second, b.limits.requests_per_second);
   EXPECT_EQ(a.limits.requests_burst, b.limits.requests_burst);
+  EXPECT_EQ(a.limits.media_chunks_per_second, b.limits.media_chunks_per_second);
+  EXPECT_EQ(a.limits.media_chunks_burst, b.limits.media_chunks_burst);
   EXPECT_EQ(a.limits.registrations_per_ip_per_hour, b.limits.registrations_per_ip_per_hour);
   EXPECT_EQ(a.limits.registrations_per_ip_burst, b.limits.registrations_per_ip_burst);
   EXPECT_EQ(a.limits.bundle_fetches_per_account_per_minute, b.limits.bundle_fetches_per_account_per_minute);
@@ -101,6 +103,8 @@ max_envelope_size = 1000
 max_envelopes_per_send = 4
 requests_per_second = 7
 requests_burst = 9
+media_chunks_per_second = 11
+media_chunks_burst = 12
 registrations_per_ip_per_hour = 2
 registrations_per_ip_burst = 3
 bundle_fetches_per_account_per_minute = 6
@@ -139,6 +143,8 @@ max_media_chunk_size = 512
   EXPECT_EQ(options.limits.max_envelopes_per_send, 4u);
   EXPECT_EQ(options.limits.requests_per_second, 7u);
   EXPECT_EQ(options.limits.requests_burst, 9u);
+  EXPECT_EQ(options.limits.media_chunks_per_second, 11u);
+  EXPECT_EQ(options.limits.media_chunks_burst, 12u);
   EXPECT_EQ(options.limits.registrations_per_ip_per_hour, 2u);
   EXPECT_EQ(options.limits.registrations_per_ip_burst, 3u);
   EXPECT_EQ(options.limits.bundle_fetches_per_account_per_minute, 6u);

@@ -30,8 +30,10 @@ void RawStatement::bind(int index, ByteView value) {
 }
 
 void RawStatement::bind(int index, std::string_view value) {
+  // Likewise an empty text is '', not NULL (an empty string_view may have no data pointer).
+  const char* data = value.empty() ? "" : value.data();
   if (statement_ != nullptr) {
-    note(sqlite3_bind_text64(statement_, index, value.data(), value.size(), SQLITE_STATIC, SQLITE_UTF8));
+    note(sqlite3_bind_text64(statement_, index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8));
   }
 }
 

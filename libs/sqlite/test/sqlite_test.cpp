@@ -89,6 +89,19 @@ TEST(Sqlite, EmptyBlobIsNotNull) {
   EXPECT_EQ(statement.column_int(0), 0);
 }
 
+// Regression: an empty std::string_view (null data pointer) was bound as NULL, which broke a
+// NOT NULL column holding an empty reason.
+TEST(Sqlite, EmptyTextIsNotNull) {
+  ScratchFile file;
+  auto connection = open_new(file);
+  ASSERT_TRUE(connection->exec("CREATE TABLE t (s TEXT NOT NULL)").ok());
+  ASSERT_TRUE(connection->prepare("INSERT INTO t VALUES (?1)").bind(1, std::string_view()).run().ok());
+  auto statement = connection->prepare("SELECT s IS NULL, length(s) FROM t");
+  ASSERT_TRUE(*statement.step());
+  EXPECT_EQ(statement.column_int(0), 0);
+  EXPECT_EQ(statement.column_int(1), 0);
+}
+
 TEST(Sqlite, ReadWriteModeDoesNotCreate) {
   ScratchFile file;
   auto opened = TestConnection::open(file.path(), OpenMode::kReadWrite, std::chrono::milliseconds(100));

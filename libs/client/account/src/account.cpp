@@ -219,8 +219,30 @@ ServerConnection& Account::connection() {
   return *connection_;
 }
 
+Result<std::vector<DeviceInfo>, ClientError> Account::list_devices() {
+  if (!connected()) return fail(ClientError::not_connected());
+  api::Request request;
+  request.mutable_list_devices();
+  auto response = checked_call(*connection_, std::move(request));
+  if (!response.ok()) return fail(response.error());
+  std::vector<DeviceInfo> devices;
+  for (const api::Device& device : response->devices().devices()) {
+    devices.push_back({device.device_id(), device.name(), device.created_ms(), device.device_id() == device_id_});
+  }
+  return devices;
+}
+
+Result<void, ClientError> Account::remove_device(std::uint32_t device_id) {
+  if (!connected()) return fail(ClientError::not_connected());
+  api::Request request;
+  request.mutable_remove_device()->set_device_id(device_id);
+  auto response = checked_call(*connection_, std::move(request));
+  if (!response.ok()) return fail(response.error());
+  return {};
+}
+
 Result<void, ClientError> Account::upload(api::Request request) {
-  if (!connected()) return fail(ClientError::transport(TransportError::kClosed));
+  if (!connected()) return fail(ClientError::not_connected());
   auto response = checked_call(*connection_, std::move(request));
   if (!response.ok()) return fail(response.error());
   return {};

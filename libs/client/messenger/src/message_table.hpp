@@ -1,28 +1,60 @@
-// Internal: the store's `messages` table (schema version 2), bodies sealed to their row, and the
-// two queries on the protocol's `sessions` table the messenger needs beyond the SessionStore
-// interface (which devices of an account have a session; dropping one). All inside a transaction.
+// Internal: the store's `messages` and `attachments` tables (schema versions 2 and 3), bodies,
+// details and attachment records sealed to their row, and the two queries on the protocol's
+// `sessions` table the messenger needs beyond the SessionStore interface. All inside a transaction.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "hush/base/result.hpp"
 #include "hush/client/messenger/messenger.hpp"
 #include "hush/client/store/transaction.hpp"
+#include "hush/wire/client_store.pb.h"
 
 namespace hush::client::detail {
 
-// Largest stored body read back: a text is at most kMaxTextSize, an error name is short.
+// Largest stored body read back: a text is at most kMaxTextSize, a caption or label less.
 inline constexpr std::size_t kMaxStoredBody = kMaxTextSize;
+// Largest stored detail or attachment record: a pointer with its thumbnail, paths and names.
+inline constexpr std::size_t kMaxStoredDetail = 64 * 1024;
 
-// Inserts `message` unless one with the same direction, peer and id is stored (kept as it was).
+// Inserts `message` (body, state, failure; location and target_id as its sealed detail) unless one
+// with the same direction, peer and id is stored (then kept as it was). Attachments separately.
 Result<void, StoreError> insert_message(StoreTransaction& transaction, const Message& message, std::uint64_t now_ms);
 // True when an incoming (or outgoing) message with this peer and id is stored.
 Result<bool, StoreError> has_message(StoreTransaction& transaction, bool outgoing, const std::string& peer,
                                      ByteView id);
-// Every message with `peer`, in the order they were stored.
+// Every message with `peer`, in the order they were stored, with their attachments.
 Result<std::vector<Message>, StoreError> list_messages(StoreTransaction& transaction, const std::string& peer);
+Result<std::optional<Message>, StoreError> find_message(StoreTransaction& transaction, bool outgoing,
+                                                        const std::string& peer, ByteView id);
+
+// Moves a message forward to `state` (never back: a state is only replaced by a later one, and
+// kFailed only replaces kPending). Returns whether it changed.
+Result<bool, StoreError> advance_state(StoreTransaction& transaction, bool outgoing, const std::string& peer,
+                                       ByteView id, MessageState state, std::string_view failure = {});
+// Incoming messages from `peer` in state kReceived (ids), oldest first.
+Result<std::vector<Bytes>, StoreError> unread_ids(StoreTransaction& transaction, const std::string& peer);
+// Replaces a message by a "deleted" marker: body, detail and attachment record gone.
+Result<void, StoreError> erase_message(StoreTransaction& transaction, bool outgoing, const std::string& peer,
+                                       ByteView id);
+
+// The attachment of a message, stored or replaced.
+Result<void, StoreError> put_attachment(StoreTransaction& transaction, bool outgoing, const std::string& peer,
+                                        ByteView id, TransferState transfer, std::string_view failure,
+                                        const wire::client_store::AttachmentRecord& record);
+Result<std::optional<wire::client_store::AttachmentRecord>, StoreError> get_attachment(StoreTransaction& transaction,
+                                                                                       bool outgoing,
+                                                                                       const std::string& peer,
+                                                                                       ByteView id);
+// (peer, message id) of incoming attachments still kPending, oldest first.
+Result<std::vector<std::pair<std::string, Bytes>>, StoreError> pending_downloads(StoreTransaction& transaction);
+
+// The Attachment a record describes (for Message::attachment).
+Attachment attachment_from_record(const wire::client_store::AttachmentRecord& record, TransferState transfer,
+                                  std::string failure);
 
 // The device ids of `name` that have a stored session.
 Result<std::vector<std::uint32_t>, StoreError> session_devices(StoreTransaction& transaction, const std::string& name);

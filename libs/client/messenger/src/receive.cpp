@@ -1,18 +1,160 @@
-// Receiving: each pushed envelope is checked against stored message ids, decrypted, stored and
-// committed in one store transaction, and acknowledged only after that commit. A message that
-// cannot be decrypted is recorded as "undecryptable" (and acknowledged) rather than lost; a store
-// failure acknowledges nothing, so the server delivers the envelope again.
+// Receiving: each pushed envelope is checked against stored message ids, decrypted, applied
+// (stored, or a receipt or deletion applied to what is stored) and committed in one store
+// transaction, and acknowledged only after that commit. A message that cannot be decrypted is
+// recorded as "undecryptable" rather than lost; one from a device whose identity key changed is
+// held, sealed, until the user accepts the new key; a store failure acknowledges nothing, so the
+// server delivers the envelope again.
 #include <algorithm>
+#include <system_error>
 
+#include "compose.hpp"
+#include "contact_table.hpp"
+#include "hush/client/attachment/attachment_cipher.hpp"
+#include "hush/client/contact_link/contact_link.hpp"
 #include "hush/client/messenger/messenger.hpp"
 #include "hush/client/store/limits.hpp"
+#include "hush/protocol/messages.hpp"
 #include "hush/protocol/session_cipher.hpp"
+#include "hush/wire/client_store.pb.h"
 #include "hush/wire/content_codec.hpp"
 #include "message_table.hpp"
+#include "outbox_table.hpp"
 
 namespace hush::client {
 
 namespace api = wire::api;
+namespace content = wire::content;
+
+namespace {
+
+// The blob id the server gives (16 random bytes), as in api.proto.
+constexpr std::size_t kMediaIdSize = 16;
+
+bool valid_pointer(const content::AttachmentPointer& pointer) {
+  return pointer.id().size() == kMediaIdSize && pointer.key().size() == kAttachmentKeySize &&
+         pointer.digest().size() == crypto::Sha256Digest{}.size() && pointer.size() > 0 &&
+         pointer.size() <= kMaxAttachmentSize && pointer.file_name().size() <= kMaxCaptionSize &&
+         pointer.caption().size() <= kMaxCaptionSize && pointer.content_type().size() <= kMaxCaptionSize;
+}
+
+// What one decrypted content changes in the store, and what is reported for it.
+struct Applied {
+  std::vector<Message> events;
+  std::vector<std::filesystem::path> files_to_remove;  // after the commit
+};
+
+Message incoming(const detail::HeldEnvelope& envelope, const content::Content& decoded, std::string kind) {
+  Message message;
+  message.id = envelope.message_id;
+  message.peer = envelope.sender;
+  message.peer_device = envelope.sender_device;
+  message.timestamp_ms = decoded.timestamp_ms();
+  message.kind = std::move(kind);
+  message.state = MessageState::kReceived;
+  return message;
+}
+
+// Stores an envelope that could not be read as a history row of kind "undecryptable".
+Message record_undecryptable(StoreTransaction& transaction, const detail::HeldEnvelope& envelope, std::string reason,
+                             std::uint64_t now_ms) {
+  Message message;
+  message.id = envelope.message_id;
+  message.peer = envelope.sender;
+  message.peer_device = envelope.sender_device;
+  message.timestamp_ms = envelope.server_time_ms;
+  message.kind = "undecryptable";
+  message.body = std::move(reason);
+  (void)detail::insert_message(transaction, message, now_ms);
+  return message;
+}
+
+Applied apply_content(StoreTransaction& transaction, Account& account, const detail::HeldEnvelope& envelope,
+                      const content::Content& decoded) {
+  Applied applied;
+  const std::string& sender = envelope.sender;
+  const std::uint64_t now = account.now_ms();
+  if (decoded.has_receipt()) {
+    Message event = incoming(envelope, decoded, "receipt");
+    const bool read = decoded.receipt().type() == content::ReceiptMessage::READ;
+    event.body = read ? "read" : "delivered";
+    for (const std::string& target : decoded.receipt().message_ids()) {
+      if (target.size() != wire::kMessageIdSize) continue;
+      const Bytes id(target.begin(), target.end());
+      (void)detail::advance_state(transaction, true, sender, id, read ? MessageState::kRead : MessageState::kDelivered);
+      event.target_ids.push_back(id);
+    }
+    applied.events.push_back(std::move(event));
+    return applied;
+  }
+  if (decoded.has_typing()) return applied;  // nothing to keep
+  Message message = incoming(envelope, decoded, "unsupported");
+  std::optional<wire::client_store::AttachmentRecord> record;
+  bool wants_receipt = false;
+  if (decoded.has_data()) {
+    const content::DataMessage& data = decoded.data();
+    if (data.has_delete_()) {
+      const Bytes target(data.delete_().target_message_id().begin(), data.delete_().target_message_id().end());
+      // Only the author may delete: the target must be a message this sender sent us.
+      auto found = detail::find_message(transaction, false, sender, target);
+      if (found.ok() && *found && (*found)->kind != "deleted") {
+        if ((*found)->attachment && !(*found)->attachment->path.empty()) {
+          applied.files_to_remove.push_back((*found)->attachment->path);
+        }
+        (void)detail::erase_message(transaction, false, sender, target);
+        Message event = incoming(envelope, decoded, "delete");
+        event.target_id = target;
+        applied.events.push_back(std::move(event));
+      }
+      return applied;
+    }
+    if (data.has_reaction()) {
+      const auto& reaction = data.reaction();
+      if (reaction.target_message_id().size() == wire::kMessageIdSize && reaction.emoji().size() <= kMaxReactionSize) {
+        message.kind = "reaction";
+        message.body = reaction.remove() ? "" : reaction.emoji();
+        message.target_id.assign(reaction.target_message_id().begin(), reaction.target_message_id().end());
+      }
+    } else if (data.attachments_size() > 0) {
+      const content::AttachmentPointer& pointer = data.attachments(0);
+      if (valid_pointer(pointer)) {
+        message.kind = "file";
+        message.body = pointer.caption();
+        record.emplace();
+        *record->mutable_pointer() = pointer;
+        record->set_blob_size(blob_size(pointer.size()));
+        wants_receipt = true;
+      } else {
+        message.kind = "undecryptable";
+        message.body = "invalid_attachment";
+      }
+    } else if (data.has_location()) {
+      const auto& location = data.location();
+      if (location.name().size() <= kMaxCaptionSize) {
+        message.kind = "location";
+        message.body = location.name();
+        message.location = Location{location.latitude(), location.longitude(), location.name()};
+        wants_receipt = true;
+      }
+    } else if (!data.text().empty() && data.text().size() <= kMaxTextSize) {
+      message.kind = "text";
+      message.body = data.text();
+      wants_receipt = true;
+    }
+  }
+  (void)detail::touch_contact(transaction, sender, now);
+  (void)detail::insert_message(transaction, message, now);
+  if (record) {
+    (void)detail::put_attachment(transaction, false, sender, message.id, TransferState::kPending, "", *record);
+    message.attachment = detail::attachment_from_record(*record, TransferState::kPending, "");
+  }
+  if (wants_receipt) {
+    (void)detail::enqueue_receipt(transaction, account, sender, {message.id}, content::ReceiptMessage::DELIVERY);
+  }
+  applied.events.push_back(std::move(message));
+  return applied;
+}
+
+}  // namespace
 
 Result<void, ClientError> Messenger::acknowledge(const api::Acknowledge& acknowledge) {
   api::Request request;
@@ -23,103 +165,163 @@ Result<void, ClientError> Messenger::acknowledge(const api::Acknowledge& acknowl
   return {};
 }
 
-Result<std::optional<Message>, ClientError> Messenger::handle_envelope(const api::Envelope& envelope) {
+Result<std::vector<Message>, ClientError> Messenger::handle_envelope(const api::Envelope& envelope) {
   api::Acknowledge ack;
   ack.add_sequences(envelope.sequence());
-  const std::string& sender = envelope.sender();
-  const Bytes id(envelope.message_id().begin(), envelope.message_id().end());
+  detail::HeldEnvelope opened;
+  opened.sender = envelope.sender();
+  opened.sender_device = envelope.sender_device();
+  opened.message_id.assign(envelope.message_id().begin(), envelope.message_id().end());
+  opened.type = envelope.type();
+  opened.server_time_ms = envelope.server_time_ms();
+  opened.content.assign(envelope.content().begin(), envelope.content().end());
   // An envelope the store cannot even name is acknowledged and dropped: the server vouched for the
   // sender's name and the id's size, so only a broken server sends one.
-  if (sender.empty() || sender.size() > kMaxAddressNameSize || id.size() != wire::kMessageIdSize ||
-      envelope.sender_device() == 0) {
+  if (opened.sender.empty() || opened.sender.size() > kMaxAddressNameSize ||
+      opened.message_id.size() != wire::kMessageIdSize || opened.sender_device == 0 ||
+      opened.content.size() > detail::kMaxHeldContent) {
     HUSH_TRY(acknowledge(ack));
-    return std::optional<Message>();
+    return std::vector<Message>();
   }
-
-  ClientStore& store = account_.store();
-  std::optional<Message> received;
-  {
-    auto transaction = store.transaction();
-    auto duplicate = detail::has_message(transaction, false, sender, id);
-    if (!duplicate.ok()) return fail(ClientError::store(duplicate.error()));
-    if (!*duplicate) {
-      const protocol::ProtocolAddress address{sender, envelope.sender_device()};
-      auto stores = store.protocol_stores();
-      // The last-resort key is reusable: put it back if this message's session consumed it.
-      std::optional<protocol::PreKeyRecord> last_resort;
-      if (envelope.type() == static_cast<std::uint32_t>(protocol::MessageType::kPreKey)) {
-        last_resort = store.prekeys().load_prekey(account_.last_resort_id());
-      }
-      Message message;
-      message.id = id;
-      message.peer = sender;
-      message.peer_device = envelope.sender_device();
-      message.timestamp_ms = envelope.server_time_ms();
-      const bool known_type = envelope.type() == static_cast<std::uint32_t>(protocol::MessageType::kSignal) ||
-                              envelope.type() == static_cast<std::uint32_t>(protocol::MessageType::kPreKey);
-      auto plaintext =
-          known_type
-              ? protocol::decrypt(stores, address, static_cast<protocol::MessageType>(envelope.type()),
-                                  as_bytes(envelope.content()))
-              : Result<crypto::SecretBytes, protocol::ProtocolError>(fail(protocol::ProtocolError::kInvalidMessage));
-      if (plaintext.ok()) {
-        if (last_resort && !store.prekeys().load_prekey(last_resort->id)) store.prekeys().store_prekey(*last_resort);
-        auto content = wire::decode_content(plaintext->view());
-        const ByteView content_id = content.ok() ? as_bytes(content->message_id()) : ByteView();
-        if (content.ok() && std::equal(id.begin(), id.end(), content_id.begin(), content_id.end())) {
-          message.timestamp_ms = content->timestamp_ms();
-          if (content->has_data() && !content->data().text().empty() && content->data().text().size() <= kMaxTextSize) {
-            message.kind = "text";
-            message.body = content->data().text();
-          } else {
-            message.kind = "unsupported";
-          }
-        } else {
-          message.kind = "undecryptable";
-          message.body = "invalid_content";
-        }
-      } else if (plaintext.error() == protocol::ProtocolError::kDuplicateMessage) {
-        message.kind.clear();  // a replay of a message already read under another id: nothing new
-      } else {
-        message.kind = "undecryptable";
-        message.body = protocol::to_string(plaintext.error());
-      }
-      if (!message.kind.empty()) {
-        (void)detail::insert_message(transaction, message, account_.now_ms());
-        received = std::move(message);
-      }
-    }
-    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
-  }
+  auto events = open_envelope(opened, true);
+  if (!events.ok()) return fail(events.error());
   // Durable: now the server may forget it.
   HUSH_TRY(acknowledge(ack));
-  return received;
+  return events;
 }
 
-Result<std::vector<Message>, ClientError> Messenger::receive(std::chrono::milliseconds idle) {
+Result<std::vector<Message>, ClientError> Messenger::open_envelope(const detail::HeldEnvelope& envelope, bool live) {
+  ClientStore& store = account_.store();
+  const std::string& sender = envelope.sender;
+  Applied applied;
+  {
+    auto transaction = store.transaction();
+    auto duplicate = detail::has_message(transaction, false, sender, envelope.message_id);
+    if (!duplicate.ok()) return fail(ClientError::store(duplicate.error()));
+    if (*duplicate) {
+      if (!live) (void)detail::release_held(transaction, envelope.sequence);
+      if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+      return std::vector<Message>();
+    }
+    const protocol::ProtocolAddress address{sender, envelope.sender_device};
+    auto stores = store.protocol_stores();
+    const bool prekey_type = envelope.type == static_cast<std::uint32_t>(protocol::MessageType::kPreKey);
+    const bool known_type = prekey_type || envelope.type == static_cast<std::uint32_t>(protocol::MessageType::kSignal);
+
+    // The identity a PreKeySignalMessage introduces, checked against a contact link's fingerprint.
+    std::optional<protocol::IdentityKey> introduced;
+    if (prekey_type) {
+      if (auto parsed = protocol::PreKeySignalMessage::parse(envelope.content); parsed.ok()) {
+        introduced = parsed->identity_key();
+      }
+    }
+    auto expected = detail::link_fingerprint(transaction, sender);
+    if (!expected.ok()) return fail(ClientError::store(expected.error()));
+    const bool link_mismatch = *expected && introduced && !detail::fingerprint_matches(**expected, *introduced);
+
+    // The last-resort key is reusable: put it back if this message's session consumed it.
+    std::optional<protocol::PreKeyRecord> last_resort;
+    if (prekey_type) last_resort = store.prekeys().load_prekey(account_.last_resort_id());
+    auto plaintext =
+        link_mismatch
+            ? Result<crypto::SecretBytes, protocol::ProtocolError>(fail(protocol::ProtocolError::kUntrustedIdentity))
+        : known_type
+            ? protocol::decrypt(stores, address, static_cast<protocol::MessageType>(envelope.type), envelope.content)
+            : Result<crypto::SecretBytes, protocol::ProtocolError>(fail(protocol::ProtocolError::kInvalidMessage));
+
+    if (!plaintext.ok() && plaintext.error() == protocol::ProtocolError::kUntrustedIdentity && introduced) {
+      // A new identity key: the message waits, sealed, until the user accepts it.
+      if (!live) {
+        (void)transaction.commit();
+        return std::vector<Message>();
+      }
+      (void)detail::hold_envelope(transaction, envelope);
+      auto notice = detail::note_identity_change(transaction, account_, sender, envelope.sender_device, *introduced);
+      if (!notice.ok()) return fail(ClientError::store(notice.error()));
+      if (*notice) applied.events.push_back(std::move(**notice));
+    } else if (plaintext.ok()) {
+      if (last_resort && !store.prekeys().load_prekey(last_resort->id)) store.prekeys().store_prekey(*last_resort);
+      auto decoded = wire::decode_content(plaintext->view());
+      const ByteView content_id = decoded.ok() ? as_bytes(decoded->message_id()) : ByteView();
+      if (decoded.ok() &&
+          std::equal(envelope.message_id.begin(), envelope.message_id.end(), content_id.begin(), content_id.end())) {
+        applied = apply_content(transaction, account_, envelope, *decoded);
+      } else {
+        applied.events.push_back(record_undecryptable(transaction, envelope, "invalid_content", account_.now_ms()));
+      }
+      if (*expected && introduced) {
+        // The link's fingerprint is confirmed by the first session: the contact is verified.
+        (void)detail::set_link_fingerprint(transaction, sender, std::nullopt);
+        auto identities = detail::device_identities(transaction, store, sender);
+        if (identities.ok()) (void)detail::set_verified(transaction, sender, *identities);
+      }
+    } else if (plaintext.error() != protocol::ProtocolError::kDuplicateMessage) {
+      // Recorded, not lost. (A duplicate is a replay of a message already read under another id.)
+      applied.events.push_back(
+          record_undecryptable(transaction, envelope, protocol::to_string(plaintext.error()), account_.now_ms()));
+    }
+    if (!live) (void)detail::release_held(transaction, envelope.sequence);
+    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  }
+  std::error_code ignored;
+  for (const auto& path : applied.files_to_remove) std::filesystem::remove(path, ignored);
+  return std::move(applied.events);
+}
+
+Result<std::vector<Message>, ClientError> Messenger::receive(std::chrono::milliseconds idle,
+                                                             const ReceiveOptions& options) {
   std::vector<Message> received;
-  if (!account_.connected()) return fail(ClientError::transport(TransportError::kClosed));
+  if (!account_.connected()) return fail(ClientError::not_connected());
+  // What was stored and acknowledged is returned even when a later step fails (the connection
+  // drops while waiting, receipts or downloads cannot go out): it would not come again. The
+  // failure then shows at the next call; receipts stay queued, downloads pending.
+  auto stop = [&](const ClientError& error) -> Result<std::vector<Message>, ClientError> {
+    if (received.empty()) return fail(error);
+    return std::move(received);
+  };
   while (true) {
     auto push = account_.connection().next_push(idle);
     if (!push.ok()) {
-      if (push.error() == TransportError::kTimeout) return received;
-      return fail(ClientError::transport(push.error()));
+      if (push.error() == TransportError::kTimeout) break;
+      return stop(ClientError::transport(push.error()));
     }
-    if (push->has_envelope()) {
-      auto message = handle_envelope(push->envelope());
-      if (!message.ok()) return fail(message.error());
-      if (*message) received.push_back(std::move(**message));
-    } else if (push->has_delivery_failed()) {
-      // Recording the failure against the outgoing message comes with message states; for now
-      // the notice is acknowledged so that it is not pushed at every login.
-      api::Acknowledge ack;
-      ack.add_notices(push->delivery_failed().notice());
-      HUSH_TRY(acknowledge(ack));
-    } else {
-      auto handled = account_.handle_push(*push);
-      if (!handled.ok()) return fail(handled.error());
-    }
+    auto events = handle_push(*push);
+    if (!events.ok()) return stop(events.error());
+    for (Message& event : *events) received.push_back(std::move(event));
   }
+  // Delivery receipts for what arrived.
+  if (auto flushed = flush_outbox(); !flushed.ok()) return stop(flushed.error());
+  if (options.download_attachments) {
+    auto downloaded = download_pending(options);
+    for (Message& message : received) {
+      if (!message.attachment) continue;
+      auto stored = find_message(false, message.peer, message.id);
+      if (stored.ok() && *stored && (*stored)->attachment) message.attachment = (*stored)->attachment;
+    }
+    if (!downloaded.ok()) return stop(downloaded.error());
+  }
+  return received;
+}
+
+Result<std::vector<Message>, ClientError> Messenger::handle_push(const api::Push& push) {
+  if (push.has_envelope()) return handle_envelope(push.envelope());
+  if (push.has_delivery_failed()) {
+    // The server gave up on an envelope (expired undelivered): the message failed, never silently.
+    const api::DeliveryFailed& failed = push.delivery_failed();
+    {
+      auto transaction = account_.store().transaction();
+      (void)detail::advance_state(transaction, true, failed.recipient(), as_bytes(failed.message_id()),
+                                  MessageState::kFailed, failed.reason().empty() ? "expired" : failed.reason());
+      if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+    }
+    api::Acknowledge ack;
+    ack.add_notices(failed.notice());
+    HUSH_TRY(acknowledge(ack));
+    return std::vector<Message>();
+  }
+  auto handled = account_.handle_push(push);
+  if (!handled.ok()) return fail(handled.error());
+  return std::vector<Message>();
 }
 
 Result<std::vector<Message>, ClientError> Messenger::history(const std::string& peer) {
@@ -128,6 +330,15 @@ Result<std::vector<Message>, ClientError> Messenger::history(const std::string& 
   if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
   if (!messages.ok()) return fail(ClientError::store(messages.error()));
   return std::move(*messages);
+}
+
+Result<std::optional<Message>, ClientError> Messenger::find_message(bool outgoing, const std::string& peer,
+                                                                    ByteView id) {
+  auto transaction = account_.store().transaction();
+  auto found = detail::find_message(transaction, outgoing, peer, id);
+  if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  if (!found.ok()) return fail(ClientError::store(found.error()));
+  return std::move(*found);
 }
 
 }  // namespace hush::client

@@ -1,14 +1,19 @@
-// Sending a text: sessions from fetched bundles where there are none, one envelope per recipient
-// device encrypted in one store transaction (with the outgoing message row), committed before the
-// Send; STALE_DEVICES fixes the sessions it names and the send is retried once with the same id.
+// Sending: every message is committed to the outbox with its history row first, then the outbox
+// is flushed. One entry is sent as: sessions from fetched bundles where there are none (checked
+// against a contact link's fingerprint), its attachment uploaded if it is not yet, one envelope
+// per recipient device encrypted in one store transaction, committed before the Send;
+// STALE_DEVICES fixes the sessions it names and the send is retried once with the same id.
 #include <algorithm>
 
+#include "compose.hpp"
+#include "contact_table.hpp"
 #include "hush/client/messenger/messenger.hpp"
 #include "hush/client/store/limits.hpp"
 #include "hush/protocol/session_builder.hpp"
 #include "hush/protocol/session_cipher.hpp"
 #include "hush/wire/content_codec.hpp"
 #include "message_table.hpp"
+#include "outbox_table.hpp"
 
 namespace hush::client {
 
@@ -18,10 +23,12 @@ namespace {
 
 // Sends made for one message: the first, and one retry after fixing sessions (STALE_DEVICES).
 constexpr int kSendAttempts = 2;
+// Outbox entries read per store transaction while flushing.
+constexpr std::size_t kFlushBatch = 32;
 
 ClientError protocol_failure(protocol::ProtocolError error) {
   if (error == protocol::ProtocolError::kUntrustedIdentity) {
-    return {ClientErrorKind::kUntrustedIdentity, protocol::to_string(error)};
+    return {ClientErrorKind::kUntrustedIdentity, "identity_changed"};
   }
   return {ClientErrorKind::kProtocol, protocol::to_string(error)};
 }
@@ -50,10 +57,14 @@ std::optional<protocol::PreKeyBundle> from_wire(const api::PreKeyBundle& bundle)
   return out;
 }
 
+// A server refusal that will not change by retrying: the message fails with that reason.
+bool permanent(const ClientError& error) {
+  return error.kind == ClientErrorKind::kServer || error.kind == ClientErrorKind::kProtocol ||
+         error.kind == ClientErrorKind::kInvalidArgument;
+}
+
 }  // namespace
 
-// Fetches the bundles of `recipient` (every device when `device_id` is 0) and builds a session
-// with each, in one transaction.
 Result<void, ClientError> Messenger::fetch_sessions(const std::string& recipient, std::uint32_t device_id) {
   api::Request request;
   request.mutable_fetch_bundles()->set_username(recipient);
@@ -64,36 +75,148 @@ Result<void, ClientError> Messenger::fetch_sessions(const std::string& recipient
   ClientStore& store = account_.store();
   auto transaction = store.transaction();
   auto stores = store.protocol_stores();
+  auto expected = detail::link_fingerprint(transaction, recipient);
+  if (!expected.ok()) return fail(ClientError::store(expected.error()));
+  bool link_confirmed = false;
+  bool identity_changed = false;
   for (const api::PreKeyBundle& wire_bundle : response->bundles().bundles()) {
     const auto bundle = from_wire(wire_bundle);
     if (!bundle) return fail(ClientError{ClientErrorKind::kProtocol, "invalid_bundle"});
+    if (*expected) {
+      // The contact link named the identity this account must have: anything else is refused.
+      if (!detail::fingerprint_matches(**expected, bundle->identity_key)) {
+        return fail(ClientError{ClientErrorKind::kUntrustedIdentity, "identity_mismatch"});
+      }
+      link_confirmed = true;
+    }
     const protocol::ProtocolAddress address{recipient, bundle->device_id};
     auto built = protocol::process_prekey_bundle(stores, address, *bundle, account_.rng());
-    if (!built.ok()) return fail(protocol_failure(built.error()));
+    if (built.ok()) continue;
+    if (built.error() != protocol::ProtocolError::kUntrustedIdentity) return fail(protocol_failure(built.error()));
+    // A changed identity: recorded for the user, never used until accepted (trust_identity()).
+    auto notice =
+        detail::note_identity_change(transaction, account_, recipient, bundle->device_id, bundle->identity_key);
+    if (!notice.ok()) return fail(ClientError::store(notice.error()));
+    identity_changed = true;
+  }
+  if (link_confirmed && !identity_changed) {
+    (void)detail::set_link_fingerprint(transaction, recipient, std::nullopt);
+    auto identities = detail::device_identities(transaction, store, recipient);
+    if (identities.ok()) (void)detail::set_verified(transaction, recipient, *identities);
   }
   if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  if (identity_changed) return fail(ClientError{ClientErrorKind::kUntrustedIdentity, "identity_changed"});
   return {};
 }
 
-Result<Bytes, ClientError> Messenger::send_text(const std::string& recipient, std::string_view text) {
-  if (text.empty() || text.size() > kMaxTextSize) return fail(ClientError{ClientErrorKind::kInvalidArgument, "text"});
-  if (recipient.empty() || recipient.size() > kMaxAddressNameSize) {
+Result<Bytes, ClientError> Messenger::queue(Message message, const wire::content::Content& content,
+                                            const wire::client_store::AttachmentRecord* attachment) {
+  if (message.peer.empty() || message.peer.size() > kMaxAddressNameSize) {
     return fail(ClientError{ClientErrorKind::kInvalidArgument, "recipient"});
   }
-  if (!account_.connected()) return fail(ClientError::transport(TransportError::kClosed));
+  if (auto encoded = wire::encode_content(content); !encoded.ok()) {
+    return fail(ClientError{ClientErrorKind::kInvalidArgument, wire::to_string(encoded.error())});
+  }
+  const std::string serialized = content.SerializeAsString();
+  {
+    auto transaction = account_.store().transaction();
+    message.outgoing = true;
+    message.state = MessageState::kPending;
+    // A deletion changes the history (erase_message) rather than adding to it.
+    if (message.kind != "delete") (void)detail::insert_message(transaction, message, account_.now_ms());
+    if (attachment != nullptr) {
+      (void)detail::put_attachment(transaction, true, message.peer, message.id, TransferState::kPending, "",
+                                   *attachment);
+    }
+    (void)detail::enqueue(transaction, message.peer, message.id, as_bytes(serialized));
+    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  }
+  if (!account_.connected()) return fail(ClientError::not_connected());
+  auto flushed = flush_outbox();
+  if (!flushed.ok()) return fail(flushed.error());
+  auto stored = find_message(true, message.peer, message.id);
+  if (!stored.ok()) return fail(stored.error());
+  if (!*stored) return message.id;  // a receipt has no history row
+  switch ((*stored)->state) {
+    case MessageState::kFailed:
+      if ((*stored)->failure == "identity_mismatch") {
+        return fail(ClientError{ClientErrorKind::kUntrustedIdentity, "identity_mismatch"});
+      }
+      return fail(ClientError::server((*stored)->failure));
+    case MessageState::kPending: return fail(ClientError{ClientErrorKind::kUntrustedIdentity, "identity_changed"});
+    default: return message.id;
+  }
+}
 
-  Message message;
-  message.id.resize(wire::kMessageIdSize);
-  account_.rng().fill(message.id);
-  message.outgoing = true;
-  message.peer = recipient;
-  message.timestamp_ms = account_.now_ms();
-  message.kind = "text";
-  message.body = std::string(text);
+Result<void, ClientError> Messenger::flush_outbox() {
+  if (!account_.connected()) return fail(ClientError::not_connected());
+  ClientStore& store = account_.store();
+  std::int64_t after = 0;
+  while (true) {
+    std::vector<detail::OutboxEntry> entries;
+    {
+      auto transaction = store.transaction();
+      auto read = detail::outbox_entries(transaction, after, kFlushBatch);
+      if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+      if (!read.ok()) return fail(ClientError::store(read.error()));
+      entries = std::move(*read);
+    }
+    if (entries.empty()) return {};
+    for (const detail::OutboxEntry& entry : entries) {
+      after = entry.sequence;
+      bool blocked = false;
+      {
+        auto transaction = store.transaction();
+        auto changes = detail::identity_changes(transaction, entry.recipient);
+        if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+        if (!changes.ok()) return fail(ClientError::store(changes.error()));
+        blocked = !changes->empty();
+      }
+      if (blocked) continue;  // waits for trust_identity()
+      auto sent = send_entry(entry);
+      if (!sent.ok() &&
+          (sent.error().kind == ClientErrorKind::kTransport || sent.error().kind == ClientErrorKind::kStore)) {
+        return fail(sent.error());
+      }
+      if (!sent.ok() && sent.error().kind == ClientErrorKind::kUntrustedIdentity &&
+          sent.error().detail == "identity_changed") {
+        continue;  // recorded by fetch_sessions; stays queued
+      }
+      auto transaction = store.transaction();
+      if (sent.ok()) {
+        // A contact from the first message the server accepted for it (not from a typo it refused).
+        (void)detail::touch_contact(transaction, entry.recipient, account_.now_ms());
+        (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kSent);
+      } else if (permanent(sent.error()) || sent.error().kind == ClientErrorKind::kUntrustedIdentity) {
+        (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kFailed,
+                                    sent.error().detail);
+      }
+      (void)detail::dequeue(transaction, entry.sequence);
+      if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+    }
+  }
+}
+
+Result<std::size_t, ClientError> Messenger::outbox_size() {
+  auto transaction = account_.store().transaction();
+  auto count = detail::outbox_count(transaction);
+  if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  if (!count.ok()) return fail(ClientError::store(count.error()));
+  return *count;
+}
+
+Result<void, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry) {
   wire::content::Content content;
-  content.set_message_id(std::string(message.id.begin(), message.id.end()));
-  content.set_timestamp_ms(message.timestamp_ms);
-  content.mutable_data()->set_text(message.body);
+  if (!content.ParseFromArray(entry.content.data(), static_cast<int>(entry.content.size()))) {
+    return fail(ClientError{ClientErrorKind::kInvalidArgument, "corrupt_outbox_entry"});
+  }
+  const std::string& recipient = entry.recipient;
+  // A file goes up before its message: the pointer the recipient needs is known only afterwards.
+  if (content.has_data() && content.data().attachments_size() > 0 && content.data().attachments(0).id().empty()) {
+    auto pointer = upload_attachment(recipient, entry.message_id, upload_progress_);
+    if (!pointer.ok()) return fail(pointer.error());
+    *content.mutable_data()->mutable_attachments(0) = std::move(*pointer);
+  }
   auto encoded = wire::encode_content(content);
   if (!encoded.ok()) return fail(ClientError{ClientErrorKind::kInvalidArgument, wire::to_string(encoded.error())});
 
@@ -103,6 +226,7 @@ Result<Bytes, ClientError> Messenger::send_text(const std::string& recipient, st
     {
       auto transaction = store.transaction();
       auto devices = detail::session_devices(transaction, recipient);
+      if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
       if (!devices.ok()) return fail(ClientError::store(devices.error()));
       has_sessions = !devices->empty();
     }
@@ -110,7 +234,7 @@ Result<Bytes, ClientError> Messenger::send_text(const std::string& recipient, st
     api::Request request;
     auto* send = request.mutable_send();
     send->set_recipient(recipient);
-    send->set_message_id(std::string(message.id.begin(), message.id.end()));
+    send->set_message_id(std::string(entry.message_id.begin(), entry.message_id.end()));
     {
       auto transaction = store.transaction();
       auto stores = store.protocol_stores();
@@ -128,15 +252,20 @@ Result<Bytes, ClientError> Messenger::send_text(const std::string& recipient, st
         envelope->set_type(static_cast<std::uint32_t>(ciphertext->type));
         envelope->set_content(std::string(ciphertext->serialized.begin(), ciphertext->serialized.end()));
       }
-      (void)detail::insert_message(transaction, message, account_.now_ms());
-      // The ratchet steps and the outgoing row are on disk before any ciphertext leaves.
+      // The ratchet steps are on disk before any ciphertext leaves.
       if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
     }
     auto response = account_.connection().call(std::move(request));
     if (!response.ok()) return fail(ClientError::transport(response.error()));
     const api::Status& status = response->status();
-    if (status.code() == api::Status::OK) return message.id;
+    if (status.code() == api::Status::OK) return {};
     if (status.code() != api::Status::STALE_DEVICES || attempt + 1 == kSendAttempts) {
+      if (status.code() == api::Status::UNAVAILABLE || status.code() == api::Status::INTERNAL ||
+          (status.code() == api::Status::LIMIT_EXCEEDED && status.retry_after_ms() > 0)) {
+        // The server's trouble, not the message's: it stays queued.
+        return fail(
+            ClientError{ClientErrorKind::kTransport, status.reason().empty() ? "unavailable" : status.reason()});
+      }
       return fail(
           ClientError::server(status.reason().empty() ? api::Status::Code_Name(status.code()) : status.reason()));
     }

@@ -98,7 +98,69 @@ CREATE TABLE messages (
 );
 )sql";
 
-constexpr std::array<sqlite::Migration, 2> kMigrations{{{1, kVersion1}, {2, kVersion2}}};
+// Version 3: what the full messenger keeps (libs/client/messenger writes every table).
+//   messages gains `state` (MessageState: 0 pending, 1 sent, 2 delivered, 3 read, 4 failed,
+//   5 received; rows of version 2 become sent or received), `failure` (the reason of a failed
+//   send) and `detail` (sealed MessageDetail of client_store.proto: location, reaction or
+//   deletion target; NULL when none).
+//   outbox: messages committed but not yet accepted by the server, oldest first; `record` is the
+//   encoded Content to send, sealed. A row leaves when the server accepted it or refused it for
+//   good.
+//   attachments: one per file message (direction, peer, message id as in messages); `transfer`
+//   (TransferState: 0 pending, 1 done, 2 failed), `failure`; `record` is the sealed
+//   AttachmentRecord (the pointer with its key, the local paths).
+//   contacts: everyone added or written with; `verified` is the sealed list of identity keys the
+//   user verified (NULL: not verified); `link_fingerprint` the sealed SHA-256 of the identity a
+//   contact link named, until a session confirmed it.
+//   identity_changes: a new identity key seen for a contact's device and not yet accepted by the
+//   user (the key sealed). held_envelopes: envelopes from such a device, kept sealed until the user
+//   accepts the key (then decrypted) — acknowledged to the server, never lost.
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE messages ADD COLUMN state INTEGER NOT NULL DEFAULT 5;
+ALTER TABLE messages ADD COLUMN failure TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN detail BLOB;
+UPDATE messages SET state = 1 WHERE direction = 1;
+CREATE TABLE outbox (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient BLOB NOT NULL,
+  message_id BLOB NOT NULL,
+  record BLOB NOT NULL,
+  UNIQUE (recipient, message_id)
+);
+CREATE TABLE attachments (
+  direction INTEGER NOT NULL,
+  peer BLOB NOT NULL,
+  message_id BLOB NOT NULL,
+  transfer INTEGER NOT NULL,
+  failure TEXT NOT NULL DEFAULT '',
+  record BLOB NOT NULL,
+  PRIMARY KEY (direction, peer, message_id)
+);
+CREATE TABLE contacts (
+  name BLOB PRIMARY KEY,
+  added_ms INTEGER NOT NULL,
+  verified BLOB,
+  link_fingerprint BLOB
+);
+CREATE TABLE identity_changes (
+  name BLOB NOT NULL,
+  device_id INTEGER NOT NULL,
+  seen_ms INTEGER NOT NULL,
+  record BLOB NOT NULL,
+  PRIMARY KEY (name, device_id)
+);
+CREATE TABLE held_envelopes (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  sender BLOB NOT NULL,
+  sender_device INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  type INTEGER NOT NULL,
+  server_time_ms INTEGER NOT NULL,
+  record BLOB NOT NULL
+);
+)sql";
+
+constexpr std::array<sqlite::Migration, 3> kMigrations{{{1, kVersion1}, {2, kVersion2}, {3, kVersion3}}};
 static_assert(kMigrations.back().version == kClientStoreSchemaVersion);
 
 }  // namespace

@@ -78,5 +78,31 @@ TEST(StoreSchema, HalfCreatedStoreCanBeCreatedAgain) {
   EXPECT_TRUE(create_store(home.path()).ok());
 }
 
+TEST(StoreSchema, VersionTwoStoreIsMigratedToThreeKeepingItsMessages) {
+  ScratchFolder home;
+  const auto path = home.path() / "store.sqlite3";
+  ASSERT_TRUE(create_store(home.path()).ok());
+  {
+    // Turn the new store back into what version 2 left: its messages table without the columns
+    // version 3 added, none of the new tables, and two messages (one each way).
+    RawDatabase raw(path);
+    raw.exec(
+        "DROP TABLE outbox; DROP TABLE attachments; DROP TABLE contacts; DROP TABLE identity_changes; "
+        "DROP TABLE held_envelopes; ALTER TABLE messages DROP COLUMN state; ALTER TABLE messages DROP COLUMN "
+        "failure; ALTER TABLE messages DROP COLUMN detail; UPDATE schema_version SET version = 2; "
+        "INSERT INTO messages VALUES (1, 'bob', 0, x'00', 1, 1, 'text', x'00'); "
+        "INSERT INTO messages VALUES (0, 'bob', 1, x'01', 2, 2, 'text', x'00');");
+  }
+  ASSERT_TRUE(ClientStore::open(home.path(), passphrase("pass"), cheap_options()).ok());
+  RawDatabase raw(path);
+  EXPECT_EQ(raw.query("SELECT version FROM schema_version"), "3");
+  // Sent messages were accepted by the server under version 2; received ones were stored.
+  EXPECT_EQ(raw.query("SELECT group_concat(state || failure, ',') FROM (SELECT * FROM messages ORDER BY rowid)"),
+            "1,5");
+  for (const char* table : {"outbox", "attachments", "contacts", "identity_changes", "held_envelopes"}) {
+    EXPECT_EQ(raw.query(std::string("SELECT count(*) FROM ") + table), "0") << table;
+  }
+}
+
 }  // namespace
 }  // namespace hush::client::test

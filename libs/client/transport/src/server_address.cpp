@@ -86,4 +86,15 @@ const char* to_string(TransportError error) {
   return "unknown";
 }
 
+std::string format_fingerprint(const crypto::Sha256Digest& fingerprint) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(2 * fingerprint.size());
+  for (const std::uint8_t byte : fingerprint) {
+    text.push_back(kDigits[byte >> 4]);
+    text.push_back(kDigits[byte & 0x0F]);
+  }
+  return text;
+}
+
 }  // namespace hush::client

@@ -16,7 +16,9 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
+#include <map>
 #include <optional>
+#include <set>
 
 #include "hush/crypto/secret.hpp"
 #include "hush/wire/frame_codec.hpp"
@@ -34,16 +36,21 @@ namespace {
 // How long closing the socket may take to cancel what is pending before the loop is abandoned.
 constexpr std::chrono::milliseconds kDrainTimeout{2000};
 
-// SHA-256 of the DER encoding of `certificate` compared with `pin`, in constant time.
-bool matches_pin(X509* certificate, const crypto::Sha256Digest& pin) {
-  if (certificate == nullptr) return false;
+// SHA-256 of the DER encoding of `certificate`; nullopt when it cannot be encoded.
+std::optional<crypto::Sha256Digest> certificate_fingerprint(X509* certificate) {
+  if (certificate == nullptr) return std::nullopt;
   const int size = i2d_X509(certificate, nullptr);
-  if (size <= 0) return false;
+  if (size <= 0) return std::nullopt;
   Bytes der(static_cast<std::size_t>(size));
   unsigned char* out = der.data();
-  if (i2d_X509(certificate, &out) != size) return false;
-  const crypto::Sha256Digest digest = crypto::sha256(der);
-  return crypto::constant_time_equal(digest, pin);
+  if (i2d_X509(certificate, &out) != size) return std::nullopt;
+  return crypto::sha256(der);
+}
+
+// `certificate`'s fingerprint compared with `pin`, in constant time.
+bool matches_pin(X509* certificate, const crypto::Sha256Digest& pin) {
+  const auto digest = certificate_fingerprint(certificate);
+  return digest && crypto::constant_time_equal(*digest, pin);
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -68,9 +75,9 @@ struct ServerConnection::Impl {
   bool closed = false;
   bool protocol_error = false;
   std::string closing_reason;
-  std::uint64_t awaited_id = 0;         // the call() waiting, 0 when none
-  std::optional<api::Response> answer;  // its response, once read
-  std::deque<api::Push> pushes;         // at most options.max_queued_pushes
+  std::set<std::uint64_t> started;                 // requests sent whose response is awaited
+  std::map<std::uint64_t, api::Response> answers;  // responses read for them, until waited for
+  std::deque<api::Push> pushes;                    // at most options.max_queued_pushes
 
   ~Impl() { abort(); }
 
@@ -134,11 +141,15 @@ struct ServerConnection::Impl {
       }
       if (frame->has_response()) {
         // A response nobody waits for answered a call that timed out: dropped.
-        if (awaited_id != 0 && frame->response().id() == awaited_id) answer = std::move(*frame->mutable_response());
-        return;
+        const std::uint64_t id = frame->response().id();
+        if (started.count(id) != 0) answers.emplace(id, std::move(*frame->mutable_response()));
+      } else {
+        if (frame->push().has_closing()) closing_reason = frame->push().closing().reason();
+        pushes.push_back(std::move(*frame->mutable_push()));
       }
-      if (frame->push().has_closing()) closing_reason = frame->push().closing().reason();
-      pushes.push_back(std::move(*frame->mutable_push()));
+      // Keep reading while requests are outstanding, so that a long write does not stall the
+      // responses the server is sending meanwhile.
+      if (!started.empty()) start_read();
     });
   }
 
@@ -158,6 +169,18 @@ struct ServerConnection::Impl {
 
   // The TLS and WebSocket setup; the caller has configured `tls` and made `ws`.
   Result<void, TransportError> open(const ServerAddress& address, Clock::time_point deadline) {
+    HUSH_TRY(open_tls(address, deadline));
+    ws->binary(true);
+    ws->read_message_max(wire::kMaxFrameSize);
+    const std::string host_header = address.host + ":" + std::to_string(address.port);
+    const auto ec = wait([&](auto handler) { ws->async_handshake(host_header, "/", handler); }, deadline);
+    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
+    if (ec) return fail(TransportError::kHandshakeFailed);
+    return {};
+  }
+
+  // Resolving, TCP connect and the TLS handshake.
+  Result<void, TransportError> open_tls(const ServerAddress& address, Clock::time_point deadline) {
     asio::ip::tcp::resolver resolver(io);
     asio::ip::tcp::resolver::results_type endpoints;
     bool resolved = false;
@@ -186,13 +209,6 @@ struct ServerConnection::Impl {
               deadline);
     if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
     if (certificate_rejected) return fail(TransportError::kCertificateRejected);
-    if (ec) return fail(TransportError::kHandshakeFailed);
-
-    ws->binary(true);
-    ws->read_message_max(wire::kMaxFrameSize);
-    const std::string host_header = address.host + ":" + std::to_string(address.port);
-    ec = wait([&](auto handler) { ws->async_handshake(host_header, "/", handler); }, deadline);
-    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
     if (ec) return fail(TransportError::kHandshakeFailed);
     return {};
   }
@@ -255,34 +271,75 @@ Result<std::unique_ptr<ServerConnection>, TransportError> ServerConnection::conn
   return connection;
 }
 
+Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress& address,
+                                                               std::chrono::milliseconds timeout) {
+  if (address.host.empty() || address.port == 0) return fail(TransportError::kInvalidArgument);
+  ServerConnection::Impl s;
+  s.ws.emplace(s.io, s.tls);
+  SSL* ssl = s.ws->next_layer().native_handle();
+  if (!is_ip_literal(address.host)) SSL_set_tlsext_host_name(ssl, address.host.c_str());
+  std::optional<crypto::Sha256Digest> seen;
+  s.tls.set_verify_mode(asio::ssl::verify_peer);
+  s.ws->next_layer().set_verify_callback([&seen](bool, asio::ssl::verify_context& context) {
+    X509_STORE_CTX* store = context.native_handle();
+    if (X509_STORE_CTX_get_error_depth(store) == 0)
+      seen = certificate_fingerprint(X509_STORE_CTX_get_current_cert(store));
+    return true;  // recorded, not trusted: the caller pins what it saw
+  });
+  const auto deadline = Clock::now() + timeout;
+  auto opened = s.open_tls(address, deadline);
+  if (!opened.ok()) return fail(opened.error());
+  if (!seen) return fail(TransportError::kHandshakeFailed);
+  return *seen;
+}
+
 Result<api::Response, TransportError> ServerConnection::call(api::Request request, std::chrono::milliseconds timeout) {
+  auto id = start(std::move(request));
+  if (!id.ok()) return fail(id.error());
+  return wait(*id, timeout);
+}
+
+Result<std::uint64_t, TransportError> ServerConnection::start(api::Request request) {
   Impl& s = *impl_;
   if (s.closed) return fail(s.read_failure());
-  const auto deadline = Clock::now() + (timeout.count() > 0 ? timeout : s.options.request_timeout);
+  if (s.started.size() >= kMaxStartedRequests) return fail(TransportError::kInvalidArgument);
+  const auto deadline = Clock::now() + s.options.request_timeout;
   const std::uint64_t id = next_id_++;
   request.set_id(id);
   api::Frame frame;
   *frame.mutable_request() = std::move(request);
   auto encoded = wire::encode_frame(frame);
   if (!encoded.ok()) return fail(TransportError::kTooLarge);
+  s.started.insert(id);
+  s.start_read();  // reading while writing: the server may push or answer before it reads this
+  if (auto written = s.write(*encoded, deadline); !written.ok()) {
+    s.started.erase(id);
+    return fail(written.error());
+  }
+  return id;
+}
 
-  s.awaited_id = id;
-  s.answer.reset();
+Result<api::Response, TransportError> ServerConnection::wait(std::uint64_t id, std::chrono::milliseconds timeout) {
+  Impl& s = *impl_;
+  if (s.started.count(id) == 0) return fail(TransportError::kInvalidArgument);
   struct Forget {
     Impl& s;
-    ~Forget() { s.awaited_id = 0; }
-  } forget{s};
-  s.start_read();  // reading while writing: the server may push before it reads our request
-  HUSH_TRY(s.write(*encoded, deadline));
-  while (!s.answer) {
+    std::uint64_t id;
+    ~Forget() {
+      s.started.erase(id);
+      s.answers.erase(id);
+    }
+  } forget{s, id};
+  const auto deadline = Clock::now() + (timeout.count() > 0 ? timeout : s.options.request_timeout);
+  auto answer = s.answers.find(id);
+  while (answer == s.answers.end()) {
     if (s.closed) return fail(s.read_failure());
     if (s.pushes.size() >= s.options.max_queued_pushes) return fail(TransportError::kPushQueueFull);
     s.start_read();
     if (!s.step(deadline)) return fail(TransportError::kTimeout);
+    answer = s.answers.find(id);
   }
-  api::Response response = std::move(*s.answer);
-  s.answer.reset();
-  return response;
+  return std::move(answer->second);
 }
 
 Result<api::Push, TransportError> ServerConnection::next_push(std::chrono::milliseconds timeout) {

@@ -16,6 +16,22 @@ using Sha512Digest = std::array<std::uint8_t, 64>;
 Sha256Digest sha256(ByteView data);
 Sha512Digest sha512(ByteView data);
 
+// Incremental SHA-256, for data streamed in chunks (attachment blobs and their plaintext);
+// final() resets the state so the object can be reused. Same bytes as sha256() over the whole.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(ByteView data);
+  Sha256Digest final();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 // Incremental SHA-512; final() resets the state so the object can be reused.
 class Sha512 {
  public:

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "hush/base/result.hpp"
 #include "hush/client/account/client_error.hpp"
@@ -45,6 +46,14 @@ struct AccountOptions {
   std::function<std::uint64_t()> clock;
   ConnectionOptions connection;
   StoreOptions store;
+};
+
+// One device of this account, as the server lists it.
+struct DeviceInfo {
+  std::uint32_t device_id = 0;
+  std::string name;
+  std::uint64_t created_ms = 0;
+  bool current = false;  // this device
 };
 
 // The largest prekey_batch: 1,000 one-time prekeys of 33 bytes and their ids fit a 64 KiB frame.
@@ -83,6 +92,12 @@ class Account {
 
   // Generates prekey_batch one-time prekeys, stores them in one transaction, then uploads them.
   Result<void, ClientError> refill_prekeys();
+  // The account's devices (ListDevices). Errors: kTransport (not_connected, ...), kServer.
+  Result<std::vector<DeviceInfo>, ClientError> list_devices();
+  // Removes another device of the account (RemoveDevice): the server drops its keys and queue and
+  // closes its connections. kServer "cannot_remove_current_device" for this one, "unknown_device".
+  Result<void, ClientError> remove_device(std::uint32_t device_id);
+
   // Handles the pushes that concern the account (keys_low: refill). True when `push` was one.
   Result<bool, ClientError> handle_push(const wire::api::Push& push);
 
@@ -90,6 +105,9 @@ class Account {
   crypto::Rng& rng() { return rng_; }
   std::uint64_t now_ms() const { return options_.clock(); }
   const std::string& username() const { return username_; }
+  const ServerSettings& server() const { return server_; }
+  // The folder holding this account's store (and the messenger's attachments).
+  std::filesystem::path home() const { return store_->path().parent_path(); }
   std::uint32_t device_id() const { return device_id_; }
   // The id of the reusable last-resort prekey (kept when a session consumes it).
   std::uint32_t last_resort_id() const;

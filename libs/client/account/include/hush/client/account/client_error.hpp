@@ -28,6 +28,8 @@ struct ClientError {
   static ClientError store(StoreError error) { return {ClientErrorKind::kStore, to_string(error)}; }
   static ClientError transport(TransportError error) { return {ClientErrorKind::kTransport, to_string(error)}; }
   static ClientError server(std::string reason) { return {ClientErrorKind::kServer, std::move(reason)}; }
+  // A call that needs the server made while the account is not logged in (log_in()/connect()).
+  static ClientError not_connected() { return {ClientErrorKind::kTransport, "not_connected"}; }
 };
 
 // "store", "transport", "server", ... (stable).

@@ -1,17 +1,31 @@
-// Messenger: text messages between accounts, over an Account's store and connection. Sending
-// encrypts one Content per recipient device inside one store transaction (fetching bundles for
-// devices without a session), commits, then sends; a STALE_DEVICES answer fixes the sessions and
-// the send is retried once. Receiving decrypts each pushed envelope inside a store transaction,
-// stores the message, commits, and only then acknowledges; duplicates (same sender, same message
-// id) are acknowledged and dropped. Does not own yet: attachments, receipts, an outbox that
-// survives a crash between commit and send, contacts and conversations.
+// Messenger: everything a person does with an account except drawing a screen — messages of every
+// kind to every device of a recipient, the durable outbox they leave through, attachments
+// (encrypted, padded, uploaded and downloaded in resumable chunks), delivery and read receipts,
+// contacts, safety numbers and identity changes.
 //
-// Not thread-safe; synchronous (see ServerConnection). The account must be logged in.
+// Sending: a message is first committed to the outbox with its history row (state kPending); then
+// the outbox is flushed: per message, sessions are built from fetched bundles where needed, the
+// content is encrypted once per device in one store transaction, committed, and sent in one Send;
+// a STALE_DEVICES answer fixes the sessions and the send is retried once with the same id. A crash
+// or a lost connection anywhere leaves the message in the outbox: the next flush (every log_in via
+// connect(), and every send) encrypts it again and the server and the recipient drop the duplicate
+// by message id. Attachments are encrypted to a staging file in the home, uploaded in chunks from
+// the server's committed offset (resumable), and their pointer travels inside the message.
+//
+// Receiving: each pushed envelope is checked against stored message ids, decrypted, stored and
+// committed in one store transaction, and acknowledged only after that commit; a delivery receipt
+// goes back through the outbox. Attachments are downloaded to a staging file (resumable),
+// checked (digest and MAC) before anything is decrypted, and decrypted into HOME/attachments.
+//
+// Not thread-safe; synchronous (see ServerConnection). Calls that talk to the server need the
+// account logged in.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,52 +34,153 @@
 #include "hush/base/bytes.hpp"
 #include "hush/base/result.hpp"
 #include "hush/client/account/account.hpp"
+#include "hush/client/messenger/message.hpp"
+
+namespace hush::wire::content {
+class Content;
+class AttachmentPointer;
+}  // namespace hush::wire::content
+namespace hush::wire::client_store {
+class AttachmentRecord;
+}  // namespace hush::wire::client_store
 
 namespace hush::client {
+
+namespace detail {
+struct OutboxEntry;
+struct HeldEnvelope;
+}  // namespace detail
 
 // Largest text accepted by send_text, in bytes. Longer texts go as attachments (as Signal does
 // above 2 KiB); 4 KiB keeps one envelope per device well inside a 64 KiB Send frame for accounts
 // with up to a dozen devices.
 inline constexpr std::size_t kMaxTextSize = 4096;
+// Largest caption and location label, in bytes (same reasoning).
+inline constexpr std::size_t kMaxCaptionSize = 1024;
+// Largest reaction, in bytes: one emoji with modifiers is at most a few dozen.
+inline constexpr std::size_t kMaxReactionSize = 64;
 
-// One message as the store holds it. `body` is the text for kind "text"; for kind
-// "undecryptable" it names the protocol error (the message could not be read; it is recorded, not
-// lost); for kind "unsupported" it is empty (a content this version does not show).
-struct Message {
-  Bytes id;  // the sender-chosen message id (16 bytes)
-  bool outgoing = false;
-  std::string peer;                // the other account
-  std::uint32_t peer_device = 0;   // the sender's device for incoming messages, 0 for outgoing
-  std::uint64_t timestamp_ms = 0;  // the sender's clock
-  std::string kind;
-  std::string body;
+// Called while an attachment's bytes move: bytes done so far and the total (blob bytes).
+using TransferProgress = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+struct FileOptions {
+  std::string caption;
+  bool voice_note = false;
+  // The name shown to the recipient; default the file's own name.
+  std::optional<std::string> file_name;
+  TransferProgress progress;
+};
+
+struct ReceiveOptions {
+  // Download (and decrypt) attachments of new messages before returning them, and retry pending
+  // ones. When false they stay kPending until a later receive() with true.
+  bool download_attachments = true;
+  TransferProgress progress;
+};
+
+struct SafetyNumber {
+  std::string display;  // 60 digits in 12 groups of 5, separated by single spaces
+  Bytes scannable;      // for a QR code (protocol::Fingerprint::scannable)
 };
 
 class Messenger {
  public:
-  // `account` must outlive the messenger.
-  explicit Messenger(Account& account) : account_(account) {}
+  // `account` must outlive the messenger. Does not connect.
+  explicit Messenger(Account& account);
 
-  // Sends `text` to every device of `recipient`; returns the message id once the server holds
-  // every envelope durably. Errors: kInvalidArgument (empty or longer than kMaxTextSize, or a
-  // recipient name longer than the store allows), kServer (e.g. "unknown_account", "no_keys"),
-  // kUntrustedIdentity (a device's identity key changed), kProtocol, kStore, kTransport.
+  // Logs the account in (Account::log_in) and flushes the outbox. The first call a program makes.
+  Result<void, ClientError> connect();
+
+  // Each send queues the message durably (outbox and history, state kPending), then flushes the
+  // outbox, and returns the message id once the server holds it. Errors: kInvalidArgument (empty
+  // or oversized text, caption, emoji; a recipient name the store cannot hold; a file that cannot
+  // be read or exceeds the attachment limit) — nothing queued; kServer ("unknown_account", ...) —
+  // the message is kFailed with that reason; kUntrustedIdentity ("identity_changed") — the message
+  // stays queued until trust_identity(); kTransport — it stays queued and goes at the next flush.
   Result<Bytes, ClientError> send_text(const std::string& recipient, std::string_view text);
+  Result<Bytes, ClientError> send_file(const std::string& recipient, const std::filesystem::path& file,
+                                       const FileOptions& options = {});
+  Result<Bytes, ClientError> send_location(const std::string& recipient, const Location& location);
+  // A reaction to message `target` (of either direction) in the conversation with `recipient`;
+  // an empty emoji removes ours.
+  Result<Bytes, ClientError> send_reaction(const std::string& recipient, ByteView target, std::string_view emoji);
+  // Deletes our own message `target` for everyone: the recipient's copy (body and file) is erased,
+  // and ours. kInvalidArgument when `target` is not an outgoing message to `recipient`.
+  Result<Bytes, ClientError> delete_for_everyone(const std::string& recipient, ByteView target);
 
-  // Handles pushes until none arrives for `idle`: envelopes (stored, then acknowledged), keys_low
-  // (refill), delivery failures (acknowledged). Returns the new incoming messages in arrival
-  // order. Errors: kStore (the envelope was not acknowledged: it comes again), kTransport.
-  Result<std::vector<Message>, ClientError> receive(std::chrono::milliseconds idle);
+  // Sends every queued message it can, oldest first; one that fails for good is marked kFailed
+  // and removed. Errors: kTransport (the rest stay queued). Recipients with an unaccepted identity
+  // change are skipped.
+  Result<void, ClientError> flush_outbox();
+  // Messages still in the outbox.
+  Result<std::size_t, ClientError> outbox_size();
+
+  // Handles pushes until none arrives for `idle`: envelopes (stored, then acknowledged; a
+  // delivery receipt queued for each new message), receipts (states updated), delivery failures
+  // (message kFailed "expired", then acknowledged), keys_low (refill). Returns what is new, in
+  // arrival order: messages, receipts and identity changes. Errors: kStore (the envelope was not
+  // acknowledged: it comes again), kTransport.
+  Result<std::vector<Message>, ClientError> receive(std::chrono::milliseconds idle, const ReceiveOptions& options = {});
+
+  // Handles one push the caller read itself (account.connection().next_push()) as receive() does,
+  // without flushing receipts or downloading: for programs that pump the connection themselves.
+  Result<std::vector<Message>, ClientError> handle_push(const wire::api::Push& push);
+
+  // Marks every received message from `peer` not yet read as read and sends one read receipt for
+  // them (queued in the outbox). Returns how many were marked.
+  Result<std::size_t, ClientError> mark_read(const std::string& peer);
 
   // Every stored message exchanged with `peer`, oldest first.
   Result<std::vector<Message>, ClientError> history(const std::string& peer);
+  // One stored message by direction, peer and id.
+  Result<std::optional<Message>, ClientError> find_message(bool outgoing, const std::string& peer, ByteView id);
+
+  // Contacts: everyone added by name or link, or who exchanged a message with us.
+  Result<std::vector<Contact>, ClientError> contacts();
+  Result<void, ClientError> add_contact(const std::string& name);
+  // Adds the contact a `hush://HOST:PORT/NAME#FINGERPRINT` link names (on this account's server;
+  // kInvalidArgument "other_server" otherwise). Its first session must carry that identity, or the
+  // send fails with kUntrustedIdentity "identity_mismatch"; when it does, the contact is verified.
+  Result<Contact, ClientError> add_contact_link(std::string_view link);
+  // This account's own contact link.
+  Result<std::string, ClientError> own_contact_link();
+
+  // The safety number of the conversation with `peer` (its device 1's identity against ours).
+  // Fetches the peer's keys from the server when no session exists yet. kNotFound-like
+  // kServer "unknown_account" when there is no such account.
+  Result<SafetyNumber, ClientError> safety_number(const std::string& peer);
+  // Records that the user compared the safety number: the contact is verified while every
+  // device's identity stays as it is now. Accepts a pending identity change as trust_identity()
+  // does, and returns the held messages that released.
+  Result<std::vector<Message>, ClientError> mark_verified(const std::string& peer);
+  // Accepts `peer`'s changed identity key(s): held messages are decrypted (and returned, as
+  // receive() would), sessions are rebuilt, queued messages to it are sent. Clears `verified`.
+  Result<std::vector<Message>, ClientError> trust_identity(const std::string& peer);
+
+  // The folder incoming attachments are decrypted into: HOME/attachments.
+  std::filesystem::path attachments_folder() const;
 
  private:
-  Result<std::optional<Message>, ClientError> handle_envelope(const wire::api::Envelope& envelope);
+  // send.cpp: queue a composed message and flush; send one outbox entry; sessions from bundles.
+  Result<Bytes, ClientError> queue(Message message, const wire::content::Content& content,
+                                   const wire::client_store::AttachmentRecord* attachment = nullptr);
+  Result<void, ClientError> send_entry(const detail::OutboxEntry& entry);
   Result<void, ClientError> fetch_sessions(const std::string& recipient, std::uint32_t device_id);
+  // receive.cpp: one envelope (live or held) decrypted, stored and reported.
+  Result<std::vector<Message>, ClientError> handle_envelope(const wire::api::Envelope& envelope);
+  Result<std::vector<Message>, ClientError> open_envelope(const detail::HeldEnvelope& envelope, bool live);
   Result<void, ClientError> acknowledge(const wire::api::Acknowledge& acknowledge);
+  // transfer.cpp: an attachment's bytes to or from the server.
+  Result<wire::content::AttachmentPointer, ClientError> upload_attachment(const std::string& recipient, ByteView id,
+                                                                          const TransferProgress& progress);
+  Result<void, ClientError> download_attachment(const std::string& peer, ByteView id, const TransferProgress& progress);
+  Result<void, ClientError> download_pending(const ReceiveOptions& options);
+  // identity.cpp: the identities of `peer` known, fetching them when none are.
+  Result<void, ClientError> ensure_identities(const std::string& peer);
 
   Account& account_;
+  // The progress callback of the send in flight, for its upload.
+  TransferProgress upload_progress_;
 };
 
 }  // namespace hush::client

@@ -50,6 +50,16 @@ struct ServerAddress {
 // anything else, including another scheme or a missing port.
 std::optional<ServerAddress> parse_server_url(std::string_view url);
 
+// The SHA-256 fingerprint of the leaf certificate `address` presents, from a TLS handshake that
+// trusts nothing and sends nothing else: what a first registration pins when the user has neither
+// a CA file nor the fingerprint hushd printed (trust on first use; the caller shows it so that the
+// user can compare). Errors: kResolveFailed, kConnectFailed, kHandshakeFailed, kTimeout.
+Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress& address,
+                                                               std::chrono::milliseconds timeout);
+
+// 64 lower-case hex digits.
+std::string format_fingerprint(const crypto::Sha256Digest& fingerprint);
+
 // Parses 64 hex digits (case-insensitive; ':' separators allowed) as a certificate fingerprint.
 std::optional<crypto::Sha256Digest> parse_fingerprint(std::string_view text);
 
@@ -90,6 +100,15 @@ class ServerConnection {
   Result<wire::api::Response, TransportError> call(wire::api::Request request,
                                                    std::chrono::milliseconds timeout = std::chrono::milliseconds{0});
 
+  // Pipelining: start() sends `request` with a fresh id and returns the id without waiting;
+  // wait() then waits for that id's response as call() does (responses to other started requests
+  // that arrive first are kept until waited for). At most kMaxStartedRequests may be outstanding
+  // (kInvalidArgument beyond). For transfers, where a round trip per chunk would bound the rate.
+  Result<std::uint64_t, TransportError> start(wire::api::Request request);
+  Result<wire::api::Response, TransportError> wait(std::uint64_t id,
+                                                   std::chrono::milliseconds timeout = std::chrono::milliseconds{0});
+  static constexpr std::size_t kMaxStartedRequests = 64;
+
   // The next push, queued or read within `timeout`. Errors: kTimeout (nothing arrived; the
   // connection stays open), kClosed, kProtocol.
   Result<wire::api::Push, TransportError> next_push(std::chrono::milliseconds timeout);
@@ -103,6 +122,8 @@ class ServerConnection {
   void close();
 
  private:
+  friend Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress&,
+                                                                        std::chrono::milliseconds);
   struct Impl;
   explicit ServerConnection(std::unique_ptr<Impl> impl);
 

@@ -1,0 +1,73 @@
+// Parsing and formatting of command-line values (arguments.hpp).
+#include "arguments.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <system_error>
+
+namespace hush::cli {
+
+namespace {
+
+// Parses all of `text` as a decimal number (no spaces, no leading '+').
+std::optional<double> parse_decimal(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<Bytes> parse_message_id(std::string_view text) {
+  if (text.size() != 2 * kMessageIdSize) return std::nullopt;
+  return from_hex(text);
+}
+
+bool valid_coordinates(double latitude, double longitude) {
+  return std::isfinite(latitude) && std::isfinite(longitude) && latitude >= -90 && latitude <= 90 &&
+         longitude >= -180 && longitude <= 180;
+}
+
+std::optional<client::Location> parse_coordinates(std::string_view text) {
+  const auto comma = text.find(',');
+  if (comma == std::string_view::npos) return std::nullopt;
+  const auto latitude = parse_decimal(text.substr(0, comma));
+  const auto longitude = parse_decimal(text.substr(comma + 1));
+  if (!latitude || !longitude || !valid_coordinates(*latitude, *longitude)) return std::nullopt;
+  client::Location location;
+  location.latitude = *latitude;
+  location.longitude = *longitude;
+  return location;
+}
+
+std::optional<std::chrono::milliseconds> seconds_to_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > kMaxTimeoutSeconds) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000)));
+}
+
+std::string format_safety_number_groups(std::string_view display) {
+  std::string digits;
+  for (const char c : display) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      digits += c;
+    } else if (c != ' ') {
+      return std::string(display);
+    }
+  }
+  if (digits.size() != 60) return std::string(display);
+  std::string grouped;
+  for (std::size_t i = 0; i < digits.size(); i += 5) {
+    if (!grouped.empty()) grouped += ' ';
+    grouped += digits.substr(i, 5);
+  }
+  return grouped;
+}
+
+std::string safety_number_qr_payload(ByteView scannable) {
+  return to_hex(scannable);
+}
+
+}  // namespace hush::cli

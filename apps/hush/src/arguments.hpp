@@ -1,0 +1,45 @@
+// Parsing and formatting of the values a person types or reads on the hush command line: message
+// ids, coordinates, durations in seconds, safety numbers. Pure functions, tested in
+// test/arguments_test.cpp; what the values mean belongs to libs/client.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "hush/base/bytes.hpp"
+#include "hush/client/messenger/message.hpp"
+
+namespace hush::cli {
+
+// Size of a message id in bytes (32 hex digits), as send prints it and history --json shows it.
+inline constexpr std::size_t kMessageIdSize = 16;
+
+// Longest wait `--timeout` and the daemon's `receive` accept: a day. Longer is a typo, and the
+// milliseconds must not overflow.
+inline constexpr double kMaxTimeoutSeconds = 86400;
+
+// 32 hex digits (either case) as a message id; nullopt otherwise.
+std::optional<Bytes> parse_message_id(std::string_view text);
+
+// "LAT,LON" in decimal degrees (latitude in [-90, 90], longitude in [-180, 180]); nullopt
+// otherwise. The label is not part of it.
+std::optional<client::Location> parse_coordinates(std::string_view text);
+
+// True when the coordinates are finite and in range (the same bounds as parse_coordinates).
+bool valid_coordinates(double latitude, double longitude);
+
+// A number of seconds in [0, kMaxTimeoutSeconds], fractions allowed, as milliseconds (rounded
+// up, so that 0.0001 still waits); nullopt for anything else (negative, NaN, too large).
+std::optional<std::chrono::milliseconds> seconds_to_duration(double seconds);
+
+// The safety number's digits as 12 groups of 5 separated by spaces, whatever spacing `display`
+// had; `display` unchanged when it does not hold exactly 60 digits.
+std::string format_safety_number_groups(std::string_view display);
+
+// The text a safety number's QR code holds: its scannable bytes as lower-case hex, as hush writes
+// every id (docs/cli.md documents the choice; any scanner app shows hex as text).
+std::string safety_number_qr_payload(ByteView scannable);
+
+}  // namespace hush::cli

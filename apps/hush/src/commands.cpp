@@ -1,0 +1,235 @@
+// Helpers shared by the commands (commands.hpp), and the account-level commands: register, link,
+// outbox and daemon.
+#include "commands.hpp"
+
+#include <iostream>
+
+#include "daemon.hpp"
+#include "exit_codes.hpp"
+#include "message_json.hpp"
+#include "message_text.hpp"
+#include "qr.hpp"
+
+namespace hush::cli {
+
+namespace {
+
+// How long register's trust-on-first-use probe waits for the server's certificate.
+constexpr std::chrono::milliseconds kProbeTimeout{10000};
+
+std::string server_url(const client::ServerAddress& address) {
+  const bool ipv6 = address.host.find(':') != std::string::npos;
+  return "wss://" + (ipv6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
+}
+
+}  // namespace
+
+int report(const std::string& what, int code) {
+  std::cerr << "hush: " << what << "\n";
+  return code;
+}
+
+int report_failure(const std::string& what, const client::ClientError& error, const std::string& peer) {
+  std::string hint;
+  if (error.kind == client::ClientErrorKind::kUntrustedIdentity) {
+    const std::string name = peer.empty() ? "NAME" : peer;
+    hint = "a contact's identity key changed: compare the safety number (hush verify " + name +
+           "), then run hush trust " + name;
+  } else {
+    hint = unlock_hint(error);
+  }
+  std::cerr << "hush: " << what << ": " << client::describe(error);
+  if (!hint.empty()) std::cerr << " (" << hint << ")";
+  std::cerr << "\n";
+  return exit_code_for(error);
+}
+
+int report_queued(const client::ClientError& error) {
+  std::cerr << "queued: will be sent at the next connection (" << error.detail << ")\n";
+  return kExitNetwork;
+}
+
+Result<std::unique_ptr<Session>, int> open_home(const GlobalOptions& global) {
+  auto session = open_session(global.home);
+  if (!session.ok()) return fail(report_failure("cannot open the account in " + global.home.string(), session.error()));
+  return std::move(*session);
+}
+
+Connected connect_session(Session& session, const std::string& what, bool queue_offline) {
+  auto connected = session.messenger->connect();
+  if (connected.ok()) return {};
+  if (queue_offline && connected.error().kind == client::ClientErrorKind::kTransport) {
+    return Connected{std::nullopt, connected.error()};
+  }
+  return Connected{report_failure(what, connected.error()), std::nullopt};
+}
+
+void print_message(const client::Message& message, bool json, const std::string& own_username) {
+  if (json) {
+    std::cout << to_json_line(message_to_json(message, own_username)) << std::endl;
+  } else {
+    std::cout << message_to_text(message) << std::endl;
+  }
+}
+
+// --- register ---
+
+CommandRun define_register(CLI::App& command) {
+  struct Options {
+    std::string server, username, ca_file, pin, invite;
+  };
+  auto options = std::make_shared<Options>();
+  command.add_option("--server", options->server, "The hushd to register on")->type_name("wss://HOST:PORT")->required();
+  command.add_option("--username", options->username, "The account name to take (3-32 of a-z 0-9 _ .)")
+      ->type_name("NAME")
+      ->required();
+  auto* ca = command.add_option("--ca", options->ca_file, "Trust the server's certificate through these CAs (PEM)")
+                 ->type_name("FILE");
+  command.add_option("--pin", options->pin, "Pin the certificate SHA-256 fingerprint hushd printed")
+      ->type_name("HEX")
+      ->excludes(ca);
+  command.add_option("--invite", options->invite, "A token from `hushd invite`, for invite-only servers")
+      ->type_name("TOKEN");
+  command.footer(
+      "Without --ca or --pin, the certificate the server presents now is pinned (trust on first use) and its\n"
+      "fingerprint printed: compare it with the one hushd printed. Unlocking: HUSH_PASSPHRASE if set, else a\n"
+      "key file HOME/store.key created now (mode 0600; keep it, it is the only key to the store).");
+  return [options](const GlobalOptions& global) -> int {
+    const auto address = client::parse_server_url(options->server);
+    if (!address) return report("--server: expected wss://HOST:PORT, got " + options->server, kExitUsage);
+    client::ServerSettings server{*address, client::PinnedCertificate{}};
+    if (!options->ca_file.empty()) {
+      server.trust = client::CaFile{options->ca_file};
+    } else if (!options->pin.empty()) {
+      const auto fingerprint = client::parse_fingerprint(options->pin);
+      if (!fingerprint) return report("--pin: expected 64 hex digits (':' allowed)", kExitUsage);
+      server.trust = client::PinnedCertificate{*fingerprint};
+    } else {
+      auto seen = client::probe_certificate(*address, kProbeTimeout);
+      if (!seen.ok()) {
+        return report_failure("cannot reach " + server_url(*address), client::ClientError::transport(seen.error()));
+      }
+      server.trust = client::PinnedCertificate{*seen};
+      std::cout << "trust on first use: pinned server certificate SHA-256 " << client::format_fingerprint(*seen)
+                << "; compare it with the one hushd printed" << std::endl;
+    }
+
+    auto unlock = prepare_new_home(global.home);
+    if (!unlock.ok()) return report_failure("cannot prepare " + global.home.string(), unlock.error());
+    Session session;
+    auto account =
+        client::Account::register_new(global.home, *unlock, server, options->username, options->invite, session.rng);
+    if (!account.ok()) return report_failure("register " + options->username, account.error());
+    session.account = std::move(*account);
+    session.messenger = std::make_unique<client::Messenger>(*session.account);
+    const bool with_passphrase = std::holds_alternative<client::Passphrase>(*unlock);
+    std::cout << "registered " << session.account->username() << " on " << server_url(*address) << " as device "
+              << session.account->device_id() << "; home " << global.home.string() << " (unlocked with "
+              << (with_passphrase ? std::string(kPassphraseVariable) : (global.home / kKeyFileName).string()) << ")\n";
+    if (auto link = session.messenger->own_contact_link(); link.ok()) {
+      std::cout << "your contact link: " << *link << " (hush link shows its QR code)\n";
+    }
+    return kExitOk;
+  };
+}
+
+// --- link ---
+
+CommandRun define_link(CLI::App& command) {
+  auto ascii = std::make_shared<bool>(false);
+  command.add_flag("--ascii", *ascii, "Draw the QR code with '#' instead of Unicode blocks");
+  return [ascii](const GlobalOptions& global) -> int {
+    auto session = open_home(global);
+    if (!session.ok()) return session.error();
+    auto link = (*session)->messenger->own_contact_link();
+    if (!link.ok()) return report_failure("contact link", link.error());
+    std::cout << *link << "\n";
+    std::string why_not;
+    if (const auto qr = draw_qr(*link, *ascii, why_not)) {
+      std::cout << *qr;
+    } else {
+      std::cerr << "hush: no QR code for the link: " << why_not << "\n";
+    }
+    return kExitOk;
+  };
+}
+
+// --- outbox ---
+
+CommandRun define_outbox(CLI::App& command) {
+  (void)command;
+  return [](const GlobalOptions& global) -> int {
+    auto session = open_home(global);
+    if (!session.ok()) return session.error();
+    auto size = (*session)->messenger->outbox_size();
+    if (!size.ok()) return report_failure("outbox", size.error());
+    std::cout << *size << "\n";
+    return kExitOk;
+  };
+}
+
+// --- devices ---
+
+CommandRun define_devices(CLI::App& command) {
+  struct Options {
+    bool json = false;
+    std::uint32_t remove_id = 0;
+  };
+  auto options = std::make_shared<Options>();
+  command.add_flag("--json", options->json, "One JSON object per line: id, name, created_ms, current");
+  CLI::App* remove = command.add_subcommand("remove", "Remove another device of this account from the server");
+  remove->add_option("id", options->remove_id, "The device id, as listed")->required();
+  command.require_subcommand(0, 1);
+  return [options, remove](const GlobalOptions& global) -> int {
+    auto session = open_home(global);
+    if (!session.ok()) return session.error();
+    const Connected connected = connect_session(**session, "cannot reach the server", false);
+    if (connected.stop) return *connected.stop;
+    client::Account& account = *(*session)->account;
+    if (remove->parsed()) {
+      if (auto removed = account.remove_device(options->remove_id); !removed.ok()) {
+        return report_failure("remove device " + std::to_string(options->remove_id), removed.error());
+      }
+      std::cout << "removed device " << options->remove_id << "\n";
+      return kExitOk;
+    }
+    auto devices = account.list_devices();
+    if (!devices.ok()) return report_failure("devices", devices.error());
+    for (const client::DeviceInfo& device : *devices) {
+      if (options->json) {
+        std::cout << to_json_line({{"id", device.device_id},
+                                   {"name", device.name},
+                                   {"created_ms", device.created_ms},
+                                   {"current", device.current}})
+                  << "\n";
+      } else {
+        std::cout << device.device_id << "  " << device.name << (device.current ? "  (this device)" : "") << "\n";
+      }
+    }
+    std::cout << std::flush;
+    return kExitOk;
+  };
+}
+
+// --- daemon ---
+
+CommandRun define_daemon(CLI::App& command) {
+  struct Options {
+    bool jsonrpc = false;
+    std::string socket;
+  };
+  auto options = std::make_shared<Options>();
+  command.add_flag("--jsonrpc", options->jsonrpc, "Speak JSON-RPC 2.0, one object per line (the only protocol)")
+      ->required();
+  command.add_option("--socket", options->socket, "Serve on a Unix socket (mode 0600) instead of stdin/stdout")
+      ->type_name("PATH");
+  return [options](const GlobalOptions& global) -> int {
+    auto session = open_home(global);
+    if (!session.ok()) return session.error();
+    DaemonOptions daemon;
+    if (!options->socket.empty()) daemon.socket_path = options->socket;
+    return run_daemon(**session, daemon);
+  };
+}
+
+}  // namespace hush::cli

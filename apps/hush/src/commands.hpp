@@ -1,0 +1,74 @@
+// The hush command's commands: each define_* adds one command's options and positionals to its
+// CLI11 subcommand and returns what runs it once the command line is parsed. main.cpp holds the
+// table; the helpers below are what every command shares (opening the home, connecting,
+// reporting a failure with its exit code, printing messages).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hush/client/messenger/messenger.hpp"
+#include "unlock.hpp"
+
+namespace hush::cli {
+
+struct GlobalOptions {
+  std::filesystem::path home;
+};
+
+// Runs a parsed command; returns the process exit code (exit_codes.hpp).
+using CommandRun = std::function<int(const GlobalOptions&)>;
+
+struct CommandDefinition {
+  const char* name;
+  const char* summary;
+  CommandRun (*define)(CLI::App& command);
+};
+
+CommandRun define_register(CLI::App& command);
+CommandRun define_send(CLI::App& command);
+CommandRun define_react(CLI::App& command);
+CommandRun define_delete(CLI::App& command);
+CommandRun define_receive(CLI::App& command);
+CommandRun define_read(CLI::App& command);
+CommandRun define_history(CLI::App& command);
+CommandRun define_contacts(CLI::App& command);
+CommandRun define_verify(CLI::App& command);
+CommandRun define_trust(CLI::App& command);
+CommandRun define_link(CLI::App& command);
+CommandRun define_outbox(CLI::App& command);
+CommandRun define_devices(CLI::App& command);
+CommandRun define_daemon(CLI::App& command);
+
+// --- shared by the commands (commands.cpp) ---
+
+// Prints "hush: <what>: <describe(error)>" and a hint where one helps (for an identity change,
+// the commands to run about `peer`) on stderr, as one line; returns the error's exit code.
+int report_failure(const std::string& what, const client::ClientError& error, const std::string& peer = "");
+
+// Prints "hush: <what>" on stderr; returns `code`.
+int report(const std::string& what, int code);
+
+// Prints "queued: will be sent at the next connection (<detail>)" on stderr; returns kExitNetwork.
+int report_queued(const client::ClientError& error);
+
+// Opens the home's account, or reports why not (the exit code in the error).
+Result<std::unique_ptr<Session>, int> open_home(const GlobalOptions& global);
+
+// Connects (logs in, flushes the outbox). A kTransport failure is returned when `queue_offline`
+// (the command's work can wait in the outbox) and reported otherwise; any other failure is
+// reported. Returns the exit code when the command must stop.
+struct Connected {
+  std::optional<int> stop;                     // exit now with this code
+  std::optional<client::ClientError> offline;  // not connected, for this reason (queue_offline only)
+};
+Connected connect_session(Session& session, const std::string& what, bool queue_offline);
+
+// Prints one message: its human line, or its JSON object when `json`; one line, flushed.
+void print_message(const client::Message& message, bool json, const std::string& own_username);
+
+}  // namespace hush::cli

@@ -1,0 +1,85 @@
+// JSON conversion of messages and contacts (message_json.hpp). Field names are part of the
+// command's interface: docs/cli.md, "JSON output", must change with them.
+#include "message_json.hpp"
+
+namespace hush::cli {
+
+namespace {
+
+using nlohmann::json;
+
+// null for "" (a value not known or not applicable), else the text.
+json text_or_null(const std::string& text) {
+  return text.empty() ? json(nullptr) : json(text);
+}
+
+json hex_or_null(ByteView bytes) {
+  return bytes.empty() ? json(nullptr) : json(to_hex(bytes));
+}
+
+json attachment_to_json(const client::Attachment& attachment, const std::string& caption) {
+  return json{
+      {"path", attachment.path.empty() ? json(nullptr) : json(attachment.path.string())},
+      {"name", attachment.file_name},
+      {"size", attachment.size},
+      {"content_type", attachment.content_type},
+      {"sha256", hex_or_null(attachment.sha256)},
+      {"width", attachment.width},
+      {"height", attachment.height},
+      {"duration_ms", attachment.duration_ms},
+      {"voice_note", attachment.voice_note},
+      {"has_thumbnail", attachment.has_thumbnail},
+      {"caption", caption},
+      {"transfer", client::to_string(attachment.transfer)},
+      {"failure", text_or_null(attachment.failure)},
+  };
+}
+
+}  // namespace
+
+json message_to_json(const client::Message& message, std::string_view own_username) {
+  const std::string own(own_username);
+  json out{
+      {"id", to_hex(message.id)},
+      {"outgoing", message.outgoing},
+      {"peer", message.peer},
+      {"from", message.outgoing ? own : message.peer},
+      {"to", message.outgoing ? message.peer : own},
+      {"device", message.peer_device},
+      {"timestamp", message.timestamp_ms},
+      {"kind", message.kind},
+      {"body", message.body},
+      {"state", client::to_string(message.state)},
+      {"failure", text_or_null(message.failure)},
+  };
+  if (message.attachment) out["attachment"] = attachment_to_json(*message.attachment, message.body);
+  if (message.location) {
+    out["location"] = json{{"latitude", message.location->latitude},
+                           {"longitude", message.location->longitude},
+                           {"name", message.location->name}};
+  }
+  if (!message.target_id.empty()) out["target"] = to_hex(message.target_id);
+  if (message.kind == "receipt") {
+    out["receipt"] = message.body;
+    json targets = json::array();
+    for (const Bytes& target : message.target_ids) targets.push_back(to_hex(target));
+    out["targets"] = std::move(targets);
+  }
+  return out;
+}
+
+json contact_to_json(const client::Contact& contact) {
+  return json{
+      {"name", contact.name},
+      {"verified", contact.verified},
+      {"identity_changed", contact.identity_changed},
+      {"awaiting_link_check", contact.awaiting_link_check},
+      {"added_ms", contact.added_ms},
+  };
+}
+
+std::string to_json_line(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace hush::cli

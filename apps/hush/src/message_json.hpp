@@ -1,0 +1,23 @@
+// The JSON form of messages and contacts, shared by `receive --json`, `history --json`,
+// `contacts --json` and the daemon (docs/cli.md lists every field). Owns the field names and the
+// one way JSON is written out; not what the messages mean (libs/client/messenger).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "hush/client/messenger/message.hpp"
+
+namespace hush::cli {
+
+// One message or event. `own_username` fills `from` of outgoing messages and `to` of incoming ones.
+nlohmann::json message_to_json(const client::Message& message, std::string_view own_username);
+
+nlohmann::json contact_to_json(const client::Contact& contact);
+
+// `value` as one line of JSON without the newline. Text from the network may be invalid UTF-8:
+// such bytes are replaced by U+FFFD instead of throwing.
+std::string to_json_line(const nlohmann::json& value);
+
+}  // namespace hush::cli

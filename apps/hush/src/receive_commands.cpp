@@ -1,0 +1,154 @@
+// The commands that read conversations: receive (once, or --follow until a signal), read (send
+// read receipts) and history (offline).
+#include <iostream>
+#include <thread>
+
+#include "arguments.hpp"
+#include "backoff.hpp"
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "progress.hpp"
+#include "stop_signal.hpp"
+
+namespace hush::cli {
+
+namespace {
+
+// With --follow: how long one receive() waits for a push before the loop checks for a signal.
+// Bounds how long Ctrl-C takes to end the command when nothing arrives.
+constexpr std::chrono::milliseconds kFollowIdle{1000};
+// The step in which waits between reconnections check for a signal.
+constexpr std::chrono::milliseconds kSleepStep{100};
+
+// Sleeps for `duration` or until SIGINT/SIGTERM.
+void sleep_unless_stopped(std::chrono::milliseconds duration) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (!stop_requested() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(kSleepStep);
+}
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+  return std::to_string(duration.count() / 1000) + " s";
+}
+
+// receive --follow: receives until a signal, reconnecting with backoff when the connection or
+// the store fails (an envelope the store could not take comes again after a reconnection).
+int follow(Session& session, bool json, bool online, const client::ReceiveOptions& options) {
+  Backoff backoff;
+  const std::string own = session.account->username();
+  while (!stop_requested()) {
+    if (!online) {
+      session.account->disconnect();
+      auto connected = session.messenger->connect();
+      if (connected.ok()) {
+        online = true;
+        backoff.reset();
+        std::cerr << "hush: connected" << std::endl;
+      } else if (connected.error().kind == client::ClientErrorKind::kTransport) {
+        const auto delay = backoff.next();
+        std::cerr << "hush: cannot connect (" << client::describe(connected.error()) << "); retrying in "
+                  << seconds_text(delay) << std::endl;
+        sleep_unless_stopped(delay);
+        continue;
+      } else {
+        return report_failure("cannot connect", connected.error());
+      }
+    }
+    auto received = session.messenger->receive(kFollowIdle, options);
+    if (received.ok()) {
+      for (const client::Message& message : *received) print_message(message, json, own);
+      continue;
+    }
+    const client::ClientError error = received.error();
+    if (error.kind != client::ClientErrorKind::kTransport && error.kind != client::ClientErrorKind::kStore) {
+      return report_failure("receive", error);
+    }
+    online = false;
+    const auto delay = backoff.next();
+    std::cerr << "hush: receiving failed (" << client::describe(error) << "); reconnecting in " << seconds_text(delay)
+              << std::endl;
+    sleep_unless_stopped(delay);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+CommandRun define_receive(CLI::App& command) {
+  struct Options {
+    bool json = false, follow = false;
+    double timeout_seconds = 5;
+  };
+  auto options = std::make_shared<Options>();
+  command.add_flag("--json", options->json, "One JSON object per line (docs/cli.md lists the fields)");
+  command
+      .add_option("--timeout", options->timeout_seconds,
+                  "Return after this many seconds without a new message (default 5; fractions allowed)")
+      ->type_name("SECONDS");
+  command.add_flag("--follow", options->follow, "Keep receiving (reconnecting when needed) until Ctrl-C or SIGTERM");
+  return [options](const GlobalOptions& global) -> int {
+    const auto idle = seconds_to_duration(options->timeout_seconds);
+    if (!idle) return report("--timeout: expected seconds in [0, 86400]", kExitUsage);
+    if (options->follow) install_stop_handlers();
+    auto session = open_home(global);
+    if (!session.ok()) return session.error();
+    const Connected connected = connect_session(**session, "cannot connect", /*queue_offline=*/options->follow);
+    if (connected.stop) return *connected.stop;
+
+    ProgressBar bar("receiving");
+    client::ReceiveOptions receive_options;
+    receive_options.progress = bar.callback();
+    if (options->follow) {
+      if (connected.offline) std::cerr << "hush: cannot connect (" << client::describe(*connected.offline) << ")\n";
+      return follow(**session, options->json, !connected.offline, receive_options);
+    }
+    auto received = (*session)->messenger->receive(*idle, receive_options);
+    bar.finish();
+    if (!received.ok()) return report_failure("receive", received.error());
+    for (const client::Message& message : *received) {
+      print_message(message, options->json, (*session)->account->username());
+    }
+    return kExitOk;
+  };
+}
+
+CommandRun define_read(CLI::App& command) {
+  auto peer = std::make_shared<std::string>();
+  command.add_option("name", *peer, "The contact whose messages you read")->required();
+  return [peer](const GlobalOptions& global) -> int {
+    auto session = open_home(global);
+    if (!session.ok()) return session.error();
+    const Connected connected = connect_session(**session, "cannot connect", /*queue_offline=*/true);
+    if (connected.stop) return *connected.stop;
+    // Marks, queues the read receipt and, when connected, sends it.
+    auto count = (*session)->messenger->mark_read(*peer);
+    if (!count.ok()) {
+      if (count.error().kind == client::ClientErrorKind::kTransport) return report_queued(count.error());
+      return report_failure("mark " + *peer + "'s messages read", count.error(), *peer);
+    }
+    std::cout << "marked " << *count << " message(s) from " << *peer << " as read" << std::endl;
+    if (*count > 0 && connected.offline) return report_queued(*connected.offline);
+    return kExitOk;
+  };
+}
+
+CommandRun define_history(CLI::App& command) {
+  struct Options {
+    std::string peer;
+    bool json = false;
+  };
+  auto options = std::make_shared<Options>();
+  command.add_option("name", options->peer, "The contact")->required();
+  command.add_flag("--json", options->json, "One JSON object per line (as receive --json)");
+  return [options](const GlobalOptions& global) -> int {
+    auto session = open_home(global);
+    if (!session.ok()) return session.error();
+    auto messages = (*session)->messenger->history(options->peer);
+    if (!messages.ok()) return report_failure("history with " + options->peer, messages.error());
+    for (const client::Message& message : *messages) {
+      print_message(message, options->json, (*session)->account->username());
+    }
+    return kExitOk;
+  };
+}
+
+}  // namespace hush::cli

@@ -1,0 +1,94 @@
+// Command-line values, exit codes, reconnection delays and the progress line.
+#include "arguments.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "backoff.hpp"
+#include "exit_codes.hpp"
+#include "progress.hpp"
+
+namespace hush::cli {
+namespace {
+
+TEST(Arguments, MessageIds) {
+  const auto id = parse_message_id("00112233445566778899AABBCCDDEEFF");
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->size(), 16u);
+  EXPECT_EQ((*id)[15], 0xff);
+  EXPECT_FALSE(parse_message_id("0011223344556677889900aabbccddee0").has_value());  // 33 digits
+  EXPECT_FALSE(parse_message_id("00112233445566778899aabbccddeeg0").has_value());
+  EXPECT_FALSE(parse_message_id("").has_value());
+}
+
+TEST(Arguments, Coordinates) {
+  const auto place = parse_coordinates("48.2082,16.3738");
+  ASSERT_TRUE(place.has_value());
+  EXPECT_DOUBLE_EQ(place->latitude, 48.2082);
+  EXPECT_DOUBLE_EQ(place->longitude, 16.3738);
+  EXPECT_TRUE(parse_coordinates("-90,180").has_value());
+  for (const char* bad : {"", ",", "48.2", "48.2,", ",16", "91,0", "0,-180.5", "a,b", "1,2,3", " 1,2", "1, 2", "nan,0",
+                          "inf,0", "1e999,0"}) {
+    EXPECT_FALSE(parse_coordinates(bad).has_value()) << bad;
+  }
+}
+
+TEST(Arguments, Seconds) {
+  EXPECT_EQ(seconds_to_duration(5), std::chrono::milliseconds(5000));
+  EXPECT_EQ(seconds_to_duration(0), std::chrono::milliseconds(0));
+  EXPECT_EQ(seconds_to_duration(0.0001), std::chrono::milliseconds(1));
+  EXPECT_EQ(seconds_to_duration(2.5), std::chrono::milliseconds(2500));
+  EXPECT_FALSE(seconds_to_duration(-0.5).has_value());
+  EXPECT_FALSE(seconds_to_duration(std::nan("")).has_value());
+  EXPECT_FALSE(seconds_to_duration(1e300).has_value());
+  EXPECT_FALSE(seconds_to_duration(kMaxTimeoutSeconds + 1).has_value());
+}
+
+TEST(Arguments, SafetyNumberGroups) {
+  const std::string digits = "123456789012345678901234567890123456789012345678901234567890";
+  const std::string grouped = "12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890";
+  EXPECT_EQ(format_safety_number_groups(digits), grouped);
+  EXPECT_EQ(format_safety_number_groups(grouped), grouped);
+  EXPECT_EQ(format_safety_number_groups("12345"), "12345");
+  EXPECT_EQ(format_safety_number_groups("1234x"), "1234x");
+  EXPECT_EQ(safety_number_qr_payload(Bytes{0x0a, 0xff}), "0aff");
+}
+
+TEST(ExitCodes, EveryKind) {
+  using client::ClientErrorKind;
+  EXPECT_EQ(exit_code_for({ClientErrorKind::kStore, "wrong_passphrase"}), 2);
+  EXPECT_EQ(exit_code_for({ClientErrorKind::kNotRegistered, ""}), 2);
+  EXPECT_EQ(exit_code_for({ClientErrorKind::kTransport, "connect_failed"}), 3);
+  EXPECT_EQ(exit_code_for({ClientErrorKind::kServer, "unknown_account"}), 4);
+  EXPECT_EQ(exit_code_for({ClientErrorKind::kUntrustedIdentity, "identity_changed"}), 5);
+  EXPECT_EQ(exit_code_for({ClientErrorKind::kInvalidArgument, "file_unreadable"}), 6);
+  EXPECT_EQ(exit_code_for({ClientErrorKind::kProtocol, "invalid_signature"}), 7);
+  for (int code = 0; code <= 7; ++code) {
+    EXPECT_NE(exit_code_help().find("  " + std::to_string(code) + "  "), std::string::npos) << code;
+  }
+}
+
+TEST(Backoff, DoublesUpToThirtySecondsAndResets) {
+  Backoff backoff;
+  std::vector<long> seconds;
+  for (int i = 0; i < 8; ++i) seconds.push_back(static_cast<long>(backoff.next().count() / 1000));
+  EXPECT_EQ(seconds, (std::vector<long>{1, 2, 4, 8, 16, 30, 30, 30}));
+  backoff.reset();
+  EXPECT_EQ(backoff.next(), std::chrono::milliseconds(1000));
+}
+
+TEST(Progress, Line) {
+  using namespace std::chrono_literals;
+  const std::string start = render_progress_line("sending a.bin", 0, 2048, 0s);
+  EXPECT_NE(start.find("sending a.bin ["), std::string::npos);
+  EXPECT_NE(start.find("0 B / 2.0 KiB"), std::string::npos);
+  EXPECT_EQ(start.find("left"), std::string::npos);  // no rate yet
+  const std::string half = render_progress_line("x", 1024, 2048, 1s);
+  EXPECT_NE(half.find("1.0 KiB / 2.0 KiB  1.0 KiB/s  0:01 left"), std::string::npos) << half;
+  EXPECT_NE(half.find("[############            ]"), std::string::npos) << half;
+  EXPECT_NE(render_progress_line("x", 5, 0, 1s).find("[########################]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hush::cli

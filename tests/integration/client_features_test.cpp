@@ -1,0 +1,387 @@
+// The messenger's features against a real in-process hushd over TLS: receipts moving message
+// states, the durable outbox across a lost connection, a duplicate delivery stored once, files
+// round-tripping bit-exact with their facts, an interrupted upload resuming from the server's
+// offset, locations, reactions and delete-for-everyone, contact links, safety numbers, and a
+// changed identity key reported, its messages held and released only when the user accepts it.
+#include <cstdlib>
+#include <random>
+
+#include "client_fixture.hpp"
+#include "hush/crypto/hash.hpp"
+
+namespace hush::test {
+namespace {
+
+using client::ClientErrorKind;
+using client::MessageState;
+using client::TransferState;
+using ClientFeaturesTest = ClientFixture;
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A file of `size` pseudo-random bytes.
+std::filesystem::path random_file(const std::filesystem::path& folder, const std::string& name, std::size_t size,
+                                  std::uint32_t seed) {
+  std::filesystem::create_directories(folder);
+  std::mt19937 generator(seed);
+  std::string bytes(size, '\0');
+  for (char& c : bytes) c = static_cast<char>(generator());
+  const auto path = folder / name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+std::optional<client::Message> find(Messenger& messenger, bool outgoing, const std::string& peer, const Bytes& id) {
+  auto found = messenger.find_message(outgoing, peer, id);
+  EXPECT_TRUE(found.ok());
+  return found.ok() ? *found : std::nullopt;
+}
+
+TEST_F(ClientFeaturesTest, ReceiptsMoveAMessageToDeliveredThenRead) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  auto sent = at_alice.send_text("bob", "did you get this?");
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(find(at_alice, true, "bob", *sent)->state, MessageState::kSent);
+
+  ASSERT_EQ(receive(at_bob).size(), 1u);  // stores it and queues a delivery receipt
+  auto events = receive_all(at_alice);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, "receipt");
+  EXPECT_EQ(events[0].body, "delivered");
+  ASSERT_EQ(events[0].target_ids.size(), 1u);
+  EXPECT_EQ(events[0].target_ids[0], *sent);
+  EXPECT_EQ(find(at_alice, true, "bob", *sent)->state, MessageState::kDelivered);
+
+  auto marked = at_bob.mark_read("alice");
+  ASSERT_TRUE(marked.ok());
+  EXPECT_EQ(*marked, 1u);
+  EXPECT_EQ(find(at_bob, false, "alice", *sent)->state, MessageState::kRead);
+  events = receive_all(at_alice);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].body, "read");
+  EXPECT_EQ(find(at_alice, true, "bob", *sent)->state, MessageState::kRead);
+  // Nothing left to mark, and a late delivery receipt could not move it back.
+  EXPECT_EQ(*at_bob.mark_read("alice"), 0u);
+}
+
+TEST_F(ClientFeaturesTest, OutboxKeepsWhatCouldNotBeSentAndSendsItOnTheNextConnection) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  alice->disconnect();
+  Bytes id;
+  {
+    Messenger at_alice(*alice);
+    auto sent = at_alice.send_text("bob", "written on a train without signal");
+    ASSERT_FALSE(sent.ok());
+    EXPECT_EQ(sent.error().kind, ClientErrorKind::kTransport);
+    EXPECT_EQ(*at_alice.outbox_size(), 1u);
+    auto history = at_alice.history("bob");
+    ASSERT_EQ(history->size(), 1u);
+    EXPECT_EQ((*history)[0].state, MessageState::kPending);
+    id = (*history)[0].id;
+  }
+  // The process ends; the next one connects and the outbox goes out by itself.
+  alice.reset();
+  auto reopened = Account::open(homes_ / "alice", unlock(), rng_, options());
+  ASSERT_TRUE(reopened.ok());
+  alice = std::move(*reopened);
+  Messenger at_alice(*alice), at_bob(*bob);
+  ASSERT_TRUE(at_alice.connect().ok());
+  EXPECT_EQ(*at_alice.outbox_size(), 0u);
+  EXPECT_EQ(find(at_alice, true, "bob", id)->state, MessageState::kSent);
+  auto at_bob_messages = receive(at_bob);
+  ASSERT_EQ(at_bob_messages.size(), 1u);
+  EXPECT_EQ(at_bob_messages[0].body, "written on a train without signal");
+  EXPECT_EQ(at_bob_messages[0].id, id);
+}
+
+TEST_F(ClientFeaturesTest, ADuplicateDeliveryMakesOneHistoryEntry) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  ASSERT_TRUE(at_alice.send_text("bob", "only once, please").ok());
+  // Bob's program reads the push itself and hands it over twice, as a redelivery after a lost
+  // acknowledgement would.
+  auto push = bob->connection().next_push(2s);
+  while (push.ok() && !push->has_envelope()) push = bob->connection().next_push(2s);  // queue_empty, keys_low
+  ASSERT_TRUE(push.ok());
+  auto first = at_bob.handle_push(*push);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 1u);
+  auto second = at_bob.handle_push(*push);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->empty());
+  auto history = at_bob.history("alice");
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].body, "only once, please");
+}
+
+TEST_F(ClientFeaturesTest, AnEnvelopeThatDoesNotDecryptIsRecordedNotLost) {
+  auto bob = register_home("bob");
+  ASSERT_TRUE(bob);
+  TestDevice mallory_device(9);
+  auto mallory = registered("mallory", mallory_device);
+  api::Request send;
+  send.mutable_send()->set_recipient("bob");
+  send.mutable_send()->set_message_id(std::string(16, '\x42'));
+  auto* envelope = send.mutable_send()->add_envelopes();
+  envelope->set_device_id(1);
+  envelope->set_registration_id(bob->store().identities().local_registration_id());
+  envelope->set_type(2);  // a SignalMessage, but not one
+  envelope->set_content("this is not a Signal message at all");
+  auto accepted = mallory->call(send);
+  ASSERT_TRUE(accepted);
+  ASSERT_EQ(accepted->status().code(), api::Status::OK) << accepted->status().reason();
+
+  Messenger at_bob(*bob);
+  auto messages = receive(at_bob);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].kind, "undecryptable");
+  EXPECT_EQ(messages[0].peer, "mallory");
+  EXPECT_FALSE(messages[0].body.empty());
+  auto history = at_bob.history("mallory");
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].kind, "undecryptable");
+  // Acknowledged once recorded: it does not come again.
+  bob = reopen("bob");
+  Messenger again(*bob);
+  EXPECT_TRUE(receive(again).empty());
+}
+
+TEST_F(ClientFeaturesTest, FilesRoundTripBitExactWithTheirFacts) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  const auto file = random_file(homes_ / "files", "holiday video.mp4", 3 * 1024 * 1024 + 17, 7);
+  std::vector<std::uint64_t> progress;
+  client::FileOptions options;
+  options.caption = "the beach";
+  options.voice_note = true;
+  options.progress = [&](std::uint64_t done, std::uint64_t) { progress.push_back(done); };
+  auto sent = at_alice.send_file("bob", file, options);
+  ASSERT_TRUE(sent.ok()) << client::describe(sent.error());
+  ASSERT_FALSE(progress.empty());
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+  auto outgoing = find(at_alice, true, "bob", *sent);
+  ASSERT_TRUE(outgoing && outgoing->attachment);
+  EXPECT_EQ(outgoing->attachment->transfer, TransferState::kDone);
+  EXPECT_FALSE(std::filesystem::exists(homes_ / "alice" / "staging" / (to_hex(*sent) + ".upload")));
+
+  std::vector<std::uint64_t> downloaded;
+  client::ReceiveOptions receive_options;
+  receive_options.progress = [&](std::uint64_t done, std::uint64_t) { downloaded.push_back(done); };
+  auto events = receive_all(at_bob, receive_options);
+  ASSERT_EQ(events.size(), 1u);
+  const client::Message& message = events[0];
+  EXPECT_EQ(message.kind, "file");
+  EXPECT_EQ(message.body, "the beach");
+  ASSERT_TRUE(message.attachment);
+  const client::Attachment& attachment = *message.attachment;
+  EXPECT_EQ(attachment.transfer, TransferState::kDone) << attachment.failure;
+  EXPECT_EQ(attachment.file_name, "holiday video.mp4");
+  EXPECT_EQ(attachment.size, 3u * 1024 * 1024 + 17);
+  EXPECT_TRUE(attachment.voice_note);
+  EXPECT_EQ(attachment.content_type, "application/octet-stream");  // random bytes, whatever the name says
+  EXPECT_FALSE(downloaded.empty());
+  // Saved under a safe name in bob's attachments folder, bit-exact.
+  EXPECT_EQ(attachment.path.parent_path(), at_bob.attachments_folder());
+  EXPECT_EQ(attachment.path.filename(), "holiday_video.mp4");
+  EXPECT_EQ(read_file(attachment.path), read_file(file));
+  const auto digest = crypto::sha256(as_bytes(read_file(file)));
+  EXPECT_EQ(attachment.sha256, Bytes(digest.begin(), digest.end()));
+  // The server's files hold the blob, not the file: no 64-byte run of the plaintext is there.
+  const std::string plaintext = read_file(file);
+  EXPECT_FALSE(server_files_contain(plaintext.substr(1024 * 1024, 64)));
+}
+
+TEST_F(ClientFeaturesTest, AnInterruptedUploadResumesFromTheServersOffset) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  const auto file = random_file(homes_ / "files", "big.bin", 2 * 1024 * 1024, 11);
+  struct Interrupted {};
+  {
+    Messenger at_alice(*alice);
+    client::FileOptions options;
+    // The process dies once a megabyte is on the server.
+    options.progress = [](std::uint64_t done, std::uint64_t) {
+      if (done > 1024 * 1024) throw Interrupted{};
+    };
+    EXPECT_THROW((void)at_alice.send_file("bob", file, options), Interrupted);
+  }
+  alice.reset();
+  auto reopened = Account::open(homes_ / "alice", unlock(), rng_, options());
+  ASSERT_TRUE(reopened.ok());
+  alice = std::move(*reopened);
+  Messenger at_alice(*alice), at_bob(*bob);
+  ASSERT_TRUE(alice->log_in().ok());
+  EXPECT_EQ(*at_alice.outbox_size(), 1u);
+  ASSERT_TRUE(at_alice.flush_outbox().ok());
+  EXPECT_EQ(*at_alice.outbox_size(), 0u);
+  auto events = receive(at_bob);
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_TRUE(events[0].attachment);
+  EXPECT_EQ(events[0].attachment->transfer, TransferState::kDone) << events[0].attachment->failure;
+  EXPECT_EQ(read_file(events[0].attachment->path), read_file(file));
+  // Resumed, not restarted: the server holds one upload, not an abandoned one beside it.
+  EXPECT_EQ(server_sql("SELECT count(*) FROM media_uploads"), "1\n");
+}
+
+TEST_F(ClientFeaturesTest, LocationsReactionsAndDeleteForEveryone) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  auto location = at_alice.send_location("bob", {48.2082, 16.3738, "Stephansplatz"});
+  ASSERT_TRUE(location.ok());
+  auto regret = at_alice.send_text("bob", "something I regret");
+  ASSERT_TRUE(regret.ok());
+  auto messages = receive(at_bob);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[0].kind, "location");
+  ASSERT_TRUE(messages[0].location);
+  EXPECT_DOUBLE_EQ(messages[0].location->latitude, 48.2082);
+  EXPECT_EQ(messages[0].location->name, "Stephansplatz");
+
+  ASSERT_TRUE(at_bob.send_reaction("alice", *location, "👍").ok());
+  messages = receive(at_alice);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].kind, "reaction");
+  EXPECT_EQ(messages[0].body, "👍");
+  EXPECT_EQ(messages[0].target_id, *location);
+
+  ASSERT_TRUE(at_alice.delete_for_everyone("bob", *regret).ok());
+  EXPECT_EQ(find(at_alice, true, "bob", *regret)->kind, "deleted");
+  messages = receive(at_bob);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].kind, "delete");
+  const auto erased = find(at_bob, false, "alice", *regret);
+  ASSERT_TRUE(erased);
+  EXPECT_EQ(erased->kind, "deleted");
+  EXPECT_EQ(erased->body, "");
+  // Only the author can delete: bob cannot delete alice's location for her.
+  auto refused = at_bob.delete_for_everyone("alice", *location);
+  EXPECT_FALSE(refused.ok());
+}
+
+TEST_F(ClientFeaturesTest, ContactLinksVerifyTheFirstSessionAndRefuseAnotherIdentity) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  auto carol = register_home("carol");
+  ASSERT_TRUE(alice && bob && carol);
+  Messenger at_alice(*alice), at_bob(*bob), at_carol(*carol);
+  auto bob_link = at_bob.own_contact_link();
+  ASSERT_TRUE(bob_link.ok());
+  EXPECT_EQ(bob_link->rfind("hush://127.0.0.1:" + std::to_string(port_) + "/bob#", 0), 0u) << *bob_link;
+  auto added = at_alice.add_contact_link(*bob_link);
+  ASSERT_TRUE(added.ok()) << client::describe(added.error());
+  EXPECT_TRUE(added->awaiting_link_check);
+  ASSERT_TRUE(at_alice.send_text("bob", "found you by your link").ok());
+  auto contacts = at_alice.contacts();
+  ASSERT_TRUE(contacts.ok());
+  ASSERT_EQ(contacts->size(), 1u);
+  EXPECT_TRUE((*contacts)[0].verified);
+  EXPECT_FALSE((*contacts)[0].awaiting_link_check);
+
+  // A link that names carol's identity for the account "dave"... here: carol's fingerprint on a
+  // link for bob's name, as a server substituting keys would look to carol.
+  auto carol_link = at_carol.own_contact_link();
+  ASSERT_TRUE(carol_link.ok());
+  const std::string forged =
+      "hush://127.0.0.1:" + std::to_string(port_) + "/bob#" + carol_link->substr(carol_link->find('#') + 1);
+  auto mismatch = at_carol.add_contact_link(forged);
+  ASSERT_TRUE(mismatch.ok());  // no session with bob yet: checked when one is built
+  auto refused = at_carol.send_text("bob", "is this really you?");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ClientErrorKind::kUntrustedIdentity);
+  EXPECT_EQ(refused.error().detail, "identity_mismatch");
+  // Malformed links and links to another server are refused by name.
+  EXPECT_EQ(at_alice.add_contact_link("hush://nope").error().kind, ClientErrorKind::kInvalidArgument);
+  auto elsewhere = at_alice.add_contact_link("hush://example.org:443/bob#" + bob_link->substr(bob_link->find('#') + 1));
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_EQ(elsewhere.error().detail, "other_server");
+}
+
+TEST_F(ClientFeaturesTest, SafetyNumbersMatchOnBothSidesAndCanBeMarkedVerified) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  auto from_alice = at_alice.safety_number("bob");  // fetches bob's keys: no session yet
+  auto from_bob = at_bob.safety_number("alice");
+  ASSERT_TRUE(from_alice.ok() && from_bob.ok());
+  EXPECT_EQ(from_alice->display, from_bob->display);
+  EXPECT_EQ(from_alice->display.size(), 60u + 11u);
+  EXPECT_FALSE(from_alice->scannable.empty());
+  EXPECT_FALSE(at_alice.contacts()->empty() ? false : (*at_alice.contacts())[0].verified);
+  ASSERT_TRUE(at_alice.mark_verified("bob").ok());
+  auto contacts = at_alice.contacts();
+  ASSERT_EQ(contacts->size(), 1u);
+  EXPECT_TRUE((*contacts)[0].verified);
+}
+
+TEST_F(ClientFeaturesTest, AChangedIdentityIsReportedItsMessagesHeldUntilTrusted) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  {
+    Messenger at_alice(*alice), at_bob(*bob);
+    ASSERT_TRUE(at_alice.send_text("bob", "hello old bob").ok());
+    ASSERT_EQ(receive(at_bob).size(), 1u);
+    ASSERT_TRUE(at_alice.mark_verified("bob").ok());
+  }
+  // bob's account is replaced on the server (a reinstall, or a server substituting keys), and a
+  // new identity registers the same name.
+  bob.reset();
+  alice->disconnect();
+  const std::uint16_t port = port_;
+  stop_server();
+  const std::string sql =
+      "DELETE FROM devices WHERE account_id = (SELECT id FROM accounts WHERE username = 'bob'); "
+      "DELETE FROM accounts WHERE username = 'bob';";
+  server_sql(sql);
+  start_server([port](server::Options& o) { o.listen_port = port; });
+  auto new_bob = Account::register_new(homes_ / "bob-again", unlock(), settings(), "bob", "", rng_, options());
+  ASSERT_TRUE(new_bob.ok()) << client::describe(new_bob.error());
+  ASSERT_TRUE(alice->log_in().ok());
+  Messenger at_alice(*alice), at_new_bob(**new_bob);
+
+  ASSERT_TRUE(at_new_bob.send_text("alice", "it's me, new phone").ok());
+  auto events = receive_all(at_alice);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, "identity_changed");
+  EXPECT_EQ(events[0].peer, "bob");
+  auto contacts = at_alice.contacts();
+  ASSERT_EQ(contacts->size(), 1u);
+  EXPECT_TRUE((*contacts)[0].identity_changed);
+  EXPECT_FALSE((*contacts)[0].verified);
+  // Sending waits for the user's decision.
+  auto blocked = at_alice.send_text("bob", "who is this?");
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().kind, ClientErrorKind::kUntrustedIdentity);
+  EXPECT_EQ(*at_alice.outbox_size(), 1u);
+  // The held text is not in the history until accepted.
+  for (const auto& entry : *at_alice.history("bob")) EXPECT_NE(entry.body, "it's me, new phone");
+
+  auto released = at_alice.trust_identity("bob");
+  ASSERT_TRUE(released.ok()) << client::describe(released.error());
+  ASSERT_EQ(released->size(), 1u);
+  EXPECT_EQ((*released)[0].body, "it's me, new phone");
+  EXPECT_EQ(*at_alice.outbox_size(), 0u);
+  auto at_bob = receive(at_new_bob);
+  ASSERT_EQ(at_bob.size(), 1u);
+  EXPECT_EQ(at_bob[0].body, "who is this?");
+  EXPECT_FALSE((*at_alice.contacts())[0].identity_changed);
+}
+
+}  // namespace
+}  // namespace hush::test
