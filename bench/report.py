@@ -36,9 +36,11 @@ SCENARIOS = [
      4.0, 2000),
 ]
 
-# Markers of the section scripts/load writes into the same document.
+# Markers of the sections scripts/load and scripts/transfer write into the same document.
 LOAD_BEGIN = "<!-- load:begin -->"
 LOAD_END = "<!-- load:end -->"
+TRANSFER_BEGIN = "<!-- transfer:begin -->"
+TRANSFER_END = "<!-- transfer:end -->"
 
 CONTEXT = [
     ("BM_EstablishRoundTrip", "Establishment round trip: BM_Establish plus the responder's reply, decrypted"),
@@ -128,6 +130,22 @@ def package_version(name):
         return out.stdout.strip() or "unknown"
     except OSError:
         return "unknown"
+
+
+def replace_section(path, begin_marker, end_marker, section):
+    """Writes `section` (which starts and ends with the markers) into the document at `path` in
+    place of the text between the markers, or appends it when they are absent."""
+    document = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            document = f.read()
+    begin, end = document.find(begin_marker), document.find(end_marker)
+    if begin != -1 and end != -1:
+        document = document[:begin] + section + document[end + len(end_marker):]
+    else:
+        document = document.rstrip("\n") + "\n\n" + section + "\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(document)
 
 
 def git_revision():
@@ -263,14 +281,16 @@ def main():
         "To run a subset by hand: `build/release/bench/protocol_bench --benchmark_filter=PingPong`.")
     out("")
 
-    # The end-to-end load section belongs to bench/load/report_load.py (scripts/load): kept as is.
+    # The end-to-end load and file-transfer sections belong to bench/load/report_load.py
+    # (scripts/load) and bench/transfer/report_transfer.py (scripts/transfer): kept as they are.
     kept = ""
     if os.path.exists(args.output_md):
         with open(args.output_md, encoding="utf-8") as f:
             previous = f.read()
-        begin, end = previous.find(LOAD_BEGIN), previous.find(LOAD_END)
-        if begin != -1 and end != -1:
-            kept = "\n" + previous[begin:end + len(LOAD_END)] + "\n"
+        for begin_marker, end_marker in ((LOAD_BEGIN, LOAD_END), (TRANSFER_BEGIN, TRANSFER_END)):
+            begin, end = previous.find(begin_marker), previous.find(end_marker)
+            if begin != -1 and end != -1:
+                kept += "\n" + previous[begin:end + len(end_marker)] + "\n"
     with open(args.output_md, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + kept)
     for title, ratio, target, met in summary_rows:

@@ -17,7 +17,7 @@ import sys
 
 # bench/report.py owns the document's markers and the version lookup.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from report import LOAD_BEGIN, LOAD_END, package_version  # noqa: E402
+from report import LOAD_BEGIN, LOAD_END, package_version, replace_section  # noqa: E402
 
 SERVERS = [
     ("hushd", "hushd", "TLS 1.3 WebSocket, api.proto frames padded to 1 KiB, every envelope in SQLite "
@@ -154,17 +154,7 @@ def main():
     out(LOAD_END)
     section = "\n".join(lines)
 
-    document = ""
-    if os.path.exists(args.output_md):
-        with open(args.output_md, encoding="utf-8") as f:
-            document = f.read()
-    begin, end = document.find(LOAD_BEGIN), document.find(LOAD_END)
-    if begin != -1 and end != -1:
-        document = document[:begin] + section + document[end + len(LOAD_END):]
-    else:
-        document = document.rstrip("\n") + "\n\n" + section + "\n"
-    with open(args.output_md, "w", encoding="utf-8") as f:
-        f.write(document)
+    replace_section(args.output_md, LOAD_BEGIN, LOAD_END, section)
     return 0
 
 

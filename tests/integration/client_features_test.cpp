@@ -370,7 +370,9 @@ TEST_F(ClientFeaturesTest, AChangedIdentityIsReportedItsMessagesHeldUntilTrusted
   EXPECT_EQ(blocked.error().kind, ClientErrorKind::kUntrustedIdentity);
   EXPECT_EQ(*at_alice.outbox_size(), 1u);
   // The held text is not in the history until accepted.
-  for (const auto& entry : *at_alice.history("bob")) EXPECT_NE(entry.body, "it's me, new phone");
+  const auto history = at_alice.history("bob");  // named: a range-for would not keep the Result alive
+  ASSERT_TRUE(history.ok());
+  for (const auto& entry : *history) EXPECT_NE(entry.body, "it's me, new phone");
 
   auto released = at_alice.trust_identity("bob");
   ASSERT_TRUE(released.ok()) << client::describe(released.error());

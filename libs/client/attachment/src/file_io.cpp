@@ -82,8 +82,11 @@ Result<void, AttachmentError> write_all(int fd, ByteView data) {
 
 Result<TempFile, AttachmentError> TempFile::create_beside(const std::filesystem::path& target) {
   if (target.filename().empty()) return fail(AttachmentError::kIo);
-  const std::filesystem::path pattern = folder_of(target) / ("." + target.filename().string() + ".XXXXXX");
-  std::string name = pattern.string();
+  // Built step by step: g++ 12 at -O3 sees a false -Wrestrict in "." + name + ".XXXXXX".
+  std::string hidden_name = ".";
+  hidden_name += target.filename().string();
+  hidden_name += ".XXXXXX";
+  std::string name = (folder_of(target) / hidden_name).string();
   // mkstemp creates the file with mode 0600 and O_EXCL.
   std::vector<char> buffer(name.begin(), name.end());
   buffer.push_back('\0');

@@ -26,8 +26,10 @@ namespace {
 // server syncs each chunk; well under ServerConnection::kMaxStartedRequests.
 constexpr std::size_t kTransferWindow = 32;
 // Times one transfer may pause for the server's media rate limit (retry_after_ms) before it gives
-// up for now (kTransport: the message stays queued, the download pending).
-constexpr int kMaxTransferPauses = 1000;
+// up for now (kTransport: the message stays queued, the download pending). Each pause is at least a
+// millisecond and a 2 GiB file is 140,000 chunks: 10,000 pauses let a transfer at several times a
+// server's chunk rate finish, while a server that refuses everything ends it within seconds.
+constexpr int kMaxTransferPauses = 10000;
 // Longest file name kept from a sender, in bytes, before the extension is cut short.
 constexpr std::size_t kMaxSavedNameSize = 100;
 

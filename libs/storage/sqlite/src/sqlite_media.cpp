@@ -48,8 +48,11 @@ Result<std::uint64_t, StorageError> quota_used_in(Connection& connection, Accoun
 }
 
 // Appends to `out` the bytes of [offset, offset + length) from the upload's chunks.
-Result<void, StorageError> read_range(Connection& connection, const MediaId& id, std::uint64_t offset,
-                                      std::uint64_t length, Bytes& out) {
+// Calls `each(bytes)` for the stored bytes [offset, offset + length) in order, one chunk's worth at a
+// time, so that a caller may hash a whole upload without holding it (kCorrupt when one is missing).
+template <class Each>
+Result<void, StorageError> visit_range(Connection& connection, const MediaId& id, std::uint64_t offset,
+                                       std::uint64_t length, Each&& each) {
   const std::uint64_t end = offset + length;
   Statement statement = connection.prepare(
       "SELECT chunk_offset, data FROM media_chunks WHERE upload_id = ?1 AND chunk_offset < ?3 AND chunk_offset >= "
@@ -66,12 +69,17 @@ Result<void, StorageError> read_range(Connection& connection, const MediaId& id,
     if (chunk_offset > position || chunk_offset + chunk.size() <= position) return fail(StorageError::kCorrupt);
     auto from = static_cast<std::size_t>(position - chunk_offset);
     auto count = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size() - from, end - position));
-    out.insert(out.end(), chunk.begin() + static_cast<std::ptrdiff_t>(from),
-               chunk.begin() + static_cast<std::ptrdiff_t>(from + count));
+    each(ByteView(chunk).subspan(from, count));
     position += count;
   }
   if (position != end) return fail(StorageError::kCorrupt);  // a chunk is missing
   return {};
+}
+
+Result<void, StorageError> read_range(Connection& connection, const MediaId& id, std::uint64_t offset,
+                                      std::uint64_t length, Bytes& out) {
+  return visit_range(connection, id, offset, length,
+                     [&](ByteView bytes) { out.insert(out.end(), bytes.begin(), bytes.end()); });
 }
 
 }  // namespace
@@ -158,10 +166,10 @@ Result<void, StorageError> Media::finish(const MediaId& id, const Sha256Digest& 
       return true;
     }
     if (upload.committed_offset != upload.declared_size) return fail(StorageError::kConflict);
-    Bytes content;
-    content.reserve(static_cast<std::size_t>(upload.declared_size));
-    HUSH_TRY(read_range(connection, id, 0, upload.declared_size, content));
-    return crypto::sha256(content) == digest;
+    // Chunk by chunk: memory does not grow with the upload (a 1 GiB file once took 1.2 GiB here).
+    crypto::Sha256 hash;
+    HUSH_TRY(visit_range(connection, id, 0, upload.declared_size, [&](ByteView bytes) { hash.update(bytes); }));
+    return hash.final() == digest;
   });
   if (!verified.ok()) return fail(verified.error());
   bool matches = *verified;

@@ -39,9 +39,10 @@ struct Limits {
   // AppendChunk and ReadMedia requests per second one connection may make, in a bucket of their
   // own holding `media_chunks_burst` ("media_chunks_per_second"): a file is thousands of chunks,
   // and counting them as requests would cap a transfer at 200 x 15 KiB = 3 MB/s. Over it:
-  // LIMIT_EXCEEDED with retry_after_ms. Default 8,000 per second (about 120 MB/s), burst 8,000.
-  std::uint32_t media_chunks_per_second = 8000;
-  std::uint32_t media_chunks_burst = 8000;
+  // LIMIT_EXCEEDED with retry_after_ms. Default 20,000 per second (about 300 MB/s, above what one
+  // connection reaches on loopback: 86 MB/s downloading in docs/benchmarks.md), burst 20,000.
+  std::uint32_t media_chunks_per_second = 20000;
+  std::uint32_t media_chunks_burst = 20000;
 
   // Accounts one IP address may register: `registrations_per_ip_burst` at once, refilled at
   // `registrations_per_ip_per_hour` ("registrations_per_ip"). Over it: LIMIT_EXCEEDED with
