@@ -95,7 +95,7 @@ class Account {
   // The account's devices (ListDevices). Errors: kTransport (not_connected, ...), kServer.
   Result<std::vector<DeviceInfo>, ClientError> list_devices();
   // Removes another device of the account (RemoveDevice): the server drops its keys and queue and
-  // closes its connections. kServer "cannot_remove_current_device" for this one, "unknown_device".
+  // closes its connections. kServer "cannot_remove_current_device" for this one, "not_found" for none.
   Result<void, ClientError> remove_device(std::uint32_t device_id);
 
   // Handles the pushes that concern the account (keys_low: refill). True when `push` was one.
