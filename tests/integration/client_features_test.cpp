@@ -102,6 +102,39 @@ TEST_F(ClientFeaturesTest, OutboxKeepsWhatCouldNotBeSentAndSendsItOnTheNextConne
   EXPECT_EQ(at_bob_messages[0].id, id);
 }
 
+TEST_F(ClientFeaturesTest, AMessageQueuedLongerThanTheGiveUpTimeFailsWithThatReason) {
+  std::uint64_t now_ms = 1'800'000'000'000;
+  auto clocked = options();
+  clocked.clock = [&now_ms] { return now_ms; };
+  auto alice = Account::register_new(homes_ / "alice", unlock(), settings(), "alice", "", rng_, clocked);
+  ASSERT_TRUE(alice.ok());
+  auto bob = register_home("bob");
+  ASSERT_TRUE(bob);
+  (*alice)->disconnect();
+  client::MessengerOptions messenger_options;
+  messenger_options.give_up = std::chrono::hours(1);
+  Messenger at_alice(**alice, messenger_options);
+  ASSERT_FALSE(at_alice.send_text("bob", "too late to matter").ok());
+  auto queued = at_alice.queued();
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 1u);
+  EXPECT_EQ((*queued)[0].recipient, "bob");
+  EXPECT_EQ((*queued)[0].kind, "text");
+  EXPECT_EQ((*queued)[0].state, MessageState::kPending);
+  EXPECT_EQ((*queued)[0].queued_ms, now_ms);
+  const Bytes id = (*queued)[0].id;
+
+  now_ms += 2 * 3600 * 1000;  // two hours without a connection
+  ASSERT_TRUE(at_alice.connect().ok());
+  EXPECT_EQ(*at_alice.outbox_size(), 0u);
+  const auto failed = find(at_alice, true, "bob", id);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->state, MessageState::kFailed);
+  EXPECT_EQ(failed->failure, "gave_up");
+  Messenger at_bob(*bob);
+  EXPECT_TRUE(receive(at_bob).empty());
+}
+
 TEST_F(ClientFeaturesTest, ADuplicateDeliveryMakesOneHistoryEntry) {
   auto alice = register_home("alice");
   auto bob = register_home("bob");

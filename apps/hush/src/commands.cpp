@@ -157,13 +157,26 @@ CommandRun define_link(CLI::App& command) {
 // --- outbox ---
 
 CommandRun define_outbox(CLI::App& command) {
-  (void)command;
-  return [](const GlobalOptions& global) -> int {
+  auto json = std::make_shared<bool>(false);
+  command.add_flag("--json", *json, "One JSON object per queued message: to, id, kind, state, queued_ms");
+  return [json](const GlobalOptions& global) -> int {
     auto session = open_home(global);
     if (!session.ok()) return session.error();
-    auto size = (*session)->messenger->outbox_size();
-    if (!size.ok()) return report_failure("outbox", size.error());
-    std::cout << *size << "\n";
+    auto queued = (*session)->messenger->queued();
+    if (!queued.ok()) return report_failure("outbox", queued.error());
+    if (!*json) {
+      std::cout << queued->size() << "\n";
+      return kExitOk;
+    }
+    for (const client::QueuedMessage& item : *queued) {
+      std::cout << to_json_line({{"to", item.recipient},
+                                 {"id", to_hex(item.id)},
+                                 {"kind", item.kind},
+                                 {"state", client::to_string(item.state)},
+                                 {"queued_ms", item.queued_ms}})
+                << "\n";
+    }
+    std::cout << std::flush;
     return kExitOk;
   };
 }

@@ -37,7 +37,7 @@ Result<void, StoreError> enqueue_receipt(StoreTransaction& transaction, Account&
   for (const Bytes& id : ids) receipt.mutable_receipt()->add_message_ids(std::string(id.begin(), id.end()));
   const Bytes id(receipt.message_id().begin(), receipt.message_id().end());
   const std::string serialized = receipt.SerializeAsString();
-  return enqueue(transaction, peer, id, as_bytes(serialized));
+  return enqueue(transaction, peer, id, as_bytes(serialized), account.now_ms());
 }
 
 Result<std::optional<Message>, StoreError> note_identity_change(StoreTransaction& transaction, Account& account,

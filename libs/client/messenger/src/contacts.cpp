@@ -33,7 +33,7 @@ const char* to_string(TransferState state) {
   return "unknown";
 }
 
-Messenger::Messenger(Account& account) : account_(account) {}
+Messenger::Messenger(Account& account, MessengerOptions options) : account_(account), options_(options) {}
 
 Result<void, ClientError> Messenger::connect() {
   HUSH_TRY(account_.log_in());

@@ -18,14 +18,15 @@ RowName outbox_row(std::string_view recipient, ByteView message_id) {
 }  // namespace
 
 Result<void, StoreError> enqueue(StoreTransaction& transaction, const std::string& recipient, ByteView message_id,
-                                 ByteView content) {
+                                 ByteView content, std::uint64_t now_ms) {
   if (content.size() > kMaxOutboxContent) return fail(StoreError::kTooLarge);
   const Bytes sealed = transaction.seal(outbox_row(recipient, message_id), content);
   return transaction.run([&](StoreConnection& db) {
-    return db.prepare("INSERT OR IGNORE INTO outbox (recipient, message_id, record) VALUES (?1, ?2, ?3)")
+    return db.prepare("INSERT OR IGNORE INTO outbox (recipient, message_id, queued_ms, record) VALUES (?1, ?2, ?3, ?4)")
         .bind(1, as_bytes(recipient))
         .bind(2, message_id)
-        .bind(3, ByteView(sealed))
+        .bind(3, static_cast<std::int64_t>(now_ms))
+        .bind(4, ByteView(sealed))
         .run();
   });
 }
@@ -35,7 +36,8 @@ Result<std::vector<OutboxEntry>, StoreError> outbox_entries(StoreTransaction& tr
   std::vector<OutboxEntry> entries;
   auto ran = transaction.run([&](StoreConnection& db) -> Result<void, StoreError> {
     auto select = db.prepare(
-        "SELECT sequence, recipient, message_id, record FROM outbox WHERE sequence > ?1 ORDER BY sequence LIMIT ?2");
+        "SELECT sequence, recipient, message_id, queued_ms, record FROM outbox WHERE sequence > ?1 ORDER BY sequence "
+        "LIMIT ?2");
     select.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
     while (true) {
       auto row = select.step();
@@ -48,8 +50,9 @@ Result<std::vector<OutboxEntry>, StoreError> outbox_entries(StoreTransaction& tr
       entry.sequence = select.column_int(0);
       entry.recipient = select.column_text(1);
       entry.message_id = select.column_blob(2);
+      entry.queued_ms = static_cast<std::uint64_t>(select.column_int(3));
       auto content =
-          transaction.open(outbox_row(entry.recipient, entry.message_id), select.column_view(3), kMaxOutboxContent);
+          transaction.open(outbox_row(entry.recipient, entry.message_id), select.column_view(4), kMaxOutboxContent);
       if (!content.ok()) return fail(content.error());
       entry.content.assign(content->view().begin(), content->view().end());
       entries.push_back(std::move(entry));

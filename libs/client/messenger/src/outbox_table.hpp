@@ -19,12 +19,13 @@ struct OutboxEntry {
   std::int64_t sequence = 0;
   std::string recipient;
   Bytes message_id;
-  Bytes content;  // a serialized wire::content::Content, not yet padded
+  std::uint64_t queued_ms = 0;  // when it was queued (milliseconds since the epoch)
+  Bytes content;                // a serialized wire::content::Content, not yet padded
 };
 
 // Queues `content` for `recipient`; a second entry with the same recipient and id is ignored.
 Result<void, StoreError> enqueue(StoreTransaction& transaction, const std::string& recipient, ByteView message_id,
-                                 ByteView content);
+                                 ByteView content, std::uint64_t now_ms);
 // Up to `limit` entries, oldest first, after `after` (a sequence; 0 for the start).
 Result<std::vector<OutboxEntry>, StoreError> outbox_entries(StoreTransaction& transaction, std::int64_t after,
                                                             std::size_t limit);

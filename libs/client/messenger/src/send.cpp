@@ -128,7 +128,7 @@ Result<Bytes, ClientError> Messenger::queue(Message message, const wire::content
       (void)detail::put_attachment(transaction, true, message.peer, message.id, TransferState::kPending, "",
                                    *attachment);
     }
-    (void)detail::enqueue(transaction, message.peer, message.id, as_bytes(serialized));
+    (void)detail::enqueue(transaction, message.peer, message.id, as_bytes(serialized), account_.now_ms());
     if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
   }
   if (!account_.connected()) return fail(ClientError::not_connected());
@@ -164,6 +164,16 @@ Result<void, ClientError> Messenger::flush_outbox() {
     if (entries.empty()) return {};
     for (const detail::OutboxEntry& entry : entries) {
       after = entry.sequence;
+      const auto waited = std::chrono::milliseconds(account_.now_ms() - std::min(entry.queued_ms, account_.now_ms()));
+      if (waited > options_.give_up) {
+        // Kept trying long enough: the user learns it failed instead of a message arriving days late.
+        auto transaction = store.transaction();
+        (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kFailed,
+                                    "gave_up");
+        (void)detail::dequeue(transaction, entry.sequence);
+        if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+        continue;
+      }
       bool blocked = false;
       {
         auto transaction = store.transaction();
@@ -203,6 +213,34 @@ Result<std::size_t, ClientError> Messenger::outbox_size() {
   if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
   if (!count.ok()) return fail(ClientError::store(count.error()));
   return *count;
+}
+
+Result<std::vector<QueuedMessage>, ClientError> Messenger::queued() {
+  std::vector<QueuedMessage> listed;
+  auto transaction = account_.store().transaction();
+  std::int64_t after = 0;
+  while (true) {
+    auto entries = detail::outbox_entries(transaction, after, kFlushBatch);
+    if (!entries.ok()) return fail(ClientError::store(entries.error()));
+    if (entries->empty()) break;
+    for (const detail::OutboxEntry& entry : *entries) {
+      after = entry.sequence;
+      // Receipts and deletions have no history row of their own: named by their content.
+      wire::content::Content content;
+      const bool parsed = content.ParseFromArray(entry.content.data(), static_cast<int>(entry.content.size()));
+      const char* kind = !parsed ? "unknown" : content.has_receipt() ? "receipt" : "delete";
+      QueuedMessage item{entry.recipient, entry.message_id, kind, MessageState::kPending, entry.queued_ms};
+      auto stored = detail::find_message(transaction, true, entry.recipient, entry.message_id);
+      if (!stored.ok()) return fail(ClientError::store(stored.error()));
+      if (*stored) {
+        item.kind = (*stored)->kind;
+        item.state = (*stored)->state;
+      }
+      listed.push_back(std::move(item));
+    }
+  }
+  if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  return listed;
 }
 
 Result<void, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry) {

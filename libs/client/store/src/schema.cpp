@@ -103,9 +103,9 @@ CREATE TABLE messages (
 //   5 received; rows of version 2 become sent or received), `failure` (the reason of a failed
 //   send) and `detail` (sealed MessageDetail of client_store.proto: location, reaction or
 //   deletion target; NULL when none).
-//   outbox: messages committed but not yet accepted by the server, oldest first; `record` is the
-//   encoded Content to send, sealed. A row leaves when the server accepted it or refused it for
-//   good.
+//   outbox: messages committed but not yet accepted by the server, oldest first, with the time
+//   they were queued (the give-up clock); `record` is the encoded Content to send, sealed. A row
+//   leaves when the server accepted it, refused it for good, or it waited past the give-up time.
 //   attachments: one per file message (direction, peer, message id as in messages); `transfer`
 //   (TransferState: 0 pending, 1 done, 2 failed), `failure`; `record` is the sealed
 //   AttachmentRecord (the pointer with its key, the local paths).
@@ -124,6 +124,7 @@ CREATE TABLE outbox (
   sequence INTEGER PRIMARY KEY AUTOINCREMENT,
   recipient BLOB NOT NULL,
   message_id BLOB NOT NULL,
+  queued_ms INTEGER NOT NULL,
   record BLOB NOT NULL,
   UNIQUE (recipient, message_id)
 );

@@ -78,6 +78,22 @@ struct ReceiveOptions {
   TransferProgress progress;
 };
 
+struct MessengerOptions {
+  // How long a message may wait in the outbox (server unreachable, blocked, refusing for now)
+  // before it is marked kFailed with "gave_up" and dropped from the outbox. Default one day, as
+  // Signal keeps trying; checked at every flush.
+  std::chrono::milliseconds give_up{std::chrono::hours(24)};
+};
+
+// A message waiting in the outbox.
+struct QueuedMessage {
+  std::string recipient;
+  Bytes id;
+  std::string kind;  // the history row's kind, or "receipt"
+  MessageState state = MessageState::kPending;
+  std::uint64_t queued_ms = 0;
+};
+
 struct SafetyNumber {
   std::string display;  // 60 digits in 12 groups of 5, separated by single spaces
   Bytes scannable;      // for a QR code (protocol::Fingerprint::scannable)
@@ -86,7 +102,7 @@ struct SafetyNumber {
 class Messenger {
  public:
   // `account` must outlive the messenger. Does not connect.
-  explicit Messenger(Account& account);
+  explicit Messenger(Account& account, MessengerOptions options = {});
 
   // Logs the account in (Account::log_in) and flushes the outbox. The first call a program makes.
   Result<void, ClientError> connect();
@@ -108,12 +124,14 @@ class Messenger {
   // and ours. kInvalidArgument when `target` is not an outgoing message to `recipient`.
   Result<Bytes, ClientError> delete_for_everyone(const std::string& recipient, ByteView target);
 
-  // Sends every queued message it can, oldest first; one that fails for good is marked kFailed
-  // and removed. Errors: kTransport (the rest stay queued). Recipients with an unaccepted identity
-  // change are skipped.
+  // Sends every queued message it can, oldest first; one that fails for good, or that waited
+  // longer than MessengerOptions::give_up ("gave_up"), is marked kFailed and removed. Errors: kTransport (the rest stay
+  // queued). Recipients with an unaccepted identity change are skipped.
   Result<void, ClientError> flush_outbox();
   // Messages still in the outbox.
   Result<std::size_t, ClientError> outbox_size();
+  // The outbox, oldest first.
+  Result<std::vector<QueuedMessage>, ClientError> queued();
 
   // Handles pushes until none arrives for `idle`: envelopes (stored, then acknowledged; a
   // delivery receipt queued for each new message), receipts (states updated), delivery failures
@@ -179,6 +197,7 @@ class Messenger {
   Result<void, ClientError> ensure_identities(const std::string& peer);
 
   Account& account_;
+  MessengerOptions options_;
   // The progress callback of the send in flight, for its upload.
   TransferProgress upload_progress_;
 };

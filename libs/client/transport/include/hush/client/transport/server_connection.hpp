@@ -21,6 +21,7 @@
 
 #include "hush/base/bytes.hpp"
 #include "hush/base/result.hpp"
+#include "hush/client/transport/circumvention.hpp"
 #include "hush/client/transport/transport_error.hpp"
 #include "hush/crypto/hash.hpp"
 #include "hush/wire/api.pb.h"
@@ -33,7 +34,8 @@ struct PinnedCertificate {
   crypto::Sha256Digest fingerprint{};
 };
 
-// Trust certificates issued by the CAs in a PEM file, for the host name connected to.
+// Trust certificates issued by the CAs in a PEM file, for the server address's host name (or the
+// SNI name when fronting: FrontingSettings).
 struct CaFile {
   std::filesystem::path path;
 };
@@ -49,13 +51,6 @@ struct ServerAddress {
 // Parses "wss://HOST:PORT" (an optional trailing "/"; IPv6 literals in brackets). nullopt for
 // anything else, including another scheme or a missing port.
 std::optional<ServerAddress> parse_server_url(std::string_view url);
-
-// The SHA-256 fingerprint of the leaf certificate `address` presents, from a TLS handshake that
-// trusts nothing and sends nothing else: what a first registration pins when the user has neither
-// a CA file nor the fingerprint hushd printed (trust on first use; the caller shows it so that the
-// user can compare). Errors: kResolveFailed, kConnectFailed, kHandshakeFailed, kTimeout.
-Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress& address,
-                                                               std::chrono::milliseconds timeout);
 
 // 64 lower-case hex digits.
 std::string format_fingerprint(const crypto::Sha256Digest& fingerprint);
@@ -74,16 +69,46 @@ struct ConnectionOptions {
   // (the server then sees a slow consumer) until next_push() takes some. Default 4,096: the
   // frames are at most kMaxFrameSize, but envelopes of text are 1 KiB.
   std::size_t max_queued_pushes = 4096;
+  // The proxy to reach the server through (circumvention.hpp). Default none: a direct TCP
+  // connection. A ProxySettings of kind kNone is the same as none.
+  std::optional<ProxySettings> proxy;
+  // The TCP address, TLS SNI and WebSocket Host, when they must differ from the server address
+  // (circumvention.hpp). Default: all three from the server address.
+  FrontingSettings fronting;
 };
+
+// What a failed connect() learned beyond its TransportError, for a person or a probe working out
+// what blocks the way.
+struct ConnectDiagnostics {
+  // With kProxyRefused or kProxyAuthFailed, the proxy's answer: the SOCKS5 reply code (RFC 1928
+  // §6: 0x01 general failure ... 0x08 address type not supported; Tor adds 0xF0-0xF7 for onion
+  // services), 0xFF (no acceptable authentication method), the RFC 1929 status, or the HTTP status
+  // (403, 407, 502, ...). 0 otherwise.
+  int proxy_reply = 0;
+};
+
+// The SHA-256 fingerprint of the leaf certificate `address` presents, from a TLS handshake that
+// trusts nothing and sends nothing else: what a first registration pins when the user has neither
+// a CA file nor the fingerprint hushd printed (trust on first use; the caller shows it so that the
+// user can compare). It goes through `options.proxy` and `options.fronting` as connect() does,
+// bounded by `timeout` (the options' timeouts are not used). Errors: kInvalidArgument,
+// kResolveFailed, kConnectFailed, kHandshakeFailed, kTimeout, and the proxy errors.
+Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress& address,
+                                                               std::chrono::milliseconds timeout,
+                                                               const ConnectionOptions& options = {});
 
 class ServerConnection {
  public:
-  // Connects, checks the certificate against `trust`, upgrades to a WebSocket and waits for the
-  // Challenge. Errors: kInvalidArgument, kCaFileUnreadable, kResolveFailed, kConnectFailed,
-  // kCertificateRejected, kHandshakeFailed, kNoChallenge, kTimeout.
+  // Connects (through options.proxy, to options.fronting's address when set), checks the
+  // certificate against `trust`, upgrades to a WebSocket and waits for the Challenge, all within
+  // options.connect_timeout. `diagnostics`, when given, is filled in on failure. Errors:
+  // kInvalidArgument, kCaFileUnreadable, kResolveFailed, kConnectFailed (to the proxy when there is
+  // one), kProxyRefused, kProxyAuthFailed, kProxyProtocol, kCertificateRejected, kHandshakeFailed,
+  // kNoChallenge, kTimeout.
   static Result<std::unique_ptr<ServerConnection>, TransportError> connect(const ServerAddress& address,
                                                                            const ServerTrust& trust,
-                                                                           const ConnectionOptions& options = {});
+                                                                           const ConnectionOptions& options = {},
+                                                                           ConnectDiagnostics* diagnostics = nullptr);
   ~ServerConnection();
   ServerConnection(const ServerConnection&) = delete;
   ServerConnection& operator=(const ServerConnection&) = delete;
@@ -123,7 +148,8 @@ class ServerConnection {
 
  private:
   friend Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress&,
-                                                                        std::chrono::milliseconds);
+                                                                        std::chrono::milliseconds,
+                                                                        const ConnectionOptions&);
   struct Impl;
   explicit ServerConnection(std::unique_ptr<Impl> impl);
 

@@ -1,11 +1,12 @@
 // Errors of the client's connection to hushd. Each names an outcome a caller handles differently
-// (retry later, tell the user the certificate changed, fix the command line); none carries data.
+// (retry later, tell the user the certificate changed, fix the command line); none carries data
+// (a proxy's reply code is reported beside it, in ConnectDiagnostics).
 #pragma once
 
 namespace hush::client {
 
 enum class TransportError {
-  kInvalidArgument,      // an empty host, port 0
+  kInvalidArgument,      // an empty host, port 0, a malformed name, proxy or fronting setting
   kCaFileUnreadable,     // the CA file is missing or holds no usable certificate
   kResolveFailed,        // the host name does not resolve
   kConnectFailed,        // no TCP connection to any address of the host
@@ -17,6 +18,12 @@ enum class TransportError {
   kProtocol,             // the server sent a frame that does not decode
   kTooLarge,             // the request does not fit kMaxFrameSize
   kPushQueueFull,        // max_queued_pushes pushes are unread, so no response can be read
+  kProxyRefused,         // the proxy answered but would not connect to the server (a SOCKS5 reply
+                         // code other than success, an HTTP status other than 2xx and 407)
+  kProxyAuthFailed,      // the proxy wants credentials it was not given, or refused those given
+                         // (SOCKS5 method 0xFF or RFC 1929 failure, HTTP 407)
+  kProxyProtocol,        // the proxy's answer is not SOCKS5 or HTTP as specified, is too long, or
+                         // the proxy closed the connection instead of answering
 };
 
 // A short, stable, lower_snake_case name.
