@@ -5,6 +5,7 @@
 #include <charconv>
 #include <iterator>
 
+#include "host_port.hpp"
 #include "hush/client/transport/server_connection.hpp"
 
 namespace hush::client {
@@ -22,28 +23,25 @@ bool is_hex_digit(char c) {
 
 }  // namespace
 
-std::optional<ServerAddress> parse_server_url(std::string_view url) {
-  constexpr std::string_view kScheme = "wss://";
-  if (url.size() > kMaxServerUrlSize || !url.starts_with(kScheme)) return std::nullopt;
-  url.remove_prefix(kScheme.size());
-  if (url.ends_with('/')) url.remove_suffix(1);
+std::optional<ServerAddress> parse_host_port(std::string_view text) {
+  if (text.ends_with('/')) text.remove_suffix(1);
   std::string_view host;
   std::string_view port;
   bool host_ok = false;
-  if (url.starts_with('[')) {
+  if (text.starts_with('[')) {
     // An IPv6 literal: hex digits, colons and (for an embedded IPv4 address) dots, with a colon.
-    const auto end = url.find("]:");
+    const auto end = text.find("]:");
     if (end == std::string_view::npos) return std::nullopt;
-    host = url.substr(1, end - 1);
-    port = url.substr(end + 2);
+    host = text.substr(1, end - 1);
+    port = text.substr(end + 2);
     host_ok = host.find(':') != std::string_view::npos &&
               std::all_of(host.begin(), host.end(), [](char c) { return is_hex_digit(c) || c == ':' || c == '.'; });
   } else {
     // A DNS name or an IPv4 address: no colon but the one before the port.
-    const auto colon = url.find(':');
+    const auto colon = text.find(':');
     if (colon == std::string_view::npos) return std::nullopt;
-    host = url.substr(0, colon);
-    port = url.substr(colon + 1);
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
     host_ok = !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
       return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
     });
@@ -55,6 +53,13 @@ std::optional<ServerAddress> parse_server_url(std::string_view url) {
     return std::nullopt;
   }
   return ServerAddress{std::string(host), static_cast<std::uint16_t>(value)};
+}
+
+std::optional<ServerAddress> parse_server_url(std::string_view url) {
+  constexpr std::string_view kScheme = "wss://";
+  if (url.size() > kMaxServerUrlSize || !url.starts_with(kScheme)) return std::nullopt;
+  url.remove_prefix(kScheme.size());
+  return parse_host_port(url);
 }
 
 std::optional<crypto::Sha256Digest> parse_fingerprint(std::string_view text) {
@@ -82,6 +87,9 @@ const char* to_string(TransportError error) {
     case TransportError::kProtocol: return "protocol_error";
     case TransportError::kTooLarge: return "too_large";
     case TransportError::kPushQueueFull: return "push_queue_full";
+    case TransportError::kProxyRefused: return "proxy_refused";
+    case TransportError::kProxyAuthFailed: return "proxy_auth_failed";
+    case TransportError::kProxyProtocol: return "proxy_protocol_error";
   }
   return "unknown";
 }

@@ -1,7 +1,9 @@
-// ServerConnection over Boost.Beast: TLS (pinned fingerprint or CA file) and WebSocket on one
-// io_context driven by the caller's thread with a deadline per wait. One read is kept pending
-// between calls (a timed-out wait leaves it pending, so nothing is cancelled half-way through a
-// frame); writes complete within their deadline or close the connection.
+// ServerConnection over Boost.Beast: TCP (to the server or to a proxy, whose handshake runs on the
+// same socket: proxy_handshake.cpp), TLS (pinned fingerprint or CA file) and WebSocket on one
+// io_context driven by the caller's thread with a deadline per wait. The route (addresses, SNI,
+// Host) comes checked from route.cpp. One read is kept pending between calls (a timed-out wait
+// leaves it pending, so nothing is cancelled half-way through a frame); writes complete within
+// their deadline or close the connection.
 #include "hush/client/transport/server_connection.hpp"
 
 #include <openssl/ssl.h>
@@ -11,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
@@ -22,6 +25,8 @@
 
 #include "hush/crypto/secret.hpp"
 #include "hush/wire/frame_codec.hpp"
+#include "proxy_handshake.hpp"
+#include "route.hpp"
 
 namespace hush::client {
 
@@ -53,10 +58,9 @@ bool matches_pin(X509* certificate, const crypto::Sha256Digest& pin) {
   return digest && crypto::constant_time_equal(*digest, pin);
 }
 
-bool is_ip_literal(const std::string& host) {
-  boost::system::error_code ec;
-  asio::ip::make_address(host, ec);
-  return !ec;
+// Sends `route`'s server name (or none) in the ClientHello.
+void set_server_name(SSL* ssl, const Route& route) {
+  if (route.sni) SSL_set_tlsext_host_name(ssl, route.sni->c_str());
 }
 
 }  // namespace
@@ -69,6 +73,7 @@ struct ServerConnection::Impl {
   std::optional<Stream> ws;  // made once `tls` is configured (SSL_new copies its settings)
   ConnectionOptions options;
   bool certificate_rejected = false;
+  int proxy_reply = 0;  // the proxy's refusal code, for ConnectDiagnostics
 
   beast::flat_buffer buffer;
   bool reading = false;
@@ -168,24 +173,23 @@ struct ServerConnection::Impl {
   TransportError read_failure() const { return protocol_error ? TransportError::kProtocol : TransportError::kClosed; }
 
   // The TLS and WebSocket setup; the caller has configured `tls` and made `ws`.
-  Result<void, TransportError> open(const ServerAddress& address, Clock::time_point deadline) {
-    HUSH_TRY(open_tls(address, deadline));
+  Result<void, TransportError> open(const Route& route, Clock::time_point deadline) {
+    HUSH_TRY(open_tls(route, deadline));
     ws->binary(true);
     ws->read_message_max(wire::kMaxFrameSize);
-    const std::string host_header = address.host + ":" + std::to_string(address.port);
-    const auto ec = wait([&](auto handler) { ws->async_handshake(host_header, "/", handler); }, deadline);
+    const auto ec = wait([&](auto handler) { ws->async_handshake(route.host_header, "/", handler); }, deadline);
     if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
     if (ec) return fail(TransportError::kHandshakeFailed);
     return {};
   }
 
-  // Resolving, TCP connect and the TLS handshake.
-  Result<void, TransportError> open_tls(const ServerAddress& address, Clock::time_point deadline) {
+  // Resolving, TCP connect, the proxy's handshake when there is a proxy, and the TLS handshake.
+  Result<void, TransportError> open_tls(const Route& route, Clock::time_point deadline) {
     asio::ip::tcp::resolver resolver(io);
     asio::ip::tcp::resolver::results_type endpoints;
     bool resolved = false;
     boost::system::error_code resolve_error;
-    resolver.async_resolve(address.host, std::to_string(address.port),
+    resolver.async_resolve(route.tcp_host, std::to_string(route.tcp_port),
                            [&](boost::system::error_code ec, asio::ip::tcp::resolver::results_type results) {
                              resolve_error = ec;
                              endpoints = std::move(results);
@@ -205,6 +209,15 @@ struct ServerConnection::Impl {
     if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
     if (ec) return fail(TransportError::kConnectFailed);
 
+    if (route.proxy) {
+      SocketStream stream(*this, deadline);
+      auto tunnel = proxy::handshake(stream, *route.proxy, route.target_host, route.target_port);
+      if (!tunnel.ok()) {
+        proxy_reply = tunnel.error().reply;
+        return fail(tunnel.error().error);
+      }
+    }
+
     ec = wait([&](auto handler) { ws->next_layer().async_handshake(asio::ssl::stream_base::client, handler); },
               deadline);
     if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
@@ -212,6 +225,48 @@ struct ServerConnection::Impl {
     if (ec) return fail(TransportError::kHandshakeFailed);
     return {};
   }
+
+  // The TCP socket as the proxy handshake's byte stream, each operation bounded by the connect
+  // deadline (a timeout aborts the connection, as every wait does).
+  class SocketStream final : public proxy::ByteStream {
+   public:
+    SocketStream(Impl& impl, Clock::time_point deadline) : impl_(impl), deadline_(deadline) {}
+
+    Result<void, TransportError> write(ByteView bytes) override {
+      auto& tcp = beast::get_lowest_layer(*impl_.ws);
+      const auto ec = impl_.wait(
+          [&](auto handler) { asio::async_write(tcp, asio::buffer(bytes.data(), bytes.size()), handler); }, deadline_);
+      return outcome(ec);
+    }
+
+    Result<std::size_t, TransportError> read_some(MutableByteView out) override {
+      auto& tcp = beast::get_lowest_layer(*impl_.ws);
+      std::size_t transferred = 0;
+      const auto ec = impl_.wait(
+          [&](auto handler) {
+            tcp.async_read_some(asio::buffer(out.data(), out.size()),
+                                [&transferred, handler](boost::system::error_code error, std::size_t size) mutable {
+                                  transferred = size;
+                                  handler(error);
+                                });
+          },
+          deadline_);
+      HUSH_TRY(outcome(ec));
+      return transferred;
+    }
+
+   private:
+    static Result<void, TransportError> outcome(const boost::system::error_code& ec) {
+      if (!ec) return {};
+      if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
+      // The proxy hung up instead of answering; any other failure is the network's.
+      if (ec == asio::error::eof) return fail(TransportError::kProxyProtocol);
+      return fail(TransportError::kConnectFailed);
+    }
+
+    Impl& impl_;
+    Clock::time_point deadline_;
+  };
 };
 
 ServerConnection::ServerConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -222,10 +277,12 @@ ServerConnection::~ServerConnection() {
 
 Result<std::unique_ptr<ServerConnection>, TransportError> ServerConnection::connect(const ServerAddress& address,
                                                                                     const ServerTrust& trust,
-                                                                                    const ConnectionOptions& options) {
-  if (address.host.empty() || address.port == 0 || options.max_queued_pushes == 0) {
-    return fail(TransportError::kInvalidArgument);
-  }
+                                                                                    const ConnectionOptions& options,
+                                                                                    ConnectDiagnostics* diagnostics) {
+  if (diagnostics != nullptr) *diagnostics = {};
+  if (options.max_queued_pushes == 0) return fail(TransportError::kInvalidArgument);
+  auto route = plan_route(address, options);
+  if (!route.ok()) return fail(route.error());
   auto impl = std::make_unique<Impl>();
   Impl& s = *impl;
   s.options = options;
@@ -236,8 +293,7 @@ Result<std::unique_ptr<ServerConnection>, TransportError> ServerConnection::conn
     if (ec) return fail(TransportError::kCaFileUnreadable);
   }
   s.ws.emplace(s.io, s.tls);
-  SSL* ssl = s.ws->next_layer().native_handle();
-  if (!is_ip_literal(address.host)) SSL_set_tlsext_host_name(ssl, address.host.c_str());
+  set_server_name(s.ws->next_layer().native_handle(), *route);
   if (const auto* pin = std::get_if<PinnedCertificate>(&trust)) {
     // Only the leaf matters: its fingerprint is the whole trust decision (issuer, names and dates
     // of a self-signed certificate say nothing).
@@ -250,7 +306,7 @@ Result<std::unique_ptr<ServerConnection>, TransportError> ServerConnection::conn
           return matches;
         });
   } else {
-    s.ws->next_layer().set_verify_callback([&s, verify = asio::ssl::host_name_verification(address.host)](
+    s.ws->next_layer().set_verify_callback([&s, verify = asio::ssl::host_name_verification(route->verify_name)](
                                                bool preverified, asio::ssl::verify_context& context) {
       const bool accepted = verify(preverified, context);
       if (!accepted) s.certificate_rejected = true;
@@ -259,7 +315,10 @@ Result<std::unique_ptr<ServerConnection>, TransportError> ServerConnection::conn
   }
 
   const auto deadline = Clock::now() + options.connect_timeout;
-  HUSH_TRY(s.open(address, deadline));
+  if (auto opened = s.open(*route, deadline); !opened.ok()) {
+    if (diagnostics != nullptr) diagnostics->proxy_reply = s.proxy_reply;
+    return fail(opened.error());
+  }
 
   std::unique_ptr<ServerConnection> connection(new ServerConnection(std::move(impl)));
   auto first = connection->next_push(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
@@ -272,12 +331,13 @@ Result<std::unique_ptr<ServerConnection>, TransportError> ServerConnection::conn
 }
 
 Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress& address,
-                                                               std::chrono::milliseconds timeout) {
-  if (address.host.empty() || address.port == 0) return fail(TransportError::kInvalidArgument);
+                                                               std::chrono::milliseconds timeout,
+                                                               const ConnectionOptions& options) {
+  auto route = plan_route(address, options);
+  if (!route.ok()) return fail(route.error());
   ServerConnection::Impl s;
   s.ws.emplace(s.io, s.tls);
-  SSL* ssl = s.ws->next_layer().native_handle();
-  if (!is_ip_literal(address.host)) SSL_set_tlsext_host_name(ssl, address.host.c_str());
+  set_server_name(s.ws->next_layer().native_handle(), *route);
   std::optional<crypto::Sha256Digest> seen;
   s.tls.set_verify_mode(asio::ssl::verify_peer);
   s.ws->next_layer().set_verify_callback([&seen](bool, asio::ssl::verify_context& context) {
@@ -287,7 +347,7 @@ Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddre
     return true;  // recorded, not trusted: the caller pins what it saw
   });
   const auto deadline = Clock::now() + timeout;
-  auto opened = s.open_tls(address, deadline);
+  auto opened = s.open_tls(*route, deadline);
   if (!opened.ok()) return fail(opened.error());
   if (!seen) return fail(TransportError::kHandshakeFailed);
   return *seen;

@@ -49,5 +49,7 @@ std::string to_hex(ByteView bytes);
 
 // Parses hexadecimal (either case, even length); nullopt on any other character or odd length.
 std::optional<Bytes> from_hex(std::string_view hex);
+// The value of one hex digit (either case), or -1 for any other character.
+int hex_digit_value(char c);
 
 }  // namespace hush

@@ -147,8 +147,7 @@ class ServerConnection {
   void close();
 
  private:
-  friend Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress&,
-                                                                        std::chrono::milliseconds,
+  friend Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress&, std::chrono::milliseconds,
                                                                         const ConnectionOptions&);
   struct Impl;
   explicit ServerConnection(std::unique_ptr<Impl> impl);
