@@ -84,6 +84,7 @@ const char* to_string(TransportError error) {
     case TransportError::kNoChallenge: return "no_challenge";
     case TransportError::kTimeout: return "timeout";
     case TransportError::kClosed: return "closed";
+    case TransportError::kStalled: return "stalled";
     case TransportError::kProtocol: return "protocol_error";
     case TransportError::kTooLarge: return "too_large";
     case TransportError::kPushQueueFull: return "push_queue_full";

@@ -79,6 +79,10 @@ struct ServerConnection::Impl {
   bool reading = false;
   bool closed = false;
   bool protocol_error = false;
+  bool stalled = false;
+  Clock::time_point last_read = Clock::now();  // when the last frame arrived (or the connection opened)
+  std::uint64_t heartbeat_id = 0;              // the Ping in flight, 0 when none
+  Clock::time_point heartbeat_sent{};
   std::string closing_reason;
   std::set<std::uint64_t> started;                 // requests sent whose response is awaited
   std::map<std::uint64_t, api::Response> answers;  // responses read for them, until waited for
@@ -135,6 +139,7 @@ struct ServerConnection::Impl {
         closed = true;
         return;
       }
+      last_read = Clock::now();
       const auto data = buffer.cdata();
       auto frame = wire::decode_frame(ByteView(static_cast<const std::uint8_t*>(data.data()), data.size()));
       if (!frame.ok() || frame->has_request()) {
@@ -170,7 +175,10 @@ struct ServerConnection::Impl {
     return {};
   }
 
-  TransportError read_failure() const { return protocol_error ? TransportError::kProtocol : TransportError::kClosed; }
+  TransportError read_failure() const {
+    if (protocol_error) return TransportError::kProtocol;
+    return stalled ? TransportError::kStalled : TransportError::kClosed;
+  }
 
   // The TLS and WebSocket setup; the caller has configured `tls` and made `ws`.
   Result<void, TransportError> open(const Route& route, Clock::time_point deadline) {
@@ -405,10 +413,39 @@ Result<api::Response, TransportError> ServerConnection::wait(std::uint64_t id, s
 Result<api::Push, TransportError> ServerConnection::next_push(std::chrono::milliseconds timeout) {
   Impl& s = *impl_;
   const auto deadline = Clock::now() + timeout;
+  const bool heartbeats = s.options.heartbeat_interval.count() > 0;
   while (s.pushes.empty()) {
     if (s.closed) return fail(s.read_failure());
     s.start_read();
-    if (!s.step(deadline)) return fail(TransportError::kTimeout);
+    Clock::time_point wake = deadline;
+    if (heartbeats) {
+      const auto now = Clock::now();
+      if (s.heartbeat_id != 0 && s.last_read > s.heartbeat_sent) {
+        // Something arrived since the Ping: the connection lives (its answer is dropped by id).
+        s.started.erase(s.heartbeat_id);
+        s.answers.erase(s.heartbeat_id);
+        s.heartbeat_id = 0;
+      }
+      if (s.heartbeat_id != 0 && now - s.heartbeat_sent >= s.options.heartbeat_timeout) {
+        s.stalled = true;
+        s.started.erase(s.heartbeat_id);
+        s.heartbeat_id = 0;
+        s.abort();
+        return fail(TransportError::kStalled);
+      }
+      if (s.heartbeat_id == 0 && now - s.last_read >= s.options.heartbeat_interval) {
+        api::Request ping;
+        ping.mutable_ping();
+        auto id = start(std::move(ping));
+        if (!id.ok()) return fail(id.error() == TransportError::kTimeout ? TransportError::kStalled : id.error());
+        s.heartbeat_id = *id;
+        s.heartbeat_sent = Clock::now();
+      }
+      wake = std::min(wake, s.heartbeat_id != 0 ? s.heartbeat_sent + s.options.heartbeat_timeout
+                                                : s.last_read + s.options.heartbeat_interval);
+    }
+    s.step(std::max(wake, Clock::now() + std::chrono::milliseconds(1)));
+    if (s.pushes.empty() && !s.closed && Clock::now() >= deadline) return fail(TransportError::kTimeout);
   }
   api::Push push = std::move(s.pushes.front());
   s.pushes.pop_front();

@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -39,6 +40,8 @@ struct FakeServer::Impl {
   std::vector<Seen> seen;
   int current_socket = -1;
   bool stopping = false;
+  std::atomic<bool> silent{false};
+  std::atomic<std::size_t> requests{0};
   std::thread thread;
 
   static int on_server_name(SSL* ssl, int*, void* arg) {
@@ -91,6 +94,8 @@ struct FakeServer::Impl {
       const auto data = message.cdata();
       auto frame = wire::decode_frame(ByteView(static_cast<const std::uint8_t*>(data.data()), data.size()));
       if (!frame.ok() || !frame->has_request()) return;
+      ++requests;
+      if (silent) continue;
       wire::api::Frame response;
       response.mutable_response()->set_id(frame->request().id());
       response.mutable_response()->mutable_status()->set_code(wire::api::Status::OK);
@@ -153,6 +158,14 @@ const std::string& FakeServer::certificate_pem() const {
 std::vector<FakeServer::Seen> FakeServer::seen() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->seen;
+}
+
+void FakeServer::set_silent(bool silent) {
+  impl_->silent = silent;
+}
+
+std::size_t FakeServer::requests() const {
+  return impl_->requests;
 }
 
 }  // namespace hush::client::test

@@ -34,6 +34,12 @@ class FakeServer {
   // One entry per connection whose WebSocket request was read, in order.
   std::vector<Seen> seen() const;
 
+  // While silent, requests are read but never answered and nothing is sent: a stalled server, as
+  // a censor's middlebox that stops forwarding without closing makes it look.
+  void set_silent(bool silent);
+  // Requests read so far, over all connections.
+  std::size_t requests() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

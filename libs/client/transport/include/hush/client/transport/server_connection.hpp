@@ -69,6 +69,14 @@ struct ConnectionOptions {
   // (the server then sees a slow consumer) until next_push() takes some. Default 4,096: the
   // frames are at most kMaxFrameSize, but envelopes of text are 1 KiB.
   std::size_t max_queued_pushes = 4096;
+  // Heartbeat: while next_push() waits and nothing has been read for `heartbeat_interval`, a Ping
+  // goes out; when nothing at all comes back within `heartbeat_timeout`, the connection is taken
+  // for dead (a stalled TCP connection never errors: the censor's favourite) and closed with
+  // kStalled, so the caller reconnects instead of waiting forever. Defaults 25 s (under common
+  // NAT and proxy idle timeouts, and under hushd's 60 s idle_timeout) and 10 s; an interval of
+  // zero turns it off.
+  std::chrono::milliseconds heartbeat_interval{25000};
+  std::chrono::milliseconds heartbeat_timeout{10000};
   // The proxy to reach the server through (circumvention.hpp). Default none: a direct TCP
   // connection. A ProxySettings of kind kNone is the same as none.
   std::optional<ProxySettings> proxy;
@@ -134,8 +142,9 @@ class ServerConnection {
                                                    std::chrono::milliseconds timeout = std::chrono::milliseconds{0});
   static constexpr std::size_t kMaxStartedRequests = 64;
 
-  // The next push, queued or read within `timeout`. Errors: kTimeout (nothing arrived; the
-  // connection stays open), kClosed, kProtocol.
+  // The next push, queued or read within `timeout`, sending heartbeats meanwhile (see
+  // ConnectionOptions). Errors: kTimeout (nothing arrived; the connection stays open), kStalled
+  // (the server stopped answering: the connection is closed), kClosed, kProtocol.
   Result<wire::api::Push, TransportError> next_push(std::chrono::milliseconds timeout);
 
   // True once the connection is closed (by either side or after a failure).

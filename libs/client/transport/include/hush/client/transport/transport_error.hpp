@@ -15,6 +15,7 @@ enum class TransportError {
   kNoChallenge,          // the server's first frame was not a Challenge
   kTimeout,              // the wait's deadline passed
   kClosed,               // the connection is closed (see closing_reason())
+  kStalled,              // nothing came back to a heartbeat within heartbeat_timeout: closed
   kProtocol,             // the server sent a frame that does not decode
   kTooLarge,             // the request does not fit kMaxFrameSize
   kPushQueueFull,        // max_queued_pushes pushes are unread, so no response can be read
