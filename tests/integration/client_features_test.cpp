@@ -371,7 +371,9 @@ TEST_F(ClientFeaturesTest, SafetyNumbersMatchOnBothSidesAndCanBeMarkedVerified) 
   EXPECT_EQ(from_alice->display, from_bob->display);
   EXPECT_EQ(from_alice->display.size(), 60u + 11u);
   EXPECT_FALSE(from_alice->scannable.empty());
-  EXPECT_FALSE(at_alice.contacts()->empty() ? false : (*at_alice.contacts())[0].verified);
+  const auto before = at_alice.contacts();  // named: a range-for would not keep the Result alive
+  ASSERT_TRUE(before.ok());
+  for (const auto& contact : *before) EXPECT_FALSE(contact.verified) << contact.name;
   ASSERT_TRUE(at_alice.mark_verified("bob").ok());
   auto contacts = at_alice.contacts();
   ASSERT_EQ(contacts->size(), 1u);

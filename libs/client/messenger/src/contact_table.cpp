@@ -9,6 +9,7 @@
 #include "hush/client/store/limits.hpp"
 #include "hush/client/store/row_name.hpp"
 #include "hush/wire/content_codec.hpp"
+#include "message_table.hpp"
 
 namespace hush::client::detail {
 
@@ -157,22 +158,10 @@ Result<std::vector<Contact>, StoreError> list_contacts(StoreTransaction& transac
 
 Result<DeviceIdentities, StoreError> device_identities(StoreTransaction& transaction, ClientStore& store,
                                                        const std::string& name) {
-  std::vector<std::uint32_t> devices;
-  auto ran = transaction.run([&](StoreConnection& db) -> Result<void, StoreError> {
-    auto select = db.prepare("SELECT device_id FROM identities WHERE name = ?1 ORDER BY device_id");
-    select.bind(1, as_bytes(name));
-    while (true) {
-      auto row = select.step();
-      if (!row.ok()) return fail(row.error());
-      if (!*row) return {};
-      const std::int64_t device = select.column_int(0);
-      if (device <= 0 || device > 0xFFFFFFFF) return fail(StoreError::kCorrupt);
-      devices.push_back(static_cast<std::uint32_t>(device));
-    }
-  });
-  if (!ran.ok()) return fail(ran.error());
+  auto devices = stored_devices(transaction, "identities", name);
+  if (!devices.ok()) return fail(devices.error());
   DeviceIdentities identities;
-  for (const std::uint32_t device : devices) {
+  for (const std::uint32_t device : *devices) {
     auto key = store.identities().identity(protocol::ProtocolAddress{name, device});
     if (auto failure = transaction.failure()) return fail(*failure);
     if (key) identities.emplace_back(device, *key);
@@ -242,14 +231,13 @@ Result<DeviceIdentities, StoreError> identity_changes(StoreTransaction& transact
       auto row = select.step();
       if (!row.ok()) return fail(row.error());
       if (!*row) return {};
-      const std::int64_t device = select.column_int(0);
-      if (device <= 0 || device > 0xFFFFFFFF) return fail(StoreError::kCorrupt);
-      auto opened =
-          transaction.open(change_row(name, static_cast<std::uint32_t>(device)), select.column_view(1), kKeySize);
+      auto device = device_id_column(select, 0);
+      if (!device.ok()) return fail(device.error());
+      auto opened = transaction.open(change_row(name, *device), select.column_view(1), kKeySize);
       if (!opened.ok()) return fail(opened.error());
       auto key = crypto::PublicKey::deserialize(opened->view());
       if (!key.ok()) return fail(StoreError::kCorrupt);
-      changes.emplace_back(static_cast<std::uint32_t>(device), *key);
+      changes.emplace_back(*device, *key);
     }
   });
   if (!ran.ok()) return fail(ran.error());

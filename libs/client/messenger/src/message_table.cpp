@@ -357,20 +357,31 @@ Attachment attachment_from_record(const wire::client_store::AttachmentRecord& re
   return attachment;
 }
 
-Result<std::vector<std::uint32_t>, StoreError> session_devices(StoreTransaction& transaction, const std::string& name) {
+Result<std::uint32_t, StoreError> device_id_column(const StoreStatement& select, int index) {
+  const std::int64_t device = select.column_int(index);
+  if (device <= 0 || device > 0xFFFFFFFF) return fail(StoreError::kCorrupt);
+  return static_cast<std::uint32_t>(device);
+}
+
+Result<std::vector<std::uint32_t>, StoreError> stored_devices(StoreTransaction& transaction, std::string_view table,
+                                                              const std::string& name) {
   std::vector<std::uint32_t> devices;
   auto ran = transaction.run([&](StoreConnection& db) -> Result<void, StoreError> {
-    auto select = db.prepare("SELECT device_id FROM sessions WHERE name = ?1 ORDER BY device_id");
+    auto select = db.prepare("SELECT device_id FROM " + std::string(table) + " WHERE name = ?1 ORDER BY device_id");
     select.bind(1, as_bytes(name));
     return each_row(select, [&]() -> Result<void, StoreError> {
-      const std::int64_t device = select.column_int(0);
-      if (device <= 0 || device > 0xFFFFFFFF) return fail(StoreError::kCorrupt);
-      devices.push_back(static_cast<std::uint32_t>(device));
+      auto device = device_id_column(select, 0);
+      if (!device.ok()) return fail(device.error());
+      devices.push_back(*device);
       return {};
     });
   });
   if (!ran.ok()) return fail(ran.error());
   return devices;
+}
+
+Result<std::vector<std::uint32_t>, StoreError> session_devices(StoreTransaction& transaction, const std::string& name) {
+  return stored_devices(transaction, "sessions", name);
 }
 
 Result<void, StoreError> delete_session(StoreTransaction& transaction, const std::string& name,

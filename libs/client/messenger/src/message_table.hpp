@@ -56,6 +56,12 @@ Result<std::vector<std::pair<std::string, Bytes>>, StoreError> pending_downloads
 Attachment attachment_from_record(const wire::client_store::AttachmentRecord& record, TransferState transfer,
                                   std::string failure);
 
+// A device id column as stored: 1 to 2^32-1, else kCorrupt.
+Result<std::uint32_t, StoreError> device_id_column(const StoreStatement& select, int index);
+// The device ids of `name` with a row in `table` ("sessions" or "identities": the protocol stores'
+// tables, keyed by name and device id), in order.
+Result<std::vector<std::uint32_t>, StoreError> stored_devices(StoreTransaction& transaction, std::string_view table,
+                                                              const std::string& name);
 // The device ids of `name` that have a stored session.
 Result<std::vector<std::uint32_t>, StoreError> session_devices(StoreTransaction& transaction, const std::string& name);
 // Removes the session with (name, device_id), if any.
