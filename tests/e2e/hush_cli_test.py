@@ -5,8 +5,9 @@ Every `hush` invocation is a new process on its home folder, as a person or a sc
 client "restarted between sends" is the normal case here. The tests cover texts both ways with
 delivery and read receipts, a 10 MB video and a voice note round-tripping bit-exact, a photo the
 other way, an offline recipient receiving in order, the JSON-RPC daemon sending and receiving,
-a changed identity key reported and blocking until trusted, and the server's files and log
-holding none of the texts.
+a changed identity key reported and blocking until trusted, the endpoint list (`hush endpoints`)
+kept before registration and failing over from a dead first endpoint, and the server's files and
+log holding none of the texts.
 
 Run by ctest with HUSH_BIN and HUSHD_BIN set to the two binaries (tests/e2e/CMakeLists.txt).
 Network: loopback only.
@@ -18,6 +19,8 @@ import re
 import select
 import shutil
 import signal
+import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -91,6 +94,13 @@ def run_hush(home, *args, check=True, env=None):
     if check and result.returncode != 0:
         raise AssertionError(f"hush {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def closed_port():
+    """A loopback port nothing listens on: bound, then closed (connections are refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def json_lines(text):
@@ -280,6 +290,61 @@ class HushCliTest(unittest.TestCase):
         self.assertEqual(daemon.returncode, 0)
         got = [m for m in self.receive(alice) if m["kind"] == "text"]
         self.assertEqual([m["body"] for m in got], ["hello human, from the bot"])
+
+    def test_endpoints_before_registration_and_failover_from_a_dead_first_endpoint(self):
+        home = self.home("ep1")
+        self.assertFalse(os.path.exists(home))
+        dead = f"wss://127.0.0.1:{closed_port()}"
+        # Before registration: the home is created (0700) with the list in it (0600).
+        self.assertIn("added endpoint 1", run_hush(home, "endpoints", "add", dead).stdout)
+        self.assertEqual(stat.S_IMODE(os.stat(home).st_mode), 0o700)
+        added = run_hush(home, "endpoints", "add", "wss://example.org:443", "--via",
+                         "socks5://tor:secret-password@127.0.0.1:9050", "--sni", "front.example", "--host",
+                         "hidden.example")
+        self.assertEqual(stat.S_IMODE(os.stat(os.path.join(home, "endpoints.json")).st_mode), 0o600)
+        listed = run_hush(home, "endpoints", "--json")
+        self.assertEqual(json.loads(listed.stdout), [
+            {"index": 1, "url": dead, "via": None, "sni": None, "host": None},
+            {"index": 2, "url": "wss://example.org:443", "via": "socks5://tor:***@127.0.0.1:9050",
+             "sni": "front.example", "host": "hidden.example"},
+        ])
+        human = run_hush(home, "endpoints")
+        self.assertIn("2  wss://example.org:443 via socks5://tor:***@127.0.0.1:9050", human.stdout)
+        for output in (added, listed, human):
+            self.assertNotIn("secret-password", output.stdout + output.stderr)
+        # Usage errors exit 1; a duplicate is refused (6).
+        self.assertEqual(run_hush(home, "endpoints", "remove", "3", check=False).returncode, 1)
+        self.assertEqual(run_hush(home, "endpoints", "add", "https://x:1", check=False).returncode, 1)
+        self.assertEqual(run_hush(home, "endpoints", "add", "wss://x:1", "--via", "ftp://x:1",
+                                  check=False).returncode, 1)
+        self.assertEqual(run_hush(home, "endpoints", "add", dead, check=False).returncode, 6)
+        self.assertIn("removed endpoint 2", run_hush(home, "endpoints", "remove", "2").stdout)
+        self.assertEqual([e["url"] for e in json.loads(run_hush(home, "endpoints", "--json").stdout)], [dead])
+
+        # register puts the endpoint it went through first; the dead one stays second.
+        self.register("ep1")
+        urls = [e["url"] for e in json.loads(run_hush(home, "endpoints", "--json").stdout)]
+        self.assertEqual(urls, [self.server.url(), dead])
+        # Now the dead one first: every command fails over to the server.
+        run_hush(home, "endpoints", "remove", "1")
+        run_hush(home, "endpoints", "add", self.server.url())
+        urls = [e["url"] for e in json.loads(run_hush(home, "endpoints", "--json").stdout)]
+        self.assertEqual(urls, [dead, self.server.url()])
+        bob = self.register("ep1bob")
+        first = self.send(home, "ep1bob", "through the second endpoint")
+        got = [m for m in self.receive(bob) if m["kind"] == "text"]
+        self.assertEqual([(m["id"], m["body"]) for m in got], [(first, "through the second endpoint")])
+        self.send(bob, "ep1", "and back to the failed-over client")
+        got = [m for m in self.receive(home) if m["kind"] == "text"]
+        self.assertEqual([m["body"] for m in got], ["and back to the failed-over client"])
+
+        # Only dead endpoints: exit 3, and each attempt is named on stderr.
+        run_hush(home, "endpoints", "remove", "2")
+        run_hush(home, "endpoints", "add", f"wss://127.0.0.1:{closed_port()}")
+        failed = run_hush(home, "receive", "--timeout", "1", check=False)
+        self.assertEqual(failed.returncode, 3, failed.stderr)
+        self.assertIn(f"endpoint 1 ({dead}): connect_failed", failed.stderr)
+        self.assertIn("endpoint 2 (", failed.stderr)
 
     def test_zz_server_files_and_log_hold_no_text(self):
         # Runs last (alphabetical order): every text the other tests sent.

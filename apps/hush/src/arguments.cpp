@@ -70,4 +70,40 @@ std::string safety_number_qr_payload(ByteView scannable) {
   return to_hex(scannable);
 }
 
+Result<client::Endpoint, std::string> parse_endpoint_arguments(const std::string& url,
+                                                               const std::optional<std::string>& via,
+                                                               const std::optional<std::string>& sni,
+                                                               const std::optional<std::string>& host) {
+  client::Endpoint endpoint;
+  const auto address = client::parse_server_url(url);
+  if (!address) return fail("URL: expected wss://HOST:PORT, got " + url);
+  endpoint.address = *address;
+  if (via) {
+    endpoint.via = client::parse_proxy_url(*via);
+    if (!endpoint.via) return fail(std::string("--via: expected socks5://[USER:PASS@]HOST:PORT or http://HOST:PORT"));
+  }
+  endpoint.sni = sni;
+  endpoint.host = host;
+  if (!client::check_endpoint(endpoint).ok()) {
+    if (sni && !client::check_endpoint(client::Endpoint{endpoint.address, endpoint.via, sni, std::nullopt}).ok()) {
+      return fail(std::string("--sni: expected a DNS name (not an address), or \"\" for none"));
+    }
+    if (host) return fail(std::string("--host: expected NAME or NAME:PORT"));
+    return fail(std::string("--via: the proxy's credentials are not usable"));
+  }
+  return endpoint;
+}
+
+std::string connect_report_text(const client::ConnectReport& report) {
+  std::string text;
+  for (const client::EndpointAttempt& attempt : report.attempts) {
+    if (!text.empty()) text += "; ";
+    text += "endpoint " + std::to_string(attempt.number) + " (" + client::describe(attempt.endpoint) +
+            "): " + (attempt.error ? client::to_string(*attempt.error) : "connected");
+    if (attempt.diagnostics.proxy_reply != 0)
+      text += " (proxy said " + std::to_string(attempt.diagnostics.proxy_reply) + ")";
+  }
+  return text;
+}
+
 }  // namespace hush::cli

@@ -1,5 +1,5 @@
 // Parsing and formatting of the values a person types or reads on the hush command line: message
-// ids, coordinates, durations in seconds, safety numbers. Pure functions, tested in
+// ids, coordinates, durations in seconds, safety numbers, endpoints. Pure functions, tested in
 // test/arguments_test.cpp; what the values mean belongs to libs/client.
 #pragma once
 
@@ -9,6 +9,8 @@
 #include <string_view>
 
 #include "hush/base/bytes.hpp"
+#include "hush/base/result.hpp"
+#include "hush/client/endpoints/failover.hpp"
 #include "hush/client/messenger/message.hpp"
 
 namespace hush::cli {
@@ -41,5 +43,17 @@ std::string format_safety_number_groups(std::string_view display);
 // The text a safety number's QR code holds: its scannable bytes as lower-case hex, as hush writes
 // every id (docs/cli.md documents the choice; any scanner app shows hex as text).
 std::string safety_number_qr_payload(ByteView scannable);
+
+// The endpoint `URL [--via PROXY] [--sni NAME] [--host NAME]` describe (`endpoints add`,
+// `register`); otherwise a message for the user naming the option (never repeating a proxy URL:
+// it may hold a password). An empty --sni means "send no SNI".
+Result<client::Endpoint, std::string> parse_endpoint_arguments(const std::string& url,
+                                                               const std::optional<std::string>& via,
+                                                               const std::optional<std::string>& sni,
+                                                               const std::optional<std::string>& host);
+
+// "endpoint 1 (wss://... via socks5://u:***@...): connect_failed; endpoint 2 (...): connected",
+// every attempt of `report` in order, passwords masked.
+std::string connect_report_text(const client::ConnectReport& report);
 
 }  // namespace hush::cli

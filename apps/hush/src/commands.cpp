@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "arguments.hpp"
 #include "daemon.hpp"
 #include "exit_codes.hpp"
 #include "message_json.hpp"
@@ -16,11 +17,6 @@ namespace {
 
 // How long register's trust-on-first-use probe waits for the server's certificate.
 constexpr std::chrono::milliseconds kProbeTimeout{10000};
-
-std::string server_url(const client::ServerAddress& address) {
-  const bool ipv6 = address.host.find(':') != std::string::npos;
-  return "wss://" + (ipv6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
-}
 
 }  // namespace
 
@@ -55,9 +51,20 @@ Result<std::unique_ptr<Session>, int> open_home(const GlobalOptions& global) {
   return std::move(*session);
 }
 
+client::ReconnectBackoff new_backoff(Session& session) {
+  std::uint64_t seed = 0;
+  session.rng.fill(MutableByteView(reinterpret_cast<std::uint8_t*>(&seed), sizeof seed));
+  return client::ReconnectBackoff(seed);
+}
+
+void print_connect_report(const client::ConnectReport& report) {
+  if (report.attempts.size() > 1) std::cerr << "hush: " << connect_report_text(report) << std::endl;
+}
+
 Connected connect_session(Session& session, const std::string& what, bool queue_offline) {
   auto connected = session.messenger->connect();
   if (connected.ok()) return {};
+  print_connect_report(session.account->last_connect_report());
   if (queue_offline && connected.error().kind == client::ClientErrorKind::kTransport) {
     return Connected{std::nullopt, connected.error()};
   }
@@ -77,6 +84,7 @@ void print_message(const client::Message& message, bool json, const std::string&
 CommandRun define_register(CLI::App& command) {
   struct Options {
     std::string server, username, ca_file, pin, invite;
+    EndpointOptions endpoint;
   };
   auto options = std::make_shared<Options>();
   command.add_option("--server", options->server, "The hushd to register on")->type_name("wss://HOST:PORT")->required();
@@ -90,14 +98,23 @@ CommandRun define_register(CLI::App& command) {
       ->excludes(ca);
   command.add_option("--invite", options->invite, "A token from `hushd invite`, for invite-only servers")
       ->type_name("TOKEN");
+  add_endpoint_options(command, options->endpoint);
   command.footer(
       "Without --ca or --pin, the certificate the server presents now is pinned (trust on first use) and its\n"
       "fingerprint printed: compare it with the one hushd printed. Unlocking: HUSH_PASSPHRASE if set, else a\n"
-      "key file HOME/store.key created now (mode 0600; keep it, it is the only key to the store).");
-  return [options](const GlobalOptions& global) -> int {
-    const auto address = client::parse_server_url(options->server);
-    if (!address) return report("--server: expected wss://HOST:PORT, got " + options->server, kExitUsage);
-    client::ServerSettings server{*address, client::PinnedCertificate{}};
+      "key file HOME/store.key created now (mode 0600; keep it, it is the only key to the store).\n"
+      "--server with --via, --sni and --host becomes endpoint 1 of HOME/endpoints.json; endpoints added before\n"
+      "(`hush endpoints add`) are tried after it.");
+  return [options, &command](const GlobalOptions& global) -> int {
+    if (!client::parse_server_url(options->server)) {
+      return report("--server: expected wss://HOST:PORT, got " + options->server, kExitUsage);
+    }
+    auto endpoint = endpoint_from_options(command, options->server, options->endpoint);
+    if (!endpoint.ok()) return endpoint.error();
+    const client::ServerAddress address = endpoint->address;
+    client::AccountOptions account_options;
+    account_options.connection = client::connection_options(*endpoint, address, account_options.connection);
+    client::ServerSettings server{address, client::PinnedCertificate{}};
     if (!options->ca_file.empty()) {
       server.trust = client::CaFile{options->ca_file};
     } else if (!options->pin.empty()) {
@@ -105,9 +122,10 @@ CommandRun define_register(CLI::App& command) {
       if (!fingerprint) return report("--pin: expected 64 hex digits (':' allowed)", kExitUsage);
       server.trust = client::PinnedCertificate{*fingerprint};
     } else {
-      auto seen = client::probe_certificate(*address, kProbeTimeout);
+      auto seen = client::probe_certificate(address, kProbeTimeout, account_options.connection);
       if (!seen.ok()) {
-        return report_failure("cannot reach " + server_url(*address), client::ClientError::transport(seen.error()));
+        return report_failure("cannot reach " + client::format_server_url(address),
+                              client::ClientError::transport(seen.error()));
       }
       server.trust = client::PinnedCertificate{*seen};
       std::cout << "trust on first use: pinned server certificate SHA-256 " << client::format_fingerprint(*seen)
@@ -117,14 +135,15 @@ CommandRun define_register(CLI::App& command) {
     auto unlock = prepare_new_home(global.home);
     if (!unlock.ok()) return report_failure("cannot prepare " + global.home.string(), unlock.error());
     Session session;
-    auto account =
-        client::Account::register_new(global.home, *unlock, server, options->username, options->invite, session.rng);
+    auto account = client::Account::register_new(global.home, *unlock, server, options->username, options->invite,
+                                                 session.rng, std::move(account_options));
     if (!account.ok()) return report_failure("register " + options->username, account.error());
     session.account = std::move(*account);
     session.messenger = std::make_unique<client::Messenger>(*session.account);
     const bool with_passphrase = std::holds_alternative<client::Passphrase>(*unlock);
-    std::cout << "registered " << session.account->username() << " on " << server_url(*address) << " as device "
-              << session.account->device_id() << "; home " << global.home.string() << " (unlocked with "
+    std::cout << "registered " << session.account->username() << " on " << client::format_server_url(address)
+              << " as device " << session.account->device_id() << "; home " << global.home.string()
+              << " (unlocked with "
               << (with_passphrase ? std::string(kPassphraseVariable) : (global.home / kKeyFileName).string()) << ")\n";
     if (auto link = session.messenger->own_contact_link(); link.ok()) {
       std::cout << "your contact link: " << *link << " (hush link shows its QR code)\n";

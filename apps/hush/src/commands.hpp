@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hush/client/endpoints/reconnect_backoff.hpp"
 #include "hush/client/messenger/messenger.hpp"
 #include "unlock.hpp"
 
@@ -43,6 +44,7 @@ CommandRun define_link(CLI::App& command);
 CommandRun define_outbox(CLI::App& command);
 CommandRun define_devices(CLI::App& command);
 CommandRun define_daemon(CLI::App& command);
+CommandRun define_endpoints(CLI::App& command);
 
 // --- shared by the commands (commands.cpp) ---
 
@@ -67,6 +69,25 @@ struct Connected {
   std::optional<client::ClientError> offline;  // not connected, for this reason (queue_offline only)
 };
 Connected connect_session(Session& session, const std::string& what, bool queue_offline);
+
+// --via, --sni and --host, which `register` and `endpoints add` share: the endpoint's proxy URL,
+// TLS server name and Host header, each used only when given on the command line.
+struct EndpointOptions {
+  std::string via, sni, host;
+};
+void add_endpoint_options(CLI::App& command, EndpointOptions& options);
+// The endpoint `url` and the options given to `command` describe, or the usage error's exit code
+// (reported).
+Result<client::Endpoint, int> endpoint_from_options(const CLI::App& command, const std::string& url,
+                                                    const EndpointOptions& options);
+
+// A reconnection backoff whose jitter is seeded from the session's random generator, so that
+// clients cut off together do not retry together.
+client::ReconnectBackoff new_backoff(Session& session);
+
+// connect_report_text() of the account's last connection attempt on stderr, when it tried more
+// than one endpoint.
+void print_connect_report(const client::ConnectReport& report);
 
 // Prints one message: its human line, or its JSON object when `json`; one line, flushed.
 void print_message(const client::Message& message, bool json, const std::string& own_username);

@@ -17,7 +17,8 @@
 #include <iostream>
 #include <list>
 
-#include "backoff.hpp"
+#include "arguments.hpp"
+#include "commands.hpp"
 #include "exit_codes.hpp"
 #include "message_json.hpp"
 #include "rpc_methods.hpp"
@@ -136,7 +137,8 @@ struct Client {
 
 class Daemon final : public RpcBackend {
  public:
-  explicit Daemon(Session& session) : session_(session), own_username_(session.account->username()) {
+  explicit Daemon(Session& session)
+      : session_(session), own_username_(session.account->username()), backoff_(new_backoff(session)) {
     add_hush_methods(dispatcher_, *this);
   }
 
@@ -206,7 +208,7 @@ class Daemon final : public RpcBackend {
   std::list<Client> clients_;
   Listener listener_;
   bool online_ = false;
-  Backoff backoff_;
+  client::ReconnectBackoff backoff_;
   Clock::time_point next_attempt_{};
 };
 
@@ -232,6 +234,9 @@ void Daemon::keep_connected() {
   }
   const auto delay = backoff_.next();
   next_attempt_ = Clock::now() + delay;
+  if (session_.account->last_connect_report().attempts.size() > 1) {
+    log(connect_report_text(session_.account->last_connect_report()));
+  }
   log("cannot connect (" + client::describe(connected.error()) + "); retrying in " +
       std::to_string(delay.count() / 1000) + " s");
 }

@@ -82,4 +82,16 @@ std::string to_json_line(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+json endpoint_to_json(const client::Endpoint& endpoint, std::size_t number) {
+  const auto optional_text = [](const std::optional<std::string>& text) { return text ? json(*text) : json(nullptr); };
+  return json{
+      {"index", number},
+      {"url", client::format_server_url(endpoint.address)},
+      {"via",
+       endpoint.via ? json(client::format_proxy_url(*endpoint.via, client::ProxyPassword::kMask)) : json(nullptr)},
+      {"sni", optional_text(endpoint.sni)},
+      {"host", optional_text(endpoint.host)},
+  };
+}
+
 }  // namespace hush::cli

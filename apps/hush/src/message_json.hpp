@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "hush/client/endpoints/endpoint_list.hpp"
 #include "hush/client/messenger/message.hpp"
 
 namespace hush::cli {
@@ -15,6 +16,10 @@ namespace hush::cli {
 nlohmann::json message_to_json(const client::Message& message, std::string_view own_username);
 
 nlohmann::json contact_to_json(const client::Contact& contact);
+
+// Endpoint number `number` of the list: {"index", "url", "via" (the password masked), "sni",
+// "host"}, absent settings as null.
+nlohmann::json endpoint_to_json(const client::Endpoint& endpoint, std::size_t number);
 
 // `value` as one line of JSON without the newline. Text from the network may be invalid UTF-8:
 // such bytes are replaced by U+FFFD instead of throwing.

@@ -4,7 +4,6 @@
 #include <thread>
 
 #include "arguments.hpp"
-#include "backoff.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "progress.hpp"
@@ -33,7 +32,7 @@ std::string seconds_text(std::chrono::milliseconds duration) {
 // receive --follow: receives until a signal, reconnecting with backoff when the connection or
 // the store fails (an envelope the store could not take comes again after a reconnection).
 int follow(Session& session, bool json, bool online, const client::ReceiveOptions& options) {
-  Backoff backoff;
+  client::ReconnectBackoff backoff = new_backoff(session);
   const std::string own = session.account->username();
   while (!stop_requested()) {
     if (!online) {
@@ -44,6 +43,7 @@ int follow(Session& session, bool json, bool online, const client::ReceiveOption
         backoff.reset();
         std::cerr << "hush: connected" << std::endl;
       } else if (connected.error().kind == client::ClientErrorKind::kTransport) {
+        print_connect_report(session.account->last_connect_report());
         const auto delay = backoff.next();
         std::cerr << "hush: cannot connect (" << client::describe(connected.error()) << "); retrying in "
                   << seconds_text(delay) << std::endl;

@@ -1,12 +1,13 @@
-// Command-line values, exit codes, reconnection delays and the progress line.
+// Command-line values, endpoints, exit codes and the progress line.
 #include "arguments.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
-#include "backoff.hpp"
 #include "exit_codes.hpp"
+#include "message_json.hpp"
 #include "progress.hpp"
 
 namespace hush::cli {
@@ -69,13 +70,61 @@ TEST(ExitCodes, EveryKind) {
   }
 }
 
-TEST(Backoff, DoublesUpToThirtySecondsAndResets) {
-  Backoff backoff;
-  std::vector<long> seconds;
-  for (int i = 0; i < 8; ++i) seconds.push_back(static_cast<long>(backoff.next().count() / 1000));
-  EXPECT_EQ(seconds, (std::vector<long>{1, 2, 4, 8, 16, 30, 30, 30}));
-  backoff.reset();
-  EXPECT_EQ(backoff.next(), std::chrono::milliseconds(1000));
+TEST(Arguments, Endpoints) {
+  const std::optional<std::string> none;
+  auto plain = parse_endpoint_arguments("wss://chat.example.org:443", none, none, none);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->address.host, "chat.example.org");
+  EXPECT_FALSE(plain->via || plain->sni || plain->host);
+  auto full = parse_endpoint_arguments("wss://[2001:db8::1]:8443", std::string("socks5://u:secret@127.0.0.1:9050"),
+                                       std::string(""), std::string("chat.example.org"));
+  ASSERT_TRUE(full.ok()) << full.error();
+  EXPECT_EQ(full->via->password, "secret");
+  EXPECT_EQ(full->sni, std::optional<std::string>(""));  // given empty: no SNI
+
+  const std::vector<std::tuple<std::string, std::optional<std::string>, std::optional<std::string>,
+                               std::optional<std::string>, std::string>>
+      bad{
+          {"https://a.example:443", none, none, none, "URL"},
+          {"wss://a.example", none, none, none, "URL"},
+          {"wss://a.example:443", std::string("socks4://u:secret@h:1"), none, none, "--via"},
+          {"wss://a.example:443", std::string(""), none, none, "--via"},
+          {"wss://a.example:443", none, std::string("10.0.0.1"), none, "--sni"},
+          {"wss://a.example:443", none, std::string("a b"), none, "--sni"},
+          {"wss://a.example:443", none, none, std::string("a\r\nX: y"), "--host"},
+      };
+  for (const auto& [url, via, sni, host, option] : bad) {
+    auto parsed = parse_endpoint_arguments(url, via, sni, host);
+    ASSERT_FALSE(parsed.ok()) << url;
+    EXPECT_TRUE(parsed.error().starts_with(option)) << parsed.error();
+    EXPECT_EQ(parsed.error().find("secret"), std::string::npos);
+  }
+}
+
+TEST(Arguments, ConnectReportAndEndpointJsonMaskPasswords) {
+  client::ConnectReport report;
+  client::Endpoint dead{{"127.0.0.1", 9}, std::nullopt, std::nullopt, std::nullopt};
+  client::Endpoint proxied{{"chat.example.org", 443},
+                           client::parse_proxy_url("socks5://alice:hunter2@127.0.0.1:9050"),
+                           std::string("front.example"),
+                           std::nullopt};
+  report.attempts.push_back({1, dead, client::TransportError::kConnectFailed, {}});
+  report.attempts.push_back({2, proxied, std::nullopt, {}});
+  report.attempts[0].diagnostics.proxy_reply = 0;
+  report.connected = 2;
+  EXPECT_EQ(
+      connect_report_text(report),
+      "endpoint 1 (wss://127.0.0.1:9): connect_failed; "
+      "endpoint 2 (wss://chat.example.org:443 via socks5://alice:***@127.0.0.1:9050 sni front.example): connected");
+
+  const nlohmann::json json = endpoint_to_json(proxied, 2);
+  EXPECT_EQ(json["index"], 2);
+  EXPECT_EQ(json["url"], "wss://chat.example.org:443");
+  EXPECT_EQ(json["via"], "socks5://alice:***@127.0.0.1:9050");
+  EXPECT_EQ(json["sni"], "front.example");
+  EXPECT_TRUE(json["host"].is_null());
+  EXPECT_EQ(to_json_line(json).find("hunter2"), std::string::npos);
+  EXPECT_TRUE(endpoint_to_json(dead, 1)["via"].is_null());
 }
 
 TEST(Progress, Line) {

@@ -43,6 +43,10 @@ Result<api::Response, ClientError> checked_call(ServerConnection& connection, ap
   return std::move(*response);
 }
 
+ClientError endpoints_error(const EndpointsFailure& failure) {
+  return ClientError{ClientErrorKind::kStore, std::string("endpoints_") + to_string(failure.error)};
+}
+
 void remove_store_files(const std::filesystem::path& database) {
   std::error_code ignored;
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(database.string() + suffix, ignored);
@@ -68,6 +72,10 @@ Result<std::unique_ptr<Account>, ClientError> Account::register_new(const std::f
     return fail(ClientError{ClientErrorKind::kInvalidArgument, "prekey_batch"});
   }
   if (username.empty()) return fail(ClientError{ClientErrorKind::kInvalidArgument, "username"});
+  // The way this registration goes becomes endpoint 1, before anything else is written.
+  const Endpoint registration = endpoint_from(server.address, options.connection);
+  if (!check_endpoint(registration).ok()) return fail(ClientError{ClientErrorKind::kInvalidArgument, "endpoint"});
+  if (auto saved = put_endpoint_first(home, registration); !saved.ok()) return fail(endpoints_error(saved.error()));
   const protocol::IdentityKeyPair identity = protocol::IdentityKeyPair::generate(rng);
   auto created = ClientStore::create(home, unlock, identity, protocol::generate_registration_id(rng), options.store);
   if (!created.ok()) return fail(ClientError::store(created.error()));
@@ -109,6 +117,13 @@ Result<std::unique_ptr<Account>, ClientError> Account::open(const std::filesyste
   }
   std::unique_ptr<Account> account(new Account(std::move(*opened), rng, std::move(options)));
   HUSH_TRY(account->load());
+  // A home registered before endpoint lists existed: its one way to the server becomes the list,
+  // so that adding an endpoint later does not drop it. Best effort: without the file, connect()
+  // uses the same endpoint.
+  std::error_code ignored;
+  if (!std::filesystem::exists(endpoints_file(home), ignored) && !ignored) {
+    (void)save_endpoints(home, {endpoint_from(account->server_.address, account->options_.connection)});
+  }
   return account;
 }
 
@@ -129,8 +144,11 @@ std::uint32_t Account::last_resort_id() const {
   return protocol::kMediumMaxValue;
 }
 
-Result<std::unique_ptr<ServerConnection>, ClientError> Account::connect() const {
-  auto connection = ServerConnection::connect(server_.address, server_.trust, options_.connection);
+Result<std::unique_ptr<ServerConnection>, ClientError> Account::connect() {
+  auto endpoints = load_endpoints(home());
+  if (!endpoints.ok()) return fail(endpoints_error(endpoints.error()));
+  if (endpoints->empty()) endpoints->push_back(endpoint_from(server_.address, options_.connection));
+  auto connection = connect_through(*endpoints, server_.address, server_.trust, options_.connection, last_report_);
   if (!connection.ok()) return fail(ClientError::transport(connection.error()));
   return std::move(*connection);
 }

@@ -43,7 +43,39 @@ std::optional<std::string> decode_credential(std::string_view text) {
   return out;
 }
 
+// RFC 3986 §2.3 unreserved characters stand for themselves; every other byte is %XX.
+std::string encode_credential(std::string_view text) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                            c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out.push_back(c);
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out += {'%', kDigits[byte >> 4], kDigits[byte & 0x0F]};
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string format_proxy_url(const ProxySettings& proxy, ProxyPassword password) {
+  std::string url;
+  switch (proxy.kind) {
+    case ProxySettings::kNone: return "";
+    case ProxySettings::kSocks5: url = "socks5://"; break;
+    case ProxySettings::kHttpConnect: url = "http://"; break;
+  }
+  if (!proxy.username.empty()) {
+    url += encode_credential(proxy.username) + ":";
+    url += password == ProxyPassword::kInclude ? encode_credential(proxy.password) : std::string(kMaskedProxyPassword);
+    url += "@";
+  }
+  return url + host_name::authority(proxy.host, proxy.port);
+}
 
 std::optional<ProxySettings> parse_proxy_url(std::string_view url) {
   constexpr std::string_view kSocks5 = "socks5://";

@@ -77,4 +77,10 @@ Result<Route, TransportError> plan_route(const ServerAddress& address, const Con
   return route;
 }
 
+Result<void, TransportError> check_connection_settings(const ServerAddress& address, const ConnectionOptions& options) {
+  auto route = plan_route(address, options);
+  if (!route.ok()) return fail(route.error());
+  return {};
+}
+
 }  // namespace hush::client

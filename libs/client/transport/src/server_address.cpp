@@ -5,6 +5,7 @@
 #include <charconv>
 #include <iterator>
 
+#include "host_name.hpp"
 #include "host_port.hpp"
 #include "hush/client/transport/server_connection.hpp"
 
@@ -60,6 +61,10 @@ std::optional<ServerAddress> parse_server_url(std::string_view url) {
   if (url.size() > kMaxServerUrlSize || !url.starts_with(kScheme)) return std::nullopt;
   url.remove_prefix(kScheme.size());
   return parse_host_port(url);
+}
+
+std::string format_server_url(const ServerAddress& address) {
+  return "wss://" + host_name::authority(address.host, address.port);
 }
 
 std::optional<crypto::Sha256Digest> parse_fingerprint(std::string_view text) {

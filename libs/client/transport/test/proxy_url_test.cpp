@@ -1,9 +1,11 @@
-// parse_proxy_url: the forms it reads, percent-decoding of credentials, and what it refuses.
+// parse_proxy_url: the forms it reads, percent-decoding of credentials, and what it refuses;
+// format_proxy_url and format_server_url, which write what the parsers read.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "hush/client/transport/circumvention.hpp"
+#include "hush/client/transport/server_connection.hpp"
 
 namespace hush::client {
 namespace {
@@ -91,6 +93,27 @@ TEST(ProxyUrl, RefusesEverythingElse) {
   EXPECT_TRUE(parse_proxy_url("socks5://" + encoded + ":" + encoded + "@h:1").has_value());
   EXPECT_FALSE(parse_proxy_url("socks5://" + encoded + ":" + encoded + "@" + std::string(kMaxProxyUrlSize, 'a') + ":1")
                    .has_value());
+}
+
+TEST(ProxyUrl, FormatsWhatItParsesAndMasksThePassword) {
+  for (const char* url : {"socks5://127.0.0.1:9050", "http://proxy.example:3128",
+                          "socks5://user%3Aname:p%40ss%20w%C3%B6rd@[2001:db8::1]:1080", "http://a-b.c_d~:x@h:1"}) {
+    const auto proxy = parse_proxy_url(url);
+    ASSERT_TRUE(proxy.has_value()) << url;
+    const auto again = parse_proxy_url(format_proxy_url(*proxy, ProxyPassword::kInclude));
+    ASSERT_TRUE(again.has_value()) << url;
+    EXPECT_EQ(again->kind, proxy->kind);
+    EXPECT_EQ(again->host, proxy->host);
+    EXPECT_EQ(again->port, proxy->port);
+    EXPECT_EQ(again->username, proxy->username);
+    EXPECT_EQ(again->password, proxy->password);
+  }
+  const auto proxy = parse_proxy_url("socks5://alice:hunter2@[::1]:9050").value();
+  EXPECT_EQ(format_proxy_url(proxy, ProxyPassword::kInclude), "socks5://alice:hunter2@[::1]:9050");
+  EXPECT_EQ(format_proxy_url(proxy, ProxyPassword::kMask), "socks5://alice:***@[::1]:9050");
+  EXPECT_EQ(format_proxy_url(ProxySettings{}, ProxyPassword::kInclude), "");
+  EXPECT_EQ(format_server_url({"::1", 443}), "wss://[::1]:443");
+  EXPECT_EQ(format_server_url({"chat.example.org", 8443}), "wss://chat.example.org:8443");
 }
 
 }  // namespace

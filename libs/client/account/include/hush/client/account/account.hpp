@@ -2,8 +2,8 @@
 // (in the store), its Ed25519 auth key (sealed in the store), the username, server and device id
 // the server gave; registering, logging in, and keeping the server stocked with prekeys (signed
 // prekey, one-time prekeys, last-resort key). Owns the store and the connection it logs in on.
-// Does not own: what travels over the connection once logged in (messenger/), listing and removing
-// devices (not yet), reconnecting by itself.
+// Does not own: what travels over the connection once logged in (messenger/), the ways to reach the
+// server (endpoints/: it connects through the home's endpoint list), reconnecting by itself.
 //
 // Not thread-safe; synchronous (see ServerConnection).
 #pragma once
@@ -18,6 +18,7 @@
 
 #include "hush/base/result.hpp"
 #include "hush/client/account/client_error.hpp"
+#include "hush/client/endpoints/failover.hpp"
 #include "hush/client/store/client_store.hpp"
 #include "hush/client/transport/server_connection.hpp"
 #include "hush/crypto/ed25519.hpp"
@@ -44,6 +45,10 @@ struct AccountOptions {
   std::uint32_t prekey_batch = 100;
   // Milliseconds since the Unix epoch (signed prekey and message timestamps). Default: system clock.
   std::function<std::uint64_t()> clock;
+  // Timeouts and limits of every connection. Its proxy and fronting describe one endpoint: the one
+  // register_new() puts first in the home's endpoint list, and the one used while the list is
+  // empty (a home made before lists existed: open() then saves it as the list). Endpoints in the
+  // list bring their own proxy and fronting.
   ConnectionOptions connection;
   StoreOptions store;
 };
@@ -63,7 +68,9 @@ class Account {
  public:
   // Creates a new identity and store in `home`, saves the account (username, server, sealed auth
   // key) and the first keys before anything is sent, then connects, registers `username` and
-  // uploads the keys. The account stays connected and logged in. When the server refuses (e.g.
+  // uploads the keys. The endpoint `server` and options.connection describe (endpoint_from())
+  // becomes number 1 of the home's endpoint list first (the list may hold others, added before
+  // registration: they are tried after it). The account stays connected and logged in. When the server refuses (e.g.
   // "username_taken", "invite_required") the new store is deleted again; when the connection fails
   // midway the store stays and log_in() completes the registration.
   static Result<std::unique_ptr<Account>, ClientError> register_new(const std::filesystem::path& home,
@@ -82,8 +89,13 @@ class Account {
   Account& operator=(const Account&) = delete;
 
   // Connects and authenticates this device (finishing an interrupted registration first), then
-  // restocks the server's prekeys if it has none. Queued envelopes follow as pushes.
+  // restocks the server's prekeys if it has none. Queued envelopes follow as pushes. It connects
+  // through the home's endpoint list, first to last (failover.hpp), with the account's trust for
+  // every endpoint; when all fail, the last endpoint's error. A list file that cannot be read is
+  // kStore "endpoints_<error>" (e.g. endpoints_corrupt), nothing sent.
   Result<void, ClientError> log_in();
+  // What the last connection attempt did, endpoint by endpoint (empty before the first).
+  const ConnectReport& last_connect_report() const { return last_report_; }
   // Closes the connection, if any.
   void disconnect();
   bool connected() const;
@@ -115,7 +127,7 @@ class Account {
  private:
   Account(std::unique_ptr<ClientStore> store, crypto::Rng& rng, AccountOptions options);
   Result<void, ClientError> load();
-  Result<std::unique_ptr<ServerConnection>, ClientError> connect() const;
+  Result<std::unique_ptr<ServerConnection>, ClientError> connect();
   Result<void, ClientError> register_on(ServerConnection& connection, const std::string& invite);
   Result<void, ClientError> authenticate_on(ServerConnection& connection);
   Result<void, ClientError> upload_all_keys();
@@ -127,6 +139,7 @@ class Account {
   crypto::Rng& rng_;
   AccountOptions options_;
   std::unique_ptr<ServerConnection> connection_;
+  ConnectReport last_report_;
   std::string username_;
   ServerSettings server_;
   std::uint32_t device_id_ = 0;

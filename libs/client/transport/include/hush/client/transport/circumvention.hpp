@@ -2,7 +2,7 @@
 // through a SOCKS5 proxy (Tor's SocksPort, a pluggable transport's client) or an HTTP CONNECT
 // proxy, and with the TCP address, the TLS SNI and the WebSocket Host chosen separately (fronting).
 // It owns these settings and the parser of proxy URLs; the handshakes are in src/proxy_handshake.
-// Not here yet: obfs4 without Tor, the endpoint list and failover.
+// Not here: obfs4 without Tor (not yet); the endpoint list and failover (libs/client/endpoints).
 #pragma once
 
 #include <cstddef>
@@ -53,6 +53,19 @@ inline constexpr std::size_t kMaxProxyUrlSize = 2048;
 // else, including input over kMaxProxyUrlSize, another scheme (no "socks5h": names always go to
 // the proxy unresolved), a missing port and port 0.
 std::optional<ProxySettings> parse_proxy_url(std::string_view url);
+
+// Whether format_proxy_url writes the password or a mask in its place.
+enum class ProxyPassword {
+  kInclude,  // the canonical URL, for a file the settings are saved in
+  kMask,     // the password replaced by kMaskedProxyPassword, for output and logs
+};
+inline constexpr std::string_view kMaskedProxyPassword = "***";
+
+// The canonical URL of `proxy` (kind kSocks5 or kHttpConnect): "socks5://" or "http://", then the
+// credentials, each byte percent-encoded but RFC 3986's unreserved ones, then "HOST:PORT" (IPv6 in
+// brackets). For settings parse_proxy_url returned, parse_proxy_url(format_proxy_url(p,
+// kInclude)) gives `p` back. "" for kind kNone. The masked form does not parse (it is for people).
+std::string format_proxy_url(const ProxySettings& proxy, ProxyPassword password);
 
 // Fronting: what the network sees chosen independently of the server that answers. Each field
 // left at its default keeps the direct behaviour. The certificate is checked as without fronting:

@@ -52,6 +52,9 @@ struct ServerAddress {
 // anything else, including another scheme or a missing port.
 std::optional<ServerAddress> parse_server_url(std::string_view url);
 
+// "wss://HOST:PORT" (an IPv6 literal in brackets): what parse_server_url reads back.
+std::string format_server_url(const ServerAddress& address);
+
 // 64 lower-case hex digits.
 std::string format_fingerprint(const crypto::Sha256Digest& fingerprint);
 
@@ -104,6 +107,11 @@ struct ConnectDiagnostics {
 Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddress& address,
                                                                std::chrono::milliseconds timeout,
                                                                const ConnectionOptions& options = {});
+
+// The checks connect() makes on `address` and `options` before anything is sent (the server's
+// host and port, the proxy, the fronting settings: circumvention.hpp), for code that stores
+// settings to use later and wants to refuse bad ones at once. kInvalidArgument when one fails.
+Result<void, TransportError> check_connection_settings(const ServerAddress& address, const ConnectionOptions& options);
 
 class ServerConnection {
  public:
