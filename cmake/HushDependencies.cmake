@@ -6,6 +6,8 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
 find_package(OpenSSL 3.0 REQUIRED)
 find_package(Protobuf REQUIRED)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+# The scale-out storage backend (libs/storage/postgres) and its tests: libpq, linked PRIVATE.
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 # Attachment facts (libs/client/attachment): content types by libmagic, image size and thumbnails
 # by stb (Debian builds stb_image, stb_image_resize and stb_image_write into libstb).
 pkg_check_modules(LIBMAGIC REQUIRED IMPORTED_TARGET libmagic)

@@ -7,6 +7,7 @@
 #include "hush/storage/media_store.hpp"
 #include "hush/storage/message_queue.hpp"
 #include "hush/storage/options.hpp"
+#include "hush/storage/wakes.hpp"
 
 namespace hush::storage {
 
@@ -25,6 +26,11 @@ class Storage {
   // check requests early and to report a limit's value by name, so they cannot drift from what
   // the backend actually enforces.
   virtual const Options& options() const = 0;
+
+  // Wakes between the servers sharing this database (wakes.hpp), or nullptr for a backend that one
+  // process owns alone (memory, SQLite): the server then pushes what it commits straight to its own
+  // connections. With wakes, several servers may share the backend and each pushes on wakes only.
+  virtual WakeSource* wakes() { return nullptr; }
 };
 
 }  // namespace hush::storage
