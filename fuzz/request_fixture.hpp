@@ -63,6 +63,7 @@ class FakeSession final : public server::Session {
  public:
   void send_push(wire::api::Push push) override;
   void deliver(wire::api::Envelope envelope) override;
+  void wake(storage::WakeKind) override {}
   void close(std::string reason) override;
 
   bool closed() const;

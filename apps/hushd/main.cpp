@@ -12,6 +12,7 @@
 #include "hush/server/config.hpp"
 #include "hush/server/server.hpp"
 #include "hush/server/tls_setup.hpp"
+#include "hush/storage/postgres_storage.hpp"
 #include "hush/storage/sqlite_storage.hpp"
 
 namespace {
@@ -33,19 +34,40 @@ constexpr const char* kDescription =
     "  hushd --config /etc/hushd/hushd.toml         (every setting; see hushd.example.toml)\n"
     "  hushd invite --data /var/lib/hushd           (a one-use token for --invite-only servers)\n"
     "\n"
+    "Several nodes on one PostgreSQL (each with the same certificate, behind a TCP load balancer):\n"
+    "  hushd --data /var/lib/hushd --store postgres://hush@db.internal:5432/hush --listen 0.0.0.0:443\n"
+    "\n"
     "Flags override the config file. Stop with SIGTERM or Ctrl-C: connections are told\n"
     "\"service_restart\" and every accepted message is on disk before hushd exits.\n"
     "Documentation: docs/configuration.md, docs/operations.md.\n";
 
-int make_invite(const hush::server::Options& server_options, int valid_days) {
-  hush::storage::SqliteOptions options;
-  options.limits = server_options.storage;
-  auto storage = hush::storage::open_sqlite_storage(server_options.data_dir, options);
-  if (!storage.ok()) {
-    std::cerr << "hushd: cannot open the database in " << server_options.data_dir << ": "
+// The storage `options.store` names: SQLite in the data folder, or PostgreSQL. nullptr after
+// printing why not.
+std::unique_ptr<hush::storage::Storage> open_store(const hush::server::Options& options) {
+  if (options.store.empty()) {
+    hush::storage::SqliteOptions sqlite_options;
+    sqlite_options.limits = options.storage;
+    auto storage = hush::storage::open_sqlite_storage(options.data_dir, sqlite_options);
+    if (storage.ok()) return std::move(*storage);
+    std::cerr << "hushd: cannot open the database in " << options.data_dir << ": "
               << hush::storage::to_string(storage.error()) << "\n";
-    return 1;
+    return nullptr;
   }
+  hush::storage::PostgresOptions postgres_options;
+  postgres_options.limits = options.storage;
+  postgres_options.conninfo = options.store;
+  postgres_options.connections = options.store_connections;
+  auto storage = hush::storage::open_postgres_storage(postgres_options);
+  if (storage.ok()) return std::move(*storage);
+  // The URI may hold a password: name the failure, not the URI.
+  std::cerr << "hushd: cannot open the PostgreSQL store (--store / store): "
+            << hush::storage::to_string(storage.error()) << "\n";
+  return nullptr;
+}
+
+int make_invite(const hush::server::Options& server_options, int valid_days) {
+  auto storage = open_store(server_options);
+  if (!storage) return 1;
   hush::crypto::SystemRng rng;
   hush::Bytes secret(16);
   rng.fill(secret);
@@ -53,7 +75,7 @@ int make_invite(const hush::server::Options& server_options, int valid_days) {
   const auto expires = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()) +
                        std::chrono::hours(24) * valid_days;
   // Only the hash is stored: a copy of the database hands out no invites.
-  auto added = (*storage)->accounts().add_invite(hush::crypto::sha256(hush::as_bytes(token)), expires);
+  auto added = storage->accounts().add_invite(hush::crypto::sha256(hush::as_bytes(token)), expires);
   if (!added.ok()) {
     std::cerr << "hushd: cannot store the invite: " << hush::storage::to_string(added.error()) << "\n";
     return 1;
@@ -98,6 +120,7 @@ int main(int argc, char** argv) {
   std::string listen;
   bool invite_only = false;
   std::size_t threads = 0;
+  std::string store;
   // Defaults live in Options (and docs/configuration.md), not here: a flag only counts if given.
   auto* config_option = app.add_option("--config", config_file, "TOML settings file (docs/configuration.md); flags win")
                             ->type_name("FILE");
@@ -115,6 +138,11 @@ int main(int argc, char** argv) {
       app.add_flag("--invite-only", invite_only, "Registration needs a token from `hushd invite` (default: open)");
   auto* threads_option =
       app.add_option("--threads", threads, "Network threads (default 0: one per CPU)")->type_name("N");
+
+  auto* store_option =
+      app.add_option("--store", store,
+                     "sqlite (default: DATA/hush.sqlite3) or postgres://USER@HOST:PORT/DB, shared by several nodes")
+          ->type_name("STORE");
 
   auto* invite = app.add_subcommand("invite", "Print a one-use registration token (stored hashed) and exit");
   int valid_days = 7;
@@ -134,6 +162,7 @@ int main(int argc, char** argv) {
   if (key_option->count() > 0) command_line.tls_private_key_file = tls_key;
   if (invite_only_option->count() > 0) command_line.invite_only = invite_only;
   if (threads_option->count() > 0) command_line.threads = threads;
+  if (store_option->count() > 0) command_line.store = store;
   auto resolved = hush::server::resolve_options(command_line);
   if (!resolved.ok()) {
     std::cerr << "hushd: " << resolved.error() << " (see hushd --help)\n";
@@ -143,15 +172,9 @@ int main(int argc, char** argv) {
   if (invite->parsed()) return make_invite(options, valid_days);
   if (!prepare_tls(options)) return 1;
 
-  hush::storage::SqliteOptions storage_options;
-  storage_options.limits = options.storage;
-  auto storage = hush::storage::open_sqlite_storage(options.data_dir, storage_options);
-  if (!storage.ok()) {
-    std::cerr << "hushd: cannot open the database in " << options.data_dir << ": "
-              << hush::storage::to_string(storage.error()) << "\n";
-    return 1;
-  }
-  hush::server::Server server(options, **storage);
+  auto storage = open_store(options);
+  if (!storage) return 1;
+  hush::server::Server server(options, *storage);
   if (const std::string error = server.start(); !error.empty()) {
     std::cerr << "hushd: " << error << "\n";
     return 1;

@@ -85,6 +85,7 @@ Setter path(Get get) {
 }
 
 constexpr std::int64_t kMaxThreads = 1024;
+constexpr std::int64_t kMaxStoreConnections = 256;       // PostgreSQL's default max_connections is 100
 constexpr std::int64_t kMaxSeconds = 365LL * 24 * 3600;  // a year: anything longer is a typo
 constexpr std::int64_t kMaxHours = 10LL * 365 * 24;      // ten years
 
@@ -98,6 +99,13 @@ const std::vector<Key>& keys() {
          return apply_listen(value->get(), options, key);
        }},
       {"data_dir", path([](Options& o) { return &o.data_dir; })},
+      {"store",
+       [](Options& options, const toml::node& node, const std::string& key) -> Status {
+         const auto* value = node.as_string();
+         if (value == nullptr) return wrong_type(key, "a string (\"sqlite\" or a postgres:// URI)");
+         return apply_store(value->get(), options, key);
+       }},
+      {"store_connections", integer([](Options& o) { return &o.store_connections; }, 1, kMaxStoreConnections)},
       {"tls_certificate", path([](Options& o) { return &o.tls_certificate_file; })},
       {"tls_private_key", path([](Options& o) { return &o.tls_private_key_file; })},
       {"invite_only", boolean([](Options& o) { return &o.invite_only; })},
@@ -225,6 +233,18 @@ Result<void, std::string> apply_config_file(const std::filesystem::path& file, O
   return apply_config_text(text.str(), options, file.string());
 }
 
+Result<void, std::string> apply_store(std::string_view text, Options& options, std::string_view key) {
+  if (text.empty() || text == "sqlite") {
+    options.store.clear();
+    return {};
+  }
+  if (text.starts_with("postgres://") || text.starts_with("postgresql://")) {
+    options.store = std::string(text);
+    return {};
+  }
+  return fail(std::string(key) + ": \"sqlite\" or a PostgreSQL URI (postgres://USER@HOST:PORT/DATABASE) expected");
+}
+
 Result<Options, std::string> resolve_options(const CommandLine& command_line) {
   Options options;
   if (command_line.config_file) HUSH_TRY(apply_config_file(*command_line.config_file, options));
@@ -234,6 +254,7 @@ Result<Options, std::string> resolve_options(const CommandLine& command_line) {
   if (command_line.tls_private_key_file) options.tls_private_key_file = *command_line.tls_private_key_file;
   if (command_line.invite_only) options.invite_only = *command_line.invite_only;
   if (command_line.threads) options.threads = *command_line.threads;
+  if (command_line.store) HUSH_TRY(apply_store(*command_line.store, options, "--store"));
 
   if (options.data_dir.empty())
     return fail(std::string("no data folder: give --data DIR or data_dir in the config file"));

@@ -94,6 +94,9 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     asio::dispatch(stream_.get_executor(),
                    [self = shared_from_this(), envelope = std::move(envelope)]() mutable { self->take(envelope); });
   }
+  void wake(storage::WakeKind kind) override {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this(), kind] { self->refresh(kind); });
+  }
   void close(std::string reason) override {
     asio::dispatch(stream_.get_executor(),
                    [self = shared_from_this(), reason = std::move(reason)] { self->close_with(reason); });
@@ -318,6 +321,30 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     enqueue(frame);
   }
 
+  // A wake from storage (Session::wake): what changed is read from storage, in order, by the
+  // cursors. Before the login backlog is pushed (queue_empty_sent_) the pump reads notices anyway.
+  void refresh(storage::WakeKind kind) {
+    if (!delivering_ || dead_ || closing_) return;
+    if (kind == storage::WakeKind::kEnvelopes || kind == storage::WakeKind::kResync) {
+      caught_up_ = false;
+      if (!pump_posted_ && !waiting_for_room_) pump();
+    }
+    if ((kind == storage::WakeKind::kNotices || kind == storage::WakeKind::kResync) && queue_empty_sent_) {
+      push_notices(options_.limits.delivery_batch);
+    }
+  }
+
+  // Pushes up to `room` pending delivery failure notices after notice_cursor_; how many it read.
+  std::size_t push_notices(std::size_t room) {
+    return context_.router.deliver_failure_notices(*state_.device, notice_cursor_, room, [this](api::Push push) {
+      if (dead_ || closing_) return false;
+      api::Frame frame;
+      *frame.mutable_push() = std::move(push);
+      enqueue(frame);
+      return !dead_ && !closing_;
+    });
+  }
+
   // Runs pump() again after what is already queued on the strand.
   void repump() {
     pump_posted_ = true;
@@ -357,14 +384,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       // The login backlog is pushed; next the delivery failure notices pending at login, in the
       // room left, and QueueEmpty only after the last of them.
       const std::size_t notice_room = limit - envelopes->size();
-      const std::size_t read =
-          context_.router.deliver_failure_notices(*state_.device, notice_cursor_, notice_room, [this](api::Push push) {
-            if (dead_ || closing_) return false;
-            api::Frame frame;
-            *frame.mutable_push() = std::move(push);
-            enqueue(frame);
-            return !dead_ && !closing_;
-          });
+      const std::size_t read = push_notices(notice_room);
       if (read == notice_room) return repump();
       queue_empty_sent_ = true;
       api::Frame frame;
@@ -485,7 +505,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   std::deque<Bytes> outgoing_;
   std::chrono::steady_clock::time_point last_frame_{};
   storage::QueueSequence cursor_ = 0;    // the last envelope pushed
-  storage::NoticeId notice_cursor_ = 0;  // the last delivery failure notice pushed at login
+  storage::NoticeId notice_cursor_ = 0;  // the last delivery failure notice pushed from storage
   std::string closing_reason_;
   bool delivering_ = false;
   bool awaiting_answer_ = false;  // a request is on the blocking pool: the reader waits

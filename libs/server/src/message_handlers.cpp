@@ -109,6 +109,7 @@ void Router::send(SessionState& state, const api::Send& request, Response respon
                         }
                         if (outcome->status == storage::EnqueueStatus::kStored) {
                           all_duplicate = false;
+                          if (shared_) continue;  // storage wakes the recipient's server (on_wakes)
                           auto sessions = registry_.sessions(recipients[i]);
                           if (sessions.empty()) continue;
                           const api::OutgoingEnvelope& sent = request.envelopes(static_cast<int>(i));
@@ -235,9 +236,11 @@ std::size_t Router::sweep(storage::Timestamp now_ms) {
       notices_dropped += envelope.notices_dropped;
       if (!envelope.sender) continue;
       // Storage recorded the notice with the expiry; it stays until the sender acknowledges it.
-      // A connected sender is told now; an offline one at its next login.
-      auto sessions = registry_.sessions(*envelope.sender);
+      // A connected sender is told now (with shared storage, by the wake storage sends to the
+      // server it is connected to); an offline one at its next login.
       if (envelope.notice != 0) ++notices_kept;
+      if (shared_) continue;
+      auto sessions = registry_.sessions(*envelope.sender);
       if (sessions.empty()) continue;
       auto recipient = storage_.accounts().account(envelope.recipient.account);
       for (const auto& session : sessions) {

@@ -31,4 +31,13 @@ std::vector<std::shared_ptr<Session>> DeliveryRegistry::sessions(storage::Device
   return out;
 }
 
+std::vector<std::pair<storage::DeviceAddress, std::shared_ptr<Session>>> DeliveryRegistry::all() {
+  std::vector<std::pair<storage::DeviceAddress, std::shared_ptr<Session>>> out;
+  std::lock_guard lock(mutex_);
+  for (const auto& [device, weak] : sessions_) {
+    if (auto live = weak.lock()) out.emplace_back(device, std::move(live));
+  }
+  return out;
+}
+
 }  // namespace hush::server

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "hush/storage/types.hpp"
@@ -22,6 +23,9 @@ class DeliveryRegistry {
   // The live sessions of `device` (usually one; a device may briefly have two while it
   // reconnects). Call their methods after this returns: no lock is held then.
   std::vector<std::shared_ptr<Session>> sessions(storage::DeviceAddress device);
+
+  // Every live session with the device it is logged in as (for a resync after missed wakes).
+  std::vector<std::pair<storage::DeviceAddress, std::shared_ptr<Session>>> all();
 
  private:
   std::mutex mutex_;

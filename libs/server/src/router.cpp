@@ -20,7 +20,24 @@ Router::Router(const Options& options, storage::Storage& storage, DeliveryRegist
       committer_(committer),
       logger_(logger),
       rng_(rng),
-      blocking_(blocking) {}
+      blocking_(blocking),
+      shared_(storage.wakes() != nullptr) {}
+
+void Router::on_wakes(std::span<const storage::Wake> wakes) {
+  for (const storage::Wake& wake : wakes) {
+    if (wake.kind == storage::WakeKind::kResync) {
+      for (const auto& [device, session] : registry_.all()) session->wake(storage::WakeKind::kResync);
+      continue;
+    }
+    for (const auto& session : registry_.sessions(wake.device)) {
+      if (wake.kind == storage::WakeKind::kDeviceRemoved) {
+        session->close("device_removed");
+      } else {
+        session->wake(wake.kind);
+      }
+    }
+  }
+}
 
 storage::Timestamp Router::now() const {
   return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,11 @@ class Router {
   std::size_t deliver_failure_notices(storage::DeviceAddress device, storage::NoticeId& after, std::size_t limit,
                                       const std::function<bool(api::Push)>& deliver);
 
+  // Wakes from a storage that other servers share (Storage::wakes()): each reaches the sessions
+  // of its device on this server (Session::wake, or close for a removed device); kResync reaches
+  // every session. Called from the storage's wake thread.
+  void on_wakes(std::span<const storage::Wake> wakes);
+
   // Called by the connection when it closes.
   void on_session_closed(const SessionState& state, const Session* self);
 
@@ -103,6 +109,10 @@ class Router {
   Logger& logger_;
   crypto::Rng& rng_;
   BlockingPool* const blocking_;
+  // The storage announces every write to every server (Storage::wakes()): commits and expiry then
+  // reach sessions through on_wakes() only, the same way for this server's writes as for another's,
+  // so one device's envelopes are always pushed from storage in queue order.
+  const bool shared_;
   std::mutex registrations_mutex_;
   std::map<std::string, RateLimiter> registrations_;  // per remote IP
   std::mutex bundle_fetches_mutex_;

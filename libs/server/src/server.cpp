@@ -132,6 +132,13 @@ std::string Server::start() {
   s.port = acceptor.local_endpoint().port();
   s.acceptor.emplace(std::move(acceptor));
 
+  // With storage shared by several servers, its wakes drive delivery (Router::on_wakes).
+  if (storage::WakeSource* wakes = s.storage.wakes()) {
+    auto listening = wakes->start([&s](std::span<const storage::Wake> batch) { s.router.on_wakes(batch); });
+    if (!listening.ok())
+      return "cannot listen for storage wakes: " + std::string(storage::to_string(listening.error()));
+  }
+
   s.work.emplace(s.io.get_executor());
   asio::co_spawn(s.io, s.accept_loop(), asio::detached);
   asio::co_spawn(s.io, s.sweep_loop(), asio::detached);
@@ -174,6 +181,7 @@ void Server::stop() {
   // 1. Stop accepting. 2. Tell every connection; wait a bounded time. 3. Finish commits (their
   // answers still reach connections that are open). 4. Stop the threads.
   s.tracker.refuse_new();
+  if (storage::WakeSource* wakes = s.storage.wakes()) wakes->stop();
   asio::post(s.io, [&s] {
     boost::system::error_code ignored;
     if (s.acceptor) s.acceptor->close(ignored);

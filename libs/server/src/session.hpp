@@ -9,6 +9,7 @@
 
 #include "hush/base/bytes.hpp"
 #include "hush/storage/types.hpp"
+#include "hush/storage/wakes.hpp"
 #include "hush/wire/api.pb.h"
 
 namespace hush::server {
@@ -30,6 +31,12 @@ class Session {
   // without reading storage; one still working through its queue (or whose outgoing queue is
   // full) ignores the copy and reads it from storage by its cursor, in order.
   virtual void deliver(api::Envelope envelope) = 0;
+
+  // Another server sharing the storage (or this one, when storage announces its own writes)
+  // changed this session's device (storage/wakes.hpp): kEnvelopes reads the queue from the
+  // cursor, kNotices pushes the delivery failure notices recorded since the last one pushed,
+  // kResync does both. kDeviceRemoved is handled by the caller (close()).
+  virtual void wake(storage::WakeKind kind) = 0;
 
   // Sends Push.closing with `reason` and closes the connection.
   virtual void close(std::string reason) = 0;

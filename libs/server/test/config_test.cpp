@@ -28,6 +28,8 @@ void expect_same_settings(const Options& a, const Options& b) {
   EXPECT_EQ(a.tls_private_key_file, b.tls_private_key_file);
   EXPECT_EQ(a.invite_only, b.invite_only);
   EXPECT_EQ(a.threads, b.threads);
+  EXPECT_EQ(a.store, b.store);
+  EXPECT_EQ(a.store_connections, b.store_connections);
   EXPECT_EQ(a.message_expiry, b.message_expiry);
   EXPECT_EQ(a.sweep_interval, b.sweep_interval);
   EXPECT_EQ(a.shutdown_grace, b.shutdown_grace);
@@ -192,6 +194,32 @@ TEST(Config, WrongTypesAndRangesAreErrorsNamingTheKey) {
   EXPECT_NE(error_of("[storage]\nmax_queue_depth = -1\n").find("'storage.max_queue_depth'"), std::string::npos);
   EXPECT_NE(error_of("listen = \"localhost\"\n").find("listen expects HOST:PORT"), std::string::npos);
   EXPECT_NE(error_of("listen = \"127.0.0.1:65536\"\n").find("listen expects HOST:PORT"), std::string::npos);
+}
+
+TEST(Config, StoreIsSqliteOrAPostgresUri) {
+  Options options;
+  ASSERT_TRUE(
+      apply_config_text("store = \"postgresql://hush@10.0.0.5:5432/hush\"\nstore_connections = 16\n", options).ok());
+  EXPECT_EQ(options.store, "postgresql://hush@10.0.0.5:5432/hush");
+  EXPECT_EQ(options.store_connections, 16u);
+  ASSERT_TRUE(apply_config_text("store = \"sqlite\"\n", options).ok());
+  EXPECT_EQ(options.store, "");
+  EXPECT_NE(error_of("store = \"mysql://db/hush\"\n").find("store: \"sqlite\" or a PostgreSQL URI"), std::string::npos);
+  EXPECT_NE(error_of("store_connections = 0\n").find("'store_connections' must be between 1 and 256"),
+            std::string::npos);
+  EXPECT_NE(error_of("store_connections = 257\n").find("'store_connections' must be between 1 and 256"),
+            std::string::npos);
+
+  CommandLine command_line;
+  command_line.data_dir = "/srv/hush";
+  command_line.store = "postgres://hush@127.0.0.1:5432/hush";
+  auto resolved = resolve_options(command_line);
+  ASSERT_TRUE(resolved.ok()) << resolved.error();
+  EXPECT_EQ(resolved->store, "postgres://hush@127.0.0.1:5432/hush");
+  command_line.store = "file:///tmp/x";
+  resolved = resolve_options(command_line);
+  ASSERT_FALSE(resolved.ok());
+  EXPECT_NE(resolved.error().find("--store"), std::string::npos);
 }
 
 TEST(Config, SyntaxErrorsGiveTheLine) {

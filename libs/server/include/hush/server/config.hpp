@@ -26,6 +26,7 @@ struct CommandLine {
   std::optional<std::filesystem::path> tls_private_key_file;  // --tls-key
   std::optional<bool> invite_only;                            // --invite-only
   std::optional<std::size_t> threads;                         // --threads
+  std::optional<std::string> store;                           // --store sqlite|postgres://...
 };
 
 // Every key the file accepts ("limits.idle_timeout_seconds"), in documentation order.
@@ -44,6 +45,10 @@ Result<void, std::string> apply_config_file(const std::filesystem::path& file, O
 // Splits "HOST:PORT" into options.listen_address and listen_port; HOST may be "[::1]".
 // Errors name `key` (the flag or config key the text came from).
 Result<void, std::string> apply_listen(std::string_view text, Options& options, std::string_view key);
+
+// Sets options.store from "sqlite" (or empty: SQLite in the data folder) or a PostgreSQL URI
+// ("postgres://" or "postgresql://"). Errors name `key`.
+Result<void, std::string> apply_store(std::string_view text, Options& options, std::string_view key);
 
 // Options from the defaults, then the config file (if command_line.config_file), then each flag
 // given. Checks what only the whole can tell: a data folder is set, and a TLS certificate and key

@@ -98,6 +98,16 @@ struct Options {
   // The server's data folder (database, tls/). Default empty: the caller must set it.
   std::filesystem::path data_dir;
 
+  // Where the state lives, for the caller that opens the storage (apps/hushd; the Server never
+  // reads it): empty (the default) for SQLite in data_dir, or a PostgreSQL URI
+  // ("postgres://USER@HOST:PORT/DB" or "postgresql://..."), which several hushd nodes may share
+  // (ARCHITECTURE.md decision 8; docs/operations.md).
+  std::string store;
+
+  // Connections each node keeps to PostgreSQL (ignored on SQLite). Default 8: the commit thread,
+  // the blocking pool and the delivery reads each hold one at a time; more only queue in PostgreSQL.
+  std::size_t store_connections = 8;
+
   // PEM files of the TLS certificate chain and private key. Default empty: apps/hushd creates a
   // self-signed pair in data_dir/tls/ and fills these in.
   std::filesystem::path tls_certificate_file;
