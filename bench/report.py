@@ -41,6 +41,8 @@ LOAD_BEGIN = "<!-- load:begin -->"
 LOAD_END = "<!-- load:end -->"
 TRANSFER_BEGIN = "<!-- transfer:begin -->"
 TRANSFER_END = "<!-- transfer:end -->"
+SCALE_BEGIN = "<!-- scale:begin -->"
+SCALE_END = "<!-- scale:end -->"
 
 CONTEXT = [
     ("BM_EstablishRoundTrip", "Establishment round trip: BM_Establish plus the responder's reply, decrypted"),
@@ -281,13 +283,15 @@ def main():
         "To run a subset by hand: `build/release/bench/protocol_bench --benchmark_filter=PingPong`.")
     out("")
 
-    # The end-to-end load and file-transfer sections belong to bench/load/report_load.py
-    # (scripts/load) and bench/transfer/report_transfer.py (scripts/transfer): kept as they are.
+    # The end-to-end load, file-transfer and scale-out sections belong to bench/load/report_load.py
+    # (scripts/load), bench/transfer/report_transfer.py (scripts/transfer) and
+    # bench/load/report_scale.py (scripts/scale): kept as they are.
     kept = ""
     if os.path.exists(args.output_md):
         with open(args.output_md, encoding="utf-8") as f:
             previous = f.read()
-        for begin_marker, end_marker in ((LOAD_BEGIN, LOAD_END), (TRANSFER_BEGIN, TRANSFER_END)):
+        for begin_marker, end_marker in ((LOAD_BEGIN, LOAD_END), (TRANSFER_BEGIN, TRANSFER_END),
+                                         (SCALE_BEGIN, SCALE_END)):
             begin, end = previous.find(begin_marker), previous.find(end_marker)
             if begin != -1 and end != -1:
                 kept += "\n" + previous[begin:end + len(end_marker)] + "\n"

@@ -15,6 +15,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace hush::bench {
 
@@ -24,6 +25,9 @@ namespace hush::bench {
 struct DriverConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
+  // hushd only: several nodes of one deployment; device d logs in to
+  // ports[d * ports.size() / total_devices]. Empty: `port`.
+  std::vector<std::uint16_t> ports;
   std::size_t total_devices = 0;
   std::size_t first_device = 0;
   std::size_t device_count = 0;

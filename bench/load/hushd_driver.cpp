@@ -102,7 +102,10 @@ class HushdDriver final : public Driver {
   void connect_next() {
     if (next_connect_ >= devices_.size()) return;
     Device& device = *devices_[next_connect_++];
-    const tcp::endpoint endpoint(asio::ip::make_address(config_.host), config_.port);
+    const std::uint16_t port = config_.ports.empty()
+                                   ? config_.port
+                                   : config_.ports[device.index * config_.ports.size() / config_.total_devices];
+    const tcp::endpoint endpoint(asio::ip::make_address(config_.host), port);
     device.ws.next_layer().next_layer().async_connect(endpoint, [this, &device](beast::error_code ec) {
       if (ec) return fail("connect: " + ec.message());
       device.ws.next_layer().next_layer().set_option(tcp::no_delay(true));

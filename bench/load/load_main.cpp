@@ -48,6 +48,20 @@ struct ProcessSample {
   std::uint64_t peak_rss_kib = 0;
 };
 
+ProcessSample sample_process(int pid);
+
+// The sum over every server process (the nodes of one deployment).
+ProcessSample sample_processes(const std::vector<int>& pids) {
+  ProcessSample total;
+  for (int pid : pids) {
+    const ProcessSample one = sample_process(pid);
+    total.cpu_seconds += one.cpu_seconds;
+    total.rss_kib += one.rss_kib;
+    total.peak_rss_kib += one.peak_rss_kib;
+  }
+  return total;
+}
+
 ProcessSample sample_process(int pid) {
   ProcessSample sample;
   if (pid <= 0) return sample;
@@ -88,7 +102,10 @@ double own_cpu_seconds() {
 struct Settings {
   std::string target = "hushd";
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
+  // One port per server node; with several (hushd nodes sharing PostgreSQL), the first half of the
+  // devices logs in to the first node and so on, so every message (to device + devices/2) crosses
+  // nodes: the worst case for cross-node delivery.
+  std::vector<std::uint16_t> ports;
   std::string certificate_file;
   std::size_t devices = 1000;
   std::size_t threads = 2;
@@ -97,7 +114,7 @@ struct Settings {
   double rate = 0;
   double warmup_seconds = 3;
   double duration_seconds = 10;
-  int server_pid = 0;
+  std::vector<int> server_pids;  // every node's process: CPU and RSS are summed
   std::string tag = "r";
   std::size_t parallel_logins = 64;
   bool idle = false;
@@ -122,7 +139,8 @@ class Worker {
         pace_timer_(io_) {
     DriverConfig config;
     config.host = settings.host;
-    config.port = settings.port;
+    config.port = settings.ports.front();
+    config.ports = settings.ports;
     config.total_devices = settings.devices;
     config.first_device = first;
     config.device_count = count;
@@ -275,7 +293,7 @@ int run(const Settings& settings) {
     first += count;
   }
 
-  const ProcessSample before_login = sample_process(settings.server_pid);
+  const ProcessSample before_login = sample_processes(settings.server_pids);
   std::mutex mutex;
   std::condition_variable all_ready;
   std::size_t ready = 0;
@@ -312,7 +330,7 @@ int run(const Settings& settings) {
 
   if (settings.idle) {
     std::this_thread::sleep_for(std::chrono::duration<double>(settings.idle_settle_seconds));
-    const ProcessSample held = sample_process(settings.server_pid);
+    const ProcessSample held = sample_processes(settings.server_pids);
     result["mode"] = "idle";
     result["server_rss_before_kib"] = before_login.rss_kib;
     result["server_rss_connected_kib"] = held.rss_kib;
@@ -325,14 +343,14 @@ int run(const Settings& settings) {
     result["window"] = settings.window;
     for (auto& worker : workers) worker->begin_traffic();
     std::this_thread::sleep_for(std::chrono::duration<double>(settings.warmup_seconds));
-    const ProcessSample server_start = sample_process(settings.server_pid);
+    const ProcessSample server_start = sample_processes(settings.server_pids);
     const double own_start = own_cpu_seconds();
     const auto window_start = Clock::now();
     measure_from = now_ns();
     measure_until = now_ns() + static_cast<std::uint64_t>(settings.duration_seconds * 1e9);
     std::this_thread::sleep_for(std::chrono::duration<double>(settings.duration_seconds));
     const double elapsed = std::chrono::duration<double>(Clock::now() - window_start).count();
-    const ProcessSample server_end = sample_process(settings.server_pid);
+    const ProcessSample server_end = sample_processes(settings.server_pids);
     const double own_end = own_cpu_seconds();
     // Let messages sent inside the window arrive before their latencies are read.
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -385,7 +403,9 @@ int main(int argc, char** argv) {
   CLI::App app{"hush_load: end-to-end message load against hushd, Mosquitto or Prosody"};
   app.add_option("--target", s.target, "hushd, mqtt or xmpp")->check(CLI::IsMember({"hushd", "mqtt", "xmpp"}));
   app.add_option("--host", s.host, "server address");
-  app.add_option("--port", s.port, "server port")->required();
+  app.add_option("--port", s.ports, "server port; hushd: PORT,PORT... for several nodes (devices split in order)")
+      ->required()
+      ->delimiter(',');
   app.add_option("--cert", s.certificate_file, "hushd: PEM certificate to trust");
   app.add_option("--devices", s.devices, "device connections (default 1000)");
   app.add_option("--threads", s.threads, "generator threads (default 2)");
@@ -394,7 +414,8 @@ int main(int argc, char** argv) {
   app.add_option("--rate", s.rate, "open loop: messages per second in total (default 0: closed loop)");
   app.add_option("--warmup", s.warmup_seconds, "seconds of traffic before measuring (default 3)");
   app.add_option("--duration", s.duration_seconds, "seconds measured (default 10)");
-  app.add_option("--server-pid", s.server_pid, "server process to sample for CPU and RSS");
+  app.add_option("--server-pid", s.server_pids, "server process(es) to sample for CPU and RSS (summed): PID,PID...")
+      ->delimiter(',');
   app.add_option("--tag", s.tag, "prefix of account names and client ids");
   app.add_option("--parallel-logins", s.parallel_logins, "handshakes in flight per thread (default 64)");
   app.add_flag("--idle", s.idle, "log every device in and report the server's RSS per connection");
