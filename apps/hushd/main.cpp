@@ -7,8 +7,11 @@
 #include <cstdio>
 #include <iostream>
 
+#include "hush/client/endpoints/relay_link.hpp"
+#include "hush/client/transport/server_connection.hpp"
 #include "hush/crypto/hash.hpp"
 #include "hush/crypto/random.hpp"
+#include "hush/relay/relay.hpp"
 #include "hush/server/config.hpp"
 #include "hush/server/server.hpp"
 #include "hush/server/tls_setup.hpp"
@@ -33,6 +36,8 @@ constexpr const char* kDescription =
     "  hushd --data /var/lib/hushd --listen 0.0.0.0:443 --tls-cert fullchain.pem --tls-key privkey.pem\n"
     "  hushd --config /etc/hushd/hushd.toml         (every setting; see hushd.example.toml)\n"
     "  hushd invite --data /var/lib/hushd           (a one-use token for --invite-only servers)\n"
+    "  hushd relay --listen 0.0.0.0:443 --to chat.example.org:443 --public relay.example.net:443\n"
+    "                                               (a relay for users the censor cuts off; prints a link)\n"
     "\n"
     "Several nodes on one PostgreSQL (each with the same certificate, behind a TCP load balancer):\n"
     "  hushd --data /var/lib/hushd --store postgres://hush@db.internal:5432/hush --listen 0.0.0.0:443\n"
@@ -81,6 +86,66 @@ int make_invite(const hush::server::Options& server_options, int valid_days) {
     return 1;
   }
   std::cout << token << "\n";
+  return 0;
+}
+
+// How long `hushd relay` waits for the hush server's certificate at start.
+constexpr std::chrono::seconds kRelayProbeTimeout{10};
+
+// `hushd relay`: reads the target's certificate (the pin the link carries, and proof that the
+// target is a TLS server), starts the relay, prints the link to share, and runs until a signal.
+int run_relay(const std::string& listen, const std::string& to, const std::string& public_address) {
+  hush::server::Options listen_options;
+  if (auto parsed = hush::server::apply_listen(listen, listen_options, "--listen"); !parsed.ok()) {
+    std::cerr << "hushd relay: " << parsed.error() << "\n";
+    return 2;
+  }
+  auto target = hush::client::parse_server_url("wss://" + to);
+  if (!target || to.ends_with('/')) {
+    std::cerr << "hushd relay: --to expects HOST:PORT of the hush server\n";
+    return 2;
+  }
+  std::optional<hush::client::ServerAddress> shared;
+  if (!public_address.empty()) {
+    shared = hush::client::parse_server_url("wss://" + public_address);
+    if (!shared || public_address.ends_with('/')) {
+      std::cerr << "hushd relay: --public expects HOST:PORT\n";
+      return 2;
+    }
+  }
+  auto pin = hush::client::probe_certificate(*target, kRelayProbeTimeout);
+  if (!pin.ok()) {
+    std::cerr << "hushd relay: cannot read the certificate of " << to << ": " << hush::client::to_string(pin.error())
+              << "\n";
+    return 1;
+  }
+  hush::relay::RelayOptions options;
+  options.listen_address = listen_options.listen_address;
+  options.listen_port = listen_options.listen_port;
+  options.target_host = target->host;
+  options.target_port = target->port;
+  hush::relay::Relay relay(options);
+  if (const std::string error = relay.start(); !error.empty()) {
+    std::cerr << "hushd relay: " << error << "\n";
+    return 1;
+  }
+  if (!shared) {
+    if (options.listen_address == "0.0.0.0" || options.listen_address == "::") {
+      std::cerr << "hushd relay: listening on every address: give --public HOST:PORT, the address users reach\n";
+      return 2;
+    }
+    shared = hush::client::ServerAddress{options.listen_address, relay.port()};
+  }
+  hush::client::RelayLink link;
+  link.kind = hush::client::RelayLink::Kind::kRelay;
+  link.via = *shared;
+  link.server = *target;
+  link.pin = *pin;
+  std::cout << "hushd relay: forwarding " << options.listen_address << ":" << relay.port() << " to " << to
+            << " (certificate SHA-256 " << hush::client::format_fingerprint(*pin) << ")\n"
+            << "hushd relay: share this link (hush endpoints add-relay LINK):\n"
+            << hush::client::format_relay_link(link) << std::endl;
+  relay.run_until_signal();
   return 0;
 }
 
@@ -144,6 +209,18 @@ int main(int argc, char** argv) {
                      "sqlite (default: DATA/hush.sqlite3) or postgres://USER@HOST:PORT/DB, shared by several nodes")
           ->type_name("STORE");
 
+  auto* relay = app.add_subcommand(
+      "relay", "Forward connections to one hush server from a machine the censor does not block; print its link");
+  std::string relay_listen = "127.0.0.1:0", relay_to, relay_public;
+  relay->add_option("--listen", relay_listen, "Where users connect (default 127.0.0.1:0: any free port)")
+      ->type_name("HOST:PORT");
+  relay->add_option("--to", relay_to, "The hush server every connection goes to")->type_name("HOST:PORT")->required();
+  relay->add_option("--public", relay_public, "The address users reach, for the link (default: --listen)")
+      ->type_name("HOST:PORT");
+  relay->footer(
+      "The relay sees only encrypted bytes (TLS runs between the client and hushd) and forwards to\n"
+      "--to only: it is not an open proxy. Stop with SIGTERM or Ctrl-C.");
+
   auto* invite = app.add_subcommand("invite", "Print a one-use registration token (stored hashed) and exit");
   int valid_days = 7;
   invite->add_option("--valid-days", valid_days, "Days the token stays usable (default 7)")
@@ -153,6 +230,7 @@ int main(int argc, char** argv) {
   invite->fallthrough();
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
+  if (relay->parsed()) return run_relay(relay_listen, relay_to, relay_public);
 
   hush::server::CommandLine command_line;
   if (config_option->count() > 0) command_line.config_file = config_file;

@@ -346,6 +346,38 @@ class HushCliTest(unittest.TestCase):
         self.assertIn(f"endpoint 1 ({dead}): connect_failed", failed.stderr)
         self.assertIn("endpoint 2 (", failed.stderr)
 
+    def test_relay_link_carries_registration_and_messages(self):
+        # `hushd relay` in front of the server prints its link; a home that adds it and whose
+        # direct way to the server is dead registers, sends and receives through the relay alone.
+        relay = subprocess.Popen([HUSHD, "relay", "--listen", "127.0.0.1:0", "--to", f"127.0.0.1:{self.server.port}"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            # It prints three lines at once, or exits (closing stdout) when it cannot start.
+            link = None
+            for line in relay.stdout:
+                if line.startswith("hush-relay://"):
+                    link = line.strip()
+                    break
+            self.assertIsNotNone(link, "hushd relay printed no link")
+            self.assertTrue(link.endswith("#" + self.server.fingerprint), link)
+            home = self.home("rl1")
+            added = run_hush(home, "endpoints", "add-relay", link)
+            self.assertIn("added endpoint 1: relay", added.stdout)
+            self.assertEqual(run_hush(home, "endpoints", "add-relay", "hush-relay://x:1/y:2#00",
+                                      check=False).returncode, 1)
+            dead = f"wss://127.0.0.1:{closed_port()}"
+            run_hush(home, "register", "--server", dead, "--pin", self.server.fingerprint, "--username", "rl1")
+            bob = self.register("rl1bob")
+            sent = self.send(home, "rl1bob", "through the relay")
+            got = [m for m in self.receive(bob) if m["kind"] == "text"]
+            self.assertEqual([(m["id"], m["body"]) for m in got], [(sent, "through the relay")])
+            self.send(bob, "rl1", "back through the relay")
+            got = [m for m in self.receive(home) if m["kind"] == "text"]
+            self.assertEqual([m["body"] for m in got], ["back through the relay"])
+        finally:
+            relay.send_signal(signal.SIGTERM)
+            self.assertEqual(relay.wait(timeout=30), 0)
+
     def test_zz_server_files_and_log_hold_no_text(self):
         # Runs last (alphabetical order): every text the other tests sent.
         self.assertTrue(self.texts)

@@ -6,6 +6,7 @@
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "hush/client/endpoints/relay_link.hpp"
 #include "message_json.hpp"
 
 namespace hush::cli {
@@ -56,6 +57,7 @@ CommandRun define_endpoints(CLI::App& command) {
     std::string url;
     EndpointOptions endpoint;
     std::size_t remove_number = 0;
+    std::string link;
   };
   auto options = std::make_shared<Options>();
   command.add_flag("--json", options->json, "A JSON array of objects: index, url, via, sni, host");
@@ -64,6 +66,9 @@ CommandRun define_endpoints(CLI::App& command) {
       ->type_name("wss://HOST:PORT")
       ->required();
   add_endpoint_options(*add, options->endpoint);
+  CLI::App* add_relay = command.add_subcommand(
+      "add-relay", "Add a relay shared as a link (hushd relay prints it), tried after the others");
+  add_relay->add_option("link", options->link, "The link")->type_name("hush-relay://...")->required();
   CLI::App* remove = command.add_subcommand("remove", "Remove endpoint N (as listed)");
   remove->add_option("number", options->remove_number, "The endpoint's number, from 1")->type_name("N")->required();
   command.require_subcommand(0, 1);
@@ -71,9 +76,29 @@ CommandRun define_endpoints(CLI::App& command) {
       "The endpoints are tried in order, numbered from 1; the first that connects is used, by every command.\n"
       "The list is HOME/endpoints.json (mode 0600); it exists before registration, and `register` puts the\n"
       "endpoint it registers through first. Proxy passwords are shown as ***. At most 16 endpoints.\n"
-      "Exit codes: 0 ok; 1 a malformed URL, --via, --sni, --host, or an N not in the list; 2 the list file cannot\n"
+      "A relay link (hush-relay://RELAY/SERVER#PIN) names the relay, the server behind it and the server's\n"
+      "certificate: add it before registering, then `hush register --server wss://SERVER --pin PIN` fails over\n"
+      "to the relay when the server itself is blocked.\n"
+      "Exit codes: 0 ok; 1 a malformed URL, --via, --sni, --host, link, or an N not in the list; 2 the list file "
+      "cannot\n"
       "be read or is not an endpoint list (fix or delete it); 6 the endpoint is listed already, or the list is full.");
-  return [options, add, remove](const GlobalOptions& global) -> int {
+  return [options, add, add_relay, remove](const GlobalOptions& global) -> int {
+    if (add_relay->parsed()) {
+      auto link = client::parse_relay_link(options->link);
+      if (!link.ok()) return report(std::string("not a relay link: ") + client::to_string(link.error()), kExitUsage);
+      if (link->kind != client::RelayLink::Kind::kRelay) {
+        return report("an obfs4 bridge link: this hush cannot run obfs4proxy yet (use a relay link)",
+                      kExitInvalidInput);
+      }
+      client::Endpoint endpoint;
+      endpoint.address = link->via;  // the TCP connection goes to the relay; TLS still names the server
+      auto number = client::add_endpoint(global.home, endpoint);
+      if (!number.ok()) return report_endpoints_failure("cannot add the relay", number.error());
+      std::cout << "added endpoint " << *number << ": relay " << client::describe(endpoint) << " to the server "
+                << client::format_server_url(link->server) << " (certificate " << client::format_fingerprint(link->pin)
+                << ")\n";
+      return kExitOk;
+    }
     if (add->parsed()) {
       auto endpoint = endpoint_from_options(*add, options->url, options->endpoint);
       if (!endpoint.ok()) return endpoint.error();
