@@ -13,6 +13,7 @@
 #include "committer.hpp"
 #include "connection.hpp"
 #include "connection_tracker.hpp"
+#include "hush/wire/frame_codec.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "registry.hpp"
@@ -117,6 +118,9 @@ std::string Server::start() {
   if (ec) return "cannot load TLS certificate " + s.options.tls_certificate_file.string() + ": " + ec.message();
   s.tls.use_private_key_file(s.options.tls_private_key_file.string(), asio::ssl::context::pem, ec);
   if (ec) return "cannot load TLS private key " + s.options.tls_private_key_file.string() + ": " + ec.message();
+  if (SSL_CTX_set_block_padding(s.tls.native_handle(), wire::kTlsRecordPadding) != 1) {
+    return "cannot set TLS record padding";
+  }
 
   const auto address = asio::ip::make_address(s.options.listen_address, ec);
   if (ec) return "invalid listen address " + s.options.listen_address;

@@ -294,6 +294,8 @@ Result<std::unique_ptr<ServerConnection>, TransportError> ServerConnection::conn
   auto impl = std::make_unique<Impl>();
   Impl& s = *impl;
   s.options = options;
+  // Records padded as the server pads its own (wire::kTlsRecordPadding); cannot fail for this size.
+  SSL_CTX_set_block_padding(s.tls.native_handle(), wire::kTlsRecordPadding);
   s.tls.set_verify_mode(asio::ssl::verify_peer);
   if (const auto* ca = std::get_if<CaFile>(&trust)) {
     boost::system::error_code ec;

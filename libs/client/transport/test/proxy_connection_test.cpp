@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "hush/client/transport/server_connection.hpp"
 #include "hush/server/server.hpp"
 #include "hush/server/tls_setup.hpp"
 #include "hush/storage/sqlite_storage.hpp"
+#include "hush/wire/frame_codec.hpp"
 #include "test_proxies.hpp"
 
 namespace hush::client {
@@ -128,6 +130,47 @@ TEST_F(ProxyConnectionTest, Socks5CarriesTheNameForTheProxyToResolve) {
   EXPECT_EQ(requests[0].address_type, 3);                // a domain name, not an address
   EXPECT_EQ(requests[0].host, "localhost");
   EXPECT_EQ(requests[0].port, port_);
+}
+
+// The lengths of the TLS records in `stream` whose type is application data (every record once
+// TLS 1.3 encrypts: handshake messages, data and alerts alike), as the observer on the wire sees
+// them. Stops at a truncated record.
+std::vector<std::size_t> encrypted_record_lengths(const std::string& stream) {
+  constexpr std::size_t kHeader = 5;  // type, version (2), length (2)
+  constexpr std::uint8_t kApplicationData = 23;
+  std::vector<std::size_t> lengths;
+  for (std::size_t at = 0; at + kHeader <= stream.size();) {
+    const auto type = static_cast<std::uint8_t>(stream[at]);
+    const std::size_t length =
+        static_cast<std::uint8_t>(stream[at + 3]) * 256u + static_cast<std::uint8_t>(stream[at + 4]);
+    if (at + kHeader + length > stream.size()) break;
+    if (type == kApplicationData) lengths.push_back(length);
+    at += kHeader + length;
+  }
+  return lengths;
+}
+
+TEST_F(ProxyConnectionTest, EveryEncryptedTlsRecordIsPaddedBothWays) {
+  TestProxy proxy(ProxySettings::kSocks5);
+  expect_ping({"127.0.0.1", port_}, pin_, through(proxy.settings()));  // handshake, upgrade, Ping, close
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (proxy.tunnels().empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  const auto tunnels = proxy.tunnels();
+  ASSERT_EQ(tunnels.size(), 1u);
+  // A record's ciphertext is its padded content (content and its type byte) plus the 16-byte AEAD
+  // tag; a record at TLS's maximum (2^14 bytes of content and the type byte) cannot grow.
+  constexpr std::size_t kTag = 16;
+  constexpr std::size_t kMaxContent = 16384 + 1;
+  for (const std::string* direction : {&tunnels[0].to_target, &tunnels[0].from_target}) {
+    const auto lengths = encrypted_record_lengths(*direction);
+    EXPECT_GE(lengths.size(), 3u);  // handshake, the upgrade or its answer, frames, the closing alert
+    for (const std::size_t length : lengths) {
+      ASSERT_GT(length, kTag);
+      const std::size_t content = length - kTag;
+      EXPECT_TRUE(content % wire::kTlsRecordPadding == 0 || content > kMaxContent - wire::kTlsRecordPadding)
+          << "a record of " << length << " bytes is not padded";
+    }
+  }
 }
 
 TEST_F(ProxyConnectionTest, Socks5CarriesAnAddressLiteralAsAnAddress) {

@@ -56,16 +56,22 @@ std::string base64(const std::string& text) {
 }
 
 // Copies bytes both ways until either side closes.
-void relay(int a, int b) {
+// Copies bytes both ways between the client `a` and the target `b` until either ends; returns
+// what went each way.
+TunnelBytes relay(int a, int b) {
   std::array<pollfd, 2> fds{{{a, POLLIN, 0}, {b, POLLIN, 0}}};
+  TunnelBytes carried;
+  std::array<std::string*, 2> copies{&carried.to_target, &carried.from_target};
   char buffer[16384];
   for (;;) {
-    if (::poll(fds.data(), fds.size(), -1) < 0) return;
+    if (::poll(fds.data(), fds.size(), -1) < 0) return carried;
     for (std::size_t i = 0; i < 2; ++i) {
       if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       const ssize_t got = ::recv(fds[i].fd, buffer, sizeof buffer, 0);
-      if (got <= 0) return;
-      if (!send_all(fds[1 - i].fd, std::string_view(buffer, static_cast<std::size_t>(got)))) return;
+      if (got <= 0) return carried;
+      const std::string_view bytes(buffer, static_cast<std::size_t>(got));
+      copies[i]->append(bytes);
+      if (!send_all(fds[1 - i].fd, bytes)) return carried;
     }
   }
 }
@@ -81,6 +87,7 @@ struct TestProxy::Impl {
 
   mutable std::mutex mutex;
   std::vector<ProxyRequest> requests;
+  std::vector<TunnelBytes> tunnels;
   std::set<int> open_sockets;  // shut down when stopping
   std::vector<std::thread> connections;
   bool stopping = false;
@@ -99,6 +106,10 @@ struct TestProxy::Impl {
     std::lock_guard lock(mutex);
     open_sockets.erase(fd);
     ::close(fd);
+  }
+  void keep(TunnelBytes carried) {
+    std::lock_guard lock(mutex);
+    tunnels.push_back(std::move(carried));
   }
   void record(ProxyRequest request) {
     std::lock_guard lock(mutex);
@@ -197,7 +208,7 @@ struct TestProxy::Impl {
       send_all(client, std::string{5, 5} + bound);
       return;
     }
-    if (send_all(client, std::string{5, 0} + bound)) relay(client, target);
+    if (send_all(client, std::string{5, 0} + bound)) keep(relay(client, target));
     close_socket(target);
   }
 
@@ -236,7 +247,7 @@ struct TestProxy::Impl {
       send_all(client, "HTTP/1.1 502 Bad Gateway\r\n\r\n");
       return;
     }
-    if (send_all(client, "HTTP/1.1 200 Connection established\r\n\r\n")) relay(client, target);
+    if (send_all(client, "HTTP/1.1 200 Connection established\r\n\r\n")) keep(relay(client, target));
     close_socket(target);
   }
 
@@ -287,6 +298,11 @@ std::uint16_t TestProxy::port() const {
 
 ProxySettings TestProxy::settings(std::string username, std::string password) const {
   return {impl_->kind, "127.0.0.1", impl_->port, std::move(username), std::move(password)};
+}
+
+std::vector<TunnelBytes> TestProxy::tunnels() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->tunnels;
 }
 
 std::vector<ProxyRequest> TestProxy::requests() const {

@@ -40,6 +40,12 @@ struct ProxyRequest {
   std::string head;  // HTTP: the request head as received
 };
 
+// The bytes one finished tunnel carried, each way, after the proxy's own handshake.
+struct TunnelBytes {
+  std::string to_target;
+  std::string from_target;
+};
+
 class TestProxy {
  public:
   TestProxy(ProxySettings::Kind kind, ProxyBehaviour behaviour = {});
@@ -52,6 +58,8 @@ class TestProxy {
   ProxySettings settings(std::string username = "", std::string password = "") const;
   // One entry per connection whose request was read, in order.
   std::vector<ProxyRequest> requests() const;
+  // One entry per tunnel that has ended, in the order they ended.
+  std::vector<TunnelBytes> tunnels() const;
 
  private:
   struct Impl;

@@ -22,6 +22,12 @@ inline constexpr std::size_t kMaxFrameSize = kFrameSizes.back();
 // Media bytes per AppendChunk or MediaChunk: leaves room for the frame's fields in 16 KiB.
 inline constexpr std::size_t kMediaChunkSize = 15 * 1024;
 
+// Both ends pad every TLS 1.3 record they write to a multiple of this many bytes (OpenSSL's
+// SSL_CTX_set_block_padding), so that what frames cannot pad — the WebSocket upgrade with its
+// Host, WebSocket control frames, a frame's few header bytes, the handshake's certificate — shows
+// only to 256 bytes. It costs up to a quarter of a 1 KiB frame; a 16 KiB record is full anyway.
+inline constexpr std::size_t kTlsRecordPadding = 256;
+
 // The frame size for an unpadded encoding of `size` bytes (0 when above kMaxFrameSize).
 std::size_t frame_size_for(std::size_t size);
 
