@@ -219,6 +219,33 @@ TEST_F(MultiNode, ConcurrentBundleFetchesThroughBothNodesClaimDistinctKeys) {
   EXPECT_EQ(std::set<std::uint32_t>(claimed.begin(), claimed.end()).size(), claimed.size()) << "a key claimed twice";
 }
 
+TEST_F(MultiNode, KeysLowReachesTheDeviceOnAnotherNode) {
+  Node& a = start_node();
+  Node& b = start_node();
+  constexpr std::uint32_t kStock = 11;  // one above the default key_low_threshold of 10
+  TestDevice bob(2), fetcher(3);
+  auto at_bob = connect(b);
+  ASSERT_EQ(at_bob->register_account("bob", bob).status().code(), api::Status::OK);
+  ASSERT_EQ(at_bob->call(upload_keys_request(bob, 1, kStock))->status().code(), api::Status::OK);
+  auto at_fetcher = connect(a);
+  ASSERT_EQ(at_fetcher->register_account("fetcher", fetcher).status().code(), api::Status::OK);
+  for (int i = 0; i < 2; ++i) {  // 11 -> 10 -> 9: the second claim leaves the stock low
+    api::Request fetch;
+    fetch.mutable_fetch_bundles()->set_username("bob");
+    ASSERT_EQ(at_fetcher->call(fetch)->status().code(), api::Status::OK);
+  }
+  // Node a claimed; node b holds bob's connection and tells him, through the claim's wake.
+  std::optional<api::Push> keys_low;
+  for (auto push = at_bob->next_push(5s); push; push = at_bob->next_push(5s)) {
+    if (push->has_keys_low()) {
+      keys_low = push;
+      break;
+    }
+  }
+  ASSERT_TRUE(keys_low) << "no keys_low reached bob on the other node";
+  EXPECT_EQ(keys_low->keys_low().one_time_prekeys(), kStock - 2);
+}
+
 // --- hushd processes: a node killed with SIGKILL ---
 
 // A 16-byte message id naming its sender and index.

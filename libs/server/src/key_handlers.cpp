@@ -143,7 +143,8 @@ api::Response Router::fetch_bundles(SessionState& state, const api::FetchBundles
       bundle->mutable_one_time_prekey()->set_public_key(to_field(claimed->key.public_key));
       bundle->set_last_resort(claimed->last_resort);
     }
-    notify_keys_low(address);
+    // With shared storage, the claim's wake reaches the node holding the device (on_wakes).
+    if (!shared_) notify_keys_low(address);
   }
   if (response.bundles().bundles_size() == 0) {
     set_status(response, api::Status::NOT_FOUND, "no_keys");
@@ -167,9 +168,11 @@ bool Router::allow_bundle_fetch(storage::AccountId account, std::chrono::millise
 }
 
 void Router::notify_keys_low(storage::DeviceAddress device) {
+  const auto sessions = registry_.sessions(device);
+  if (sessions.empty()) return;  // told at its next KeyStatus, or by the server it connects to
   auto count = storage_.keys().one_time_prekey_count(device);
   if (!count.ok() || *count >= options_.limits.key_low_threshold) return;
-  for (const auto& session : registry_.sessions(device)) {
+  for (const auto& session : sessions) {
     api::Push push;
     push.mutable_keys_low()->set_one_time_prekeys(static_cast<std::uint32_t>(*count));
     session->send_push(std::move(push));

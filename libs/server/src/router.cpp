@@ -29,6 +29,10 @@ void Router::on_wakes(std::span<const storage::Wake> wakes) {
       for (const auto& [device, session] : registry_.all()) session->wake(storage::WakeKind::kResync);
       continue;
     }
+    if (wake.kind == storage::WakeKind::kKeysClaimed) {
+      notify_keys_low(wake.device);  // reads the stock once, pushes to this node's sessions of it
+      continue;
+    }
     for (const auto& session : registry_.sessions(wake.device)) {
       if (wake.kind == storage::WakeKind::kDeviceRemoved) {
         session->close("device_removed");

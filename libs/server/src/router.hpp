@@ -67,8 +67,8 @@ class Router {
                                       const std::function<bool(api::Push)>& deliver);
 
   // Wakes from a storage that other servers share (Storage::wakes()): each reaches the sessions
-  // of its device on this server (Session::wake, or close for a removed device); kResync reaches
-  // every session. Called from the storage's wake thread.
+  // of its device on this server (Session::wake, close for a removed device, keys_low when a claim
+  // left its stock low); kResync reaches every session. Called from the storage's wake thread.
   void on_wakes(std::span<const storage::Wake> wakes);
 
   // Called by the connection when it closes.

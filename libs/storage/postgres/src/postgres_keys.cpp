@@ -140,6 +140,8 @@ Result<ClaimedPreKey, StorageError> Keys::claim_prekey(DeviceAddress device) {
     if (!claimed->empty()) {
       auto key = prekey_from_row(*claimed, 0);
       if (!key.ok()) return fail(key.error());
+      // The node holding the device's connection tells it when its stock runs low (keys_low).
+      transaction.wake(WakeKind::kKeysClaimed, device);
       return ClaimedPreKey{*key, false};
     }
     auto last_resort = connection.run(

@@ -20,6 +20,7 @@ std::optional<char> kind_letter(WakeKind kind) {
     case WakeKind::kEnvelopes: return 'e';
     case WakeKind::kNotices: return 'n';
     case WakeKind::kDeviceRemoved: return 'r';
+    case WakeKind::kKeysClaimed: return 'k';
     case WakeKind::kResync: return std::nullopt;
   }
   return std::nullopt;
@@ -30,6 +31,7 @@ std::optional<WakeKind> kind_of(char letter) {
     case 'e': return WakeKind::kEnvelopes;
     case 'n': return WakeKind::kNotices;
     case 'r': return WakeKind::kDeviceRemoved;
+    case 'k': return WakeKind::kKeysClaimed;
     default: return std::nullopt;
   }
 }

@@ -21,6 +21,7 @@ enum class WakeKind : std::uint8_t {
   kDeviceRemoved = 3,  // `device` was removed: close its connections
   kResync = 4,         // wakes may have been missed (the backend reconnected): re-read every device;
                        // `device` is meaningless
+  kKeysClaimed = 5,    // a prekey of `device` was claimed: its server checks whether its stock runs low
 };
 
 struct Wake {
