@@ -1,6 +1,8 @@
 // hushd: the hush relay server. Thin: parses the command line, resolves it with the config file
 // (hush/server/config.hpp), opens the data folder's database and TLS identity, and runs
 // hush::server::Server until SIGTERM/SIGINT.
+#include <pthread.h>
+#include <signal.h>
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include "hush/client/transport/server_connection.hpp"
 #include "hush/crypto/hash.hpp"
 #include "hush/crypto/random.hpp"
+#include "hush/pt/obfs4.hpp"
 #include "hush/relay/relay.hpp"
 #include "hush/server/config.hpp"
 #include "hush/server/server.hpp"
@@ -38,6 +41,8 @@ constexpr const char* kDescription =
     "  hushd invite --data /var/lib/hushd           (a one-use token for --invite-only servers)\n"
     "  hushd relay --listen 0.0.0.0:443 --to chat.example.org:443 --public relay.example.net:443\n"
     "                                               (a relay for users the censor cuts off; prints a link)\n"
+    "  hushd bridge --listen 0.0.0.0:9443 --to 127.0.0.1:443 --public bridge.example.net:9443\n"
+    "                                               (obfs4 in front of hushd: probes get silence; prints a link)\n"
     "\n"
     "Several nodes on one PostgreSQL (each with the same certificate, behind a TCP load balancer):\n"
     "  hushd --data /var/lib/hushd --store postgres://hush@db.internal:5432/hush --listen 0.0.0.0:443\n"
@@ -149,6 +154,80 @@ int run_relay(const std::string& listen, const std::string& to, const std::strin
   return 0;
 }
 
+// `hushd bridge`: obfs4proxy as a bridge in front of the hush server (libs/pt). Reads the server's
+// certificate, starts the bridge (its keys kept in `state`, so the link stays the same across
+// restarts), prints the link, and runs until a signal or until obfs4proxy dies.
+int run_bridge(const std::string& listen, const std::string& to, const std::string& public_address,
+               const std::filesystem::path& state) {
+  hush::server::Options listen_options;
+  if (auto parsed = hush::server::apply_listen(listen, listen_options, "--listen"); !parsed.ok()) {
+    std::cerr << "hushd bridge: " << parsed.error() << "\n";
+    return 2;
+  }
+  auto target = hush::client::parse_server_url("wss://" + to);
+  if (!target || to.ends_with('/')) {
+    std::cerr << "hushd bridge: --to expects HOST:PORT of the hush server\n";
+    return 2;
+  }
+  std::optional<hush::client::ServerAddress> shared;
+  if (!public_address.empty()) {
+    shared = hush::client::parse_server_url("wss://" + public_address);
+    if (!shared || public_address.ends_with('/')) {
+      std::cerr << "hushd bridge: --public expects HOST:PORT\n";
+      return 2;
+    }
+  }
+  auto pin = hush::client::probe_certificate(*target, kRelayProbeTimeout);
+  if (!pin.ok()) {
+    std::cerr << "hushd bridge: cannot read the certificate of " << to << ": " << hush::client::to_string(pin.error())
+              << "\n";
+    return 1;
+  }
+  // Signals are taken by sigtimedwait below; blocked before obfs4proxy starts (it resets its own).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  hush::pt::Obfs4ServerOptions options;
+  options.state_dir = state;
+  options.bind_host = listen_options.listen_address;
+  options.bind_port = listen_options.listen_port;
+  options.target_host = target->host;
+  options.target_port = target->port;
+  auto bridge = hush::pt::Obfs4Server::start(options);
+  if (!bridge.ok()) {
+    std::cerr << "hushd bridge: " << hush::pt::describe(bridge.error()) << "\n";
+    return 1;
+  }
+  if (!shared) {
+    if ((*bridge)->host() == "0.0.0.0" || (*bridge)->host() == "::") {
+      std::cerr << "hushd bridge: listening on every address: give --public HOST:PORT, the address users reach\n";
+      return 2;
+    }
+    shared = hush::client::ServerAddress{(*bridge)->host(), (*bridge)->port()};
+  }
+  hush::client::RelayLink link;
+  link.kind = hush::client::RelayLink::Kind::kObfs4Bridge;
+  link.via = *shared;
+  link.server = *target;
+  link.pin = *pin;
+  link.obfs4_cert = (*bridge)->cert();
+  link.obfs4_iat_mode = (*bridge)->iat_mode();
+  std::cout << "hushd bridge: obfs4 on " << (*bridge)->host() << ":" << (*bridge)->port() << " in front of " << to
+            << " (certificate SHA-256 " << hush::client::format_fingerprint(*pin) << "), keys in " << state << "\n"
+            << "hushd bridge: share this link (hush endpoints add-relay LINK):\n"
+            << hush::client::format_relay_link(link) << std::endl;
+  constexpr timespec kCheckEvery{1, 0};  // how often obfs4proxy is checked while waiting for a signal
+  for (;;) {
+    if (sigtimedwait(&signals, nullptr, &kCheckEvery) >= 0) return 0;
+    if (!(*bridge)->running()) {
+      std::cerr << "hushd bridge: obfs4proxy exited\n";
+      return 1;
+    }
+  }
+}
+
 // Fills in the TLS files (creating a self-signed pair if none is configured) and prints the
 // fingerprint clients pin. False after printing why not.
 bool prepare_tls(hush::server::Options& options) {
@@ -221,6 +300,23 @@ int main(int argc, char** argv) {
       "The relay sees only encrypted bytes (TLS runs between the client and hushd) and forwards to\n"
       "--to only: it is not an open proxy. Stop with SIGTERM or Ctrl-C.");
 
+  auto* bridge = app.add_subcommand(
+      "bridge", "Run an obfs4 bridge (Debian's obfs4proxy) in front of one hush server; print its link");
+  std::string bridge_listen = "127.0.0.1:0", bridge_to, bridge_public;
+  std::filesystem::path bridge_state = "hushd-bridge";
+  bridge->add_option("--listen", bridge_listen, "Where users connect, an IP address (default 127.0.0.1:0)")
+      ->type_name("IP:PORT");
+  bridge->add_option("--to", bridge_to, "The hush server, an IP address (obfs4proxy does not resolve names)")
+      ->type_name("IP:PORT")
+      ->required();
+  bridge->add_option("--public", bridge_public, "The address users reach, for the link (default: --listen)")
+      ->type_name("HOST:PORT");
+  bridge->add_option("--state", bridge_state, "The bridge's keys (same folder, same link) (default ./hushd-bridge)")
+      ->type_name("DIR");
+  bridge->footer(
+      "Only a client with the link's cert gets an answer: an active prober gets silence. Needs obfs4proxy\n"
+      "(apt-get install obfs4proxy). Stop with SIGTERM or Ctrl-C.");
+
   auto* invite = app.add_subcommand("invite", "Print a one-use registration token (stored hashed) and exit");
   int valid_days = 7;
   invite->add_option("--valid-days", valid_days, "Days the token stays usable (default 7)")
@@ -231,6 +327,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   CLI11_PARSE(app, argc, argv);
   if (relay->parsed()) return run_relay(relay_listen, relay_to, relay_public);
+  if (bridge->parsed()) return run_bridge(bridge_listen, bridge_to, bridge_public, bridge_state);
 
   hush::server::CommandLine command_line;
   if (config_option->count() > 0) command_line.config_file = config_file;

@@ -6,8 +6,9 @@ client "restarted between sends" is the normal case here. The tests cover texts 
 delivery and read receipts, a 10 MB video and a voice note round-tripping bit-exact, a photo the
 other way, an offline recipient receiving in order, the JSON-RPC daemon sending and receiving,
 a changed identity key reported and blocking until trusted, the endpoint list (`hush endpoints`)
-kept before registration and failing over from a dead first endpoint, and the server's files and
-log holding none of the texts.
+kept before registration and failing over from a dead first endpoint, a `hushd relay` and an obfs4
+`hushd bridge` (silent to a probe) each carrying a registration and messages both ways from their
+links, and the server's files and log holding none of the texts.
 
 Run by ctest with HUSH_BIN and HUSHD_BIN set to the two binaries (tests/e2e/CMakeLists.txt).
 Network: loopback only.
@@ -304,9 +305,9 @@ class HushCliTest(unittest.TestCase):
         self.assertEqual(stat.S_IMODE(os.stat(os.path.join(home, "endpoints.json")).st_mode), 0o600)
         listed = run_hush(home, "endpoints", "--json")
         self.assertEqual(json.loads(listed.stdout), [
-            {"index": 1, "url": dead, "via": None, "sni": None, "host": None},
+            {"index": 1, "url": dead, "via": None, "sni": None, "host": None, "obfs4": False},
             {"index": 2, "url": "wss://example.org:443", "via": "socks5://tor:***@127.0.0.1:9050",
-             "sni": "front.example", "host": "hidden.example"},
+             "sni": "front.example", "host": "hidden.example", "obfs4": False},
         ])
         human = run_hush(home, "endpoints")
         self.assertIn("2  wss://example.org:443 via socks5://tor:***@127.0.0.1:9050", human.stdout)
@@ -377,6 +378,51 @@ class HushCliTest(unittest.TestCase):
         finally:
             relay.send_signal(signal.SIGTERM)
             self.assertEqual(relay.wait(timeout=30), 0)
+            relay.stdout.close()
+
+    def test_obfs4_bridge_is_silent_to_probes_and_carries_registration_and_messages(self):
+        # `hushd bridge` (obfs4proxy in front of the server) prints its link; an unauthenticated
+        # connection gets no byte back; a home that adds the link and whose direct way is dead
+        # registers, sends and receives through the bridge, hush running obfs4proxy itself.
+        if not os.path.exists("/usr/bin/obfs4proxy"):
+            if os.environ.get("HUSH_REQUIRE_OBFS4") == "1":
+                self.fail("obfs4proxy is not installed (scripts/setup installs it)")
+            self.skipTest("obfs4proxy is not installed: apt-get install obfs4proxy")
+        state = os.path.join(self.folder, "bridge-state")
+        bridge = subprocess.Popen([HUSHD, "bridge", "--listen", "127.0.0.1:0", "--to", f"127.0.0.1:{self.server.port}",
+                                   "--state", state], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            link = None
+            for line in bridge.stdout:  # three lines at once, or stdout closes when it cannot start
+                if line.startswith("hush-bridge://"):
+                    link = line.strip()
+                    break
+            self.assertIsNotNone(link, "hushd bridge printed no link")
+            self.assertTrue(link.endswith("#" + self.server.fingerprint), link)
+            bridge_port = int(re.match(r"hush-bridge://127\.0\.0\.1:(\d+)/", link).group(1))
+            # An active prober: an HTTP request and noise, then silence for 3 s.
+            with socket.create_connection(("127.0.0.1", bridge_port), timeout=5) as probe:
+                probe.sendall(b"GET / HTTP/1.1\r\nHost: example.org\r\n\r\n" + os.urandom(8192))
+                ready, _, _ = select.select([probe], [], [], 3)
+                answer = probe.recv(4096) if ready else b""
+                self.assertEqual(answer, b"", "the bridge answered an unauthenticated connection")
+
+            home = self.home("ob1")
+            self.assertIn("added endpoint 1: obfs4 bridge", run_hush(home, "endpoints", "add-relay", link).stdout)
+            self.assertTrue(json.loads(run_hush(home, "endpoints", "--json").stdout)[0]["obfs4"])
+            dead = f"wss://127.0.0.1:{closed_port()}"
+            run_hush(home, "register", "--server", dead, "--pin", self.server.fingerprint, "--username", "ob1")
+            bob = self.register("ob1bob")
+            sent = self.send(home, "ob1bob", "through the obfs4 bridge")
+            got = [m for m in self.receive(bob) if m["kind"] == "text"]
+            self.assertEqual([(m["id"], m["body"]) for m in got], [(sent, "through the obfs4 bridge")])
+            self.send(bob, "ob1", "back through the obfs4 bridge")
+            got = [m for m in self.receive(home) if m["kind"] == "text"]
+            self.assertEqual([m["body"] for m in got], ["back through the obfs4 bridge"])
+        finally:
+            bridge.send_signal(signal.SIGTERM)
+            self.assertEqual(bridge.wait(timeout=30), 0)
+            bridge.stdout.close()
 
     def test_zz_server_files_and_log_hold_no_text(self):
         # Runs last (alphabetical order): every text the other tests sent.

@@ -38,8 +38,12 @@ std::uint16_t closed_port() {
 
 class ClientEndpointsTest : public ClientFixture {
  protected:
-  Endpoint real() const { return Endpoint{{"127.0.0.1", port_}, std::nullopt, std::nullopt, std::nullopt}; }
-  static Endpoint dead() { return Endpoint{{"127.0.0.1", closed_port()}, std::nullopt, std::nullopt, std::nullopt}; }
+  Endpoint real() const {
+    return Endpoint{{"127.0.0.1", port_}, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  }
+  static Endpoint dead() {
+    return Endpoint{{"127.0.0.1", closed_port()}, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+  }
   std::unique_ptr<Account> open_home(const std::string& name) {
     auto account = Account::open(homes_ / name, unlock(), rng_, options());
     EXPECT_TRUE(account.ok()) << (account.ok() ? "" : client::describe(account.error()));

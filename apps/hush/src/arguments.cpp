@@ -85,7 +85,9 @@ Result<client::Endpoint, std::string> parse_endpoint_arguments(const std::string
   endpoint.sni = sni;
   endpoint.host = host;
   if (!client::check_endpoint(endpoint).ok()) {
-    if (sni && !client::check_endpoint(client::Endpoint{endpoint.address, endpoint.via, sni, std::nullopt}).ok()) {
+    if (sni &&
+        !client::check_endpoint(client::Endpoint{endpoint.address, endpoint.via, sni, std::nullopt, std::nullopt})
+             .ok()) {
       return fail(std::string("--sni: expected a DNS name (not an address), or \"\" for none"));
     }
     if (host) return fail(std::string("--host: expected NAME or NAME:PORT"));

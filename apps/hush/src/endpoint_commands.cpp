@@ -60,15 +60,15 @@ CommandRun define_endpoints(CLI::App& command) {
     std::string link;
   };
   auto options = std::make_shared<Options>();
-  command.add_flag("--json", options->json, "A JSON array of objects: index, url, via, sni, host");
+  command.add_flag("--json", options->json, "A JSON array of objects: index, url, via, sni, host, obfs4");
   CLI::App* add = command.add_subcommand("add", "Add a way to reach the server, tried after the others");
   add->add_option("url", options->url, "Where to connect (directly, or through --via)")
       ->type_name("wss://HOST:PORT")
       ->required();
   add_endpoint_options(*add, options->endpoint);
   CLI::App* add_relay = command.add_subcommand(
-      "add-relay", "Add a relay shared as a link (hushd relay prints it), tried after the others");
-  add_relay->add_option("link", options->link, "The link")->type_name("hush-relay://...")->required();
+      "add-relay", "Add a relay or obfs4 bridge shared as a link (hushd relay / hushd bridge print it)");
+  add_relay->add_option("link", options->link, "The link")->type_name("hush-relay://...|hush-bridge://...")->required();
   CLI::App* remove = command.add_subcommand("remove", "Remove endpoint N (as listed)");
   remove->add_option("number", options->remove_number, "The endpoint's number, from 1")->type_name("N")->required();
   command.require_subcommand(0, 1);
@@ -76,9 +76,10 @@ CommandRun define_endpoints(CLI::App& command) {
       "The endpoints are tried in order, numbered from 1; the first that connects is used, by every command.\n"
       "The list is HOME/endpoints.json (mode 0600); it exists before registration, and `register` puts the\n"
       "endpoint it registers through first. Proxy passwords are shown as ***. At most 16 endpoints.\n"
-      "A relay link (hush-relay://RELAY/SERVER#PIN) names the relay, the server behind it and the server's\n"
-      "certificate: add it before registering, then `hush register --server wss://SERVER --pin PIN` fails over\n"
-      "to the relay when the server itself is blocked.\n"
+      "A relay link (hush-relay://RELAY/SERVER#PIN) or bridge link (hush-bridge://BRIDGE/SERVER?cert=..#PIN)\n"
+      "names the relay or obfs4 bridge, the server behind it and the server's certificate: add it before\n"
+      "registering, then `hush register --server wss://SERVER --pin PIN` fails over to it when the server itself\n"
+      "is blocked. A bridge is reached through obfs4proxy (Debian package obfs4proxy), which hush runs itself.\n"
       "Exit codes: 0 ok; 1 a malformed URL, --via, --sni, --host, link, or an N not in the list; 2 the list file "
       "cannot\n"
       "be read or is not an endpoint list (fix or delete it); 6 the endpoint is listed already, or the list is full.");
@@ -86,17 +87,14 @@ CommandRun define_endpoints(CLI::App& command) {
     if (add_relay->parsed()) {
       auto link = client::parse_relay_link(options->link);
       if (!link.ok()) return report(std::string("not a relay link: ") + client::to_string(link.error()), kExitUsage);
-      if (link->kind != client::RelayLink::Kind::kRelay) {
-        return report("an obfs4 bridge link: this hush cannot run obfs4proxy yet (use a relay link)",
-                      kExitInvalidInput);
-      }
-      client::Endpoint endpoint;
-      endpoint.address = link->via;  // the TCP connection goes to the relay; TLS still names the server
+      // The TCP connection goes to the relay or bridge; TLS still names the server.
+      const client::Endpoint endpoint = client::endpoint_from(*link);
+      const bool bridge = link->kind == client::RelayLink::Kind::kObfs4Bridge;
       auto number = client::add_endpoint(global.home, endpoint);
-      if (!number.ok()) return report_endpoints_failure("cannot add the relay", number.error());
-      std::cout << "added endpoint " << *number << ": relay " << client::describe(endpoint) << " to the server "
-                << client::format_server_url(link->server) << " (certificate " << client::format_fingerprint(link->pin)
-                << ")\n";
+      if (!number.ok()) return report_endpoints_failure("cannot add the link", number.error());
+      std::cout << "added endpoint " << *number << ": " << (bridge ? "obfs4 bridge " : "relay ")
+                << client::describe(endpoint) << " to the server " << client::format_server_url(link->server)
+                << " (certificate " << client::format_fingerprint(link->pin) << ")\n";
       return kExitOk;
     }
     if (add->parsed()) {

@@ -91,6 +91,7 @@ json endpoint_to_json(const client::Endpoint& endpoint, std::size_t number) {
        endpoint.via ? json(client::format_proxy_url(*endpoint.via, client::ProxyPassword::kMask)) : json(nullptr)},
       {"sni", optional_text(endpoint.sni)},
       {"host", optional_text(endpoint.host)},
+      {"obfs4", endpoint.obfs4.has_value()},
   };
 }
 

@@ -103,10 +103,11 @@ TEST(Arguments, Endpoints) {
 
 TEST(Arguments, ConnectReportAndEndpointJsonMaskPasswords) {
   client::ConnectReport report;
-  client::Endpoint dead{{"127.0.0.1", 9}, std::nullopt, std::nullopt, std::nullopt};
+  client::Endpoint dead{{"127.0.0.1", 9}, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
   client::Endpoint proxied{{"chat.example.org", 443},
                            client::parse_proxy_url("socks5://alice:hunter2@127.0.0.1:9050"),
                            std::string("front.example"),
+                           std::nullopt,
                            std::nullopt};
   report.attempts.push_back({1, dead, client::TransportError::kConnectFailed, {}});
   report.attempts.push_back({2, proxied, std::nullopt, {}});

@@ -148,7 +148,9 @@ Result<std::unique_ptr<ServerConnection>, ClientError> Account::connect() {
   auto endpoints = load_endpoints(home());
   if (!endpoints.ok()) return fail(endpoints_error(endpoints.error()));
   if (endpoints->empty()) endpoints->push_back(endpoint_from(server_.address, options_.connection));
-  auto connection = connect_through(*endpoints, server_.address, server_.trust, options_.connection, last_report_);
+  if (!transports_) transports_ = std::make_unique<PluggableTransports>(home() / kPluggableTransportsFolder);
+  auto connection = connect_through(*endpoints, server_.address, server_.trust, options_.connection, last_report_, {},
+                                    transports_.get());
   if (!connection.ok()) return fail(ClientError::transport(connection.error()));
   return std::move(*connection);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hush/client/endpoints/endpoint_list.hpp"
+#include "hush/client/endpoints/relay_link.hpp"
 
 namespace hush::client {
 
@@ -23,7 +24,29 @@ bool same_proxy(const std::optional<ProxySettings>& a, const std::optional<Proxy
 
 bool Endpoint::operator==(const Endpoint& other) const {
   return address.host == other.address.host && address.port == other.address.port && same_proxy(via, other.via) &&
-         sni == other.sni && host == other.host;
+         sni == other.sni && host == other.host && obfs4 == other.obfs4;
+}
+
+std::string format_obfs4_arguments(const Obfs4Bridge& bridge) {
+  return "cert=" + bridge.cert + ";iat-mode=" + std::to_string(bridge.iat_mode);
+}
+
+std::optional<Obfs4Bridge> parse_obfs4_arguments(std::string_view text) {
+  constexpr std::string_view kCert = "cert=";
+  constexpr std::string_view kIat = ";iat-mode=";
+  if (!text.starts_with(kCert)) return std::nullopt;
+  text.remove_prefix(kCert.size());
+  if (text.size() != kObfs4CertSize + kIat.size() + 1) return std::nullopt;
+  const std::string_view cert = text.substr(0, kObfs4CertSize);
+  const auto base64 = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  };
+  if (!std::all_of(cert.begin(), cert.end(), base64)) return std::nullopt;
+  text.remove_prefix(kObfs4CertSize);
+  if (!text.starts_with(kIat)) return std::nullopt;
+  const char mode = text.back();
+  if (mode < '0' || mode > '0' + kMaxObfs4IatMode) return std::nullopt;
+  return Obfs4Bridge{std::string(cert), mode - '0'};
 }
 
 const char* to_string(EndpointsError error) {
@@ -41,6 +64,12 @@ const char* to_string(EndpointsError error) {
 
 Result<void, EndpointsFailure> check_endpoint(const Endpoint& endpoint) {
   if (endpoint.via && endpoint.via->kind == ProxySettings::kNone) return fail(invalid("via: no proxy kind"));
+  if (endpoint.obfs4) {
+    if (endpoint.via) return fail(invalid("an obfs4 bridge is reached through obfs4proxy, not through --via"));
+    if (!parse_obfs4_arguments(format_obfs4_arguments(*endpoint.obfs4))) {
+      return fail(invalid("obfs4: a cert of 70 base64 characters and an iat-mode of 0 to 2"));
+    }
+  }
   // The route's checks, with the endpoint's address standing for the server: they do not depend
   // on which server it is.
   if (!check_connection_settings(endpoint.address, connection_options(endpoint, endpoint.address, {})).ok()) {
@@ -77,6 +106,7 @@ std::string describe(const Endpoint& endpoint) {
   if (endpoint.via) text += " via " + format_proxy_url(*endpoint.via, ProxyPassword::kMask);
   if (endpoint.sni) text += endpoint.sni->empty() ? " sni (none)" : " sni " + *endpoint.sni;
   if (endpoint.host) text += " host " + *endpoint.host;
+  if (endpoint.obfs4) text += " via obfs4";
   return text;
 }
 

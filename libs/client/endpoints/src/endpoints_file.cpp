@@ -28,6 +28,7 @@ constexpr std::string_view kUrlKey = "url";
 constexpr std::string_view kViaKey = "via";
 constexpr std::string_view kSniKey = "sni";
 constexpr std::string_view kHostKey = "host";
+constexpr std::string_view kObfs4Key = "obfs4";
 
 EndpointsFailure corrupt(std::string detail) {
   return {EndpointsError::kCorrupt, std::move(detail)};
@@ -86,15 +87,16 @@ Result<Endpoint, EndpointsFailure> parse_entry(const json& entry, std::size_t nu
   const std::string where = "endpoint " + std::to_string(number) + ": ";
   if (!entry.is_object()) return fail(corrupt(where + "not an object"));
   for (const auto& [key, value] : entry.items()) {
-    if (key != kUrlKey && key != kViaKey && key != kSniKey && key != kHostKey) {
-      return fail(corrupt(where + "unknown member (expected url, via, sni, host)"));
+    if (key != kUrlKey && key != kViaKey && key != kSniKey && key != kHostKey && key != kObfs4Key) {
+      return fail(corrupt(where + "unknown member (expected url, via, sni, host, obfs4)"));
     }
   }
   auto url = string_member(entry, kUrlKey, number);
   auto via = string_member(entry, kViaKey, number);
   auto sni = string_member(entry, kSniKey, number);
   auto host = string_member(entry, kHostKey, number);
-  for (const auto* member : {&url, &via, &sni, &host}) {
+  auto obfs4 = string_member(entry, kObfs4Key, number);
+  for (const auto* member : {&url, &via, &sni, &host, &obfs4}) {
     if (!member->ok()) return fail(member->error());
   }
   if (!*url) return fail(corrupt(where + "no \"url\""));
@@ -108,7 +110,13 @@ Result<Endpoint, EndpointsFailure> parse_entry(const json& entry, std::size_t nu
   }
   endpoint.sni = std::move(*sni);
   endpoint.host = std::move(*host);
-  if (!check_endpoint(endpoint).ok()) return fail(corrupt(where + "a malformed proxy, \"sni\" or \"host\""));
+  if (*obfs4) {
+    endpoint.obfs4 = parse_obfs4_arguments(**obfs4);
+    if (!endpoint.obfs4) return fail(corrupt(where + "\"obfs4\" is not cert=CERT;iat-mode=N"));
+  }
+  if (!check_endpoint(endpoint).ok()) {
+    return fail(corrupt(where + "a malformed proxy, \"sni\" or \"host\", or obfs4 with a proxy"));
+  }
   return endpoint;
 }
 
@@ -168,6 +176,7 @@ std::string serialize_endpoints(const std::vector<Endpoint>& endpoints) {
     if (endpoint.via) entry[kViaKey] = format_proxy_url(*endpoint.via, ProxyPassword::kInclude);
     if (endpoint.sni) entry[kSniKey] = *endpoint.sni;
     if (endpoint.host) entry[kHostKey] = *endpoint.host;
+    if (endpoint.obfs4) entry[kObfs4Key] = format_obfs4_arguments(*endpoint.obfs4);
     list.push_back(std::move(entry));
   }
   const json file{{kVersionKey, kEndpointsFileVersion}, {kEndpointsKey, std::move(list)}};

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "hush/base/bytes.hpp"
+#include "hush/client/endpoints/endpoint_list.hpp"
 
 namespace hush::client {
 
@@ -94,6 +95,13 @@ Result<RelayLink, RelayLinkError> parse_relay_link(std::string_view text) {
   link.obfs4_cert = std::string(cert);
   link.obfs4_iat_mode = text[0] - '0';
   return link;
+}
+
+Endpoint endpoint_from(const RelayLink& link) {
+  Endpoint endpoint;
+  endpoint.address = link.via;
+  if (link.kind == RelayLink::Kind::kObfs4Bridge) endpoint.obfs4 = Obfs4Bridge{link.obfs4_cert, link.obfs4_iat_mode};
+  return endpoint;
 }
 
 std::string format_relay_link(const RelayLink& link) {

@@ -256,3 +256,51 @@ TEST(EndpointTest, ConnectionOptionsAndBack) {
 
 }  // namespace
 }  // namespace hush::client
+
+namespace hush::client {
+namespace {
+
+const std::string kCert = std::string(69, 'B') + "+";
+
+TEST(Obfs4EndpointTest, ArgumentsRoundTripAndAreChecked) {
+  const Obfs4Bridge bridge{kCert, 1};
+  EXPECT_EQ(format_obfs4_arguments(bridge), "cert=" + kCert + ";iat-mode=1");
+  EXPECT_EQ(parse_obfs4_arguments(format_obfs4_arguments(bridge)), bridge);
+  EXPECT_FALSE(parse_obfs4_arguments("cert=" + kCert + ";iat-mode=3"));
+  EXPECT_FALSE(parse_obfs4_arguments("cert=" + kCert.substr(1) + ";iat-mode=0"));
+  EXPECT_FALSE(parse_obfs4_arguments("cert=" + std::string(69, 'B') + "-;iat-mode=0"));
+  EXPECT_FALSE(parse_obfs4_arguments("iat-mode=0;cert=" + kCert));
+
+  Endpoint endpoint;
+  endpoint.address = {"198.51.100.7", 9443};
+  endpoint.obfs4 = bridge;
+  EXPECT_TRUE(check_endpoint(endpoint).ok());
+  EXPECT_EQ(describe(endpoint), "wss://198.51.100.7:9443 via obfs4");
+  endpoint.via = parse_proxy_url("socks5://127.0.0.1:9050");
+  EXPECT_FALSE(check_endpoint(endpoint).ok()) << "obfs4 goes through its own obfs4proxy, never --via";
+  endpoint.via.reset();
+  endpoint.obfs4->iat_mode = 5;
+  EXPECT_FALSE(check_endpoint(endpoint).ok());
+}
+
+TEST(Obfs4EndpointTest, TheFileKeepsABridgeAndRefusesABrokenOne) {
+  Endpoint endpoint;
+  endpoint.address = {"198.51.100.7", 9443};
+  endpoint.obfs4 = Obfs4Bridge{kCert, 0};
+  const std::string text = serialize_endpoints({endpoint});
+  EXPECT_NE(text.find("\"obfs4\": \"cert=" + kCert + ";iat-mode=0\""), std::string::npos) << text;
+  auto parsed = parse_endpoints(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().detail;
+  ASSERT_EQ(parsed->size(), 1u);
+  EXPECT_EQ((*parsed)[0], endpoint);
+
+  std::string broken = text;
+  broken.replace(broken.find("iat-mode=0"), 10, "iat-mode=9");
+  auto refused = parse_endpoints(broken);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().error, EndpointsError::kCorrupt);
+  EXPECT_NE(refused.error().detail.find("obfs4"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hush::client

@@ -82,3 +82,44 @@ TEST(FailoverTest, AnEmptyListIsAnInvalidArgument) {
 
 }  // namespace
 }  // namespace hush::client
+
+namespace hush::client {
+namespace {
+
+TEST(FailoverTest, AnObfs4EndpointWithoutItsTransportFailsOverByName) {
+  const ServerAddress server{"chat.example.org", 443};
+  std::vector<Endpoint> endpoints(2);
+  endpoints[0].address = {"198.51.100.7", 9443};
+  endpoints[0].obfs4 = Obfs4Bridge{std::string(70, 'A'), 0};
+  endpoints[1].address = server;
+  int dialed = 0;
+  const Dialer dial = [&](const ServerAddress&, const ServerTrust&, const ConnectionOptions& options,
+                          ConnectDiagnostics*) -> Result<std::unique_ptr<ServerConnection>, TransportError> {
+    ++dialed;
+    EXPECT_FALSE(options.proxy.has_value());  // the second endpoint, direct
+    return fail(TransportError::kConnectFailed);
+  };
+  ConnectReport report;
+  auto connection = connect_through(endpoints, server, PinnedCertificate{}, {}, report, dial, nullptr);
+  ASSERT_FALSE(connection.ok());
+  EXPECT_EQ(dialed, 1);  // the bridge was never dialled without obfs4proxy
+  ASSERT_EQ(report.attempts.size(), 2u);
+  EXPECT_EQ(report.attempts[0].error, TransportError::kTransportUnavailable);
+  EXPECT_EQ(report.attempts[1].error, TransportError::kConnectFailed);
+}
+
+TEST(FailoverTest, AMissingObfs4proxyIsReportedAsTransportUnavailable) {
+  const std::filesystem::path state = std::filesystem::temp_directory_path() / "hush-failover-pt-test";
+  pt::Obfs4ClientOptions options;
+  options.executable = "/nonexistent/obfs4proxy";
+  PluggableTransports transports(state, options);
+  auto proxy = transports.obfs4_proxy(Obfs4Bridge{std::string(70, 'A'), 0});
+  ASSERT_FALSE(proxy.ok());
+  EXPECT_EQ(proxy.error(), TransportError::kTransportUnavailable);
+  EXPECT_NE(transports.last_failure().find("not installed"), std::string::npos) << transports.last_failure();
+  std::error_code ignored;
+  std::filesystem::remove_all(state, ignored);
+}
+
+}  // namespace
+}  // namespace hush::client

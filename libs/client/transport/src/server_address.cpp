@@ -95,6 +95,7 @@ const char* to_string(TransportError error) {
     case TransportError::kPushQueueFull: return "push_queue_full";
     case TransportError::kProxyRefused: return "proxy_refused";
     case TransportError::kProxyAuthFailed: return "proxy_auth_failed";
+    case TransportError::kTransportUnavailable: return "transport_unavailable";
     case TransportError::kProxyProtocol: return "proxy_protocol_error";
   }
   return "unknown";

@@ -140,6 +140,7 @@ class Account {
   AccountOptions options_;
   std::unique_ptr<ServerConnection> connection_;
   ConnectReport last_report_;
+  std::unique_ptr<PluggableTransports> transports_;  // obfs4proxy, once an obfs4 endpoint is tried
   std::string username_;
   ServerSettings server_;
   std::uint32_t device_id_ = 0;

@@ -31,6 +31,19 @@ inline constexpr int kMaxEndpointsFileDepth = 3;
 inline constexpr std::string_view kEndpointsFileName = "endpoints.json";
 inline constexpr int kEndpointsFileVersion = 1;
 
+// An obfs4 bridge's arguments (`hushd bridge` prints them in its link): the endpoint's address is
+// the bridge, reached through a local obfs4proxy client (libs/pt) that the account runs.
+struct Obfs4Bridge {
+  std::string cert;  // 70 characters of base64 (pt::kObfs4CertSize)
+  int iat_mode = 0;  // 0..2
+
+  friend bool operator==(const Obfs4Bridge&, const Obfs4Bridge&) = default;
+};
+
+// "cert=CERT;iat-mode=N", the form the endpoints file keeps; and back (nullopt unless exactly it).
+std::string format_obfs4_arguments(const Obfs4Bridge& bridge);
+std::optional<Obfs4Bridge> parse_obfs4_arguments(std::string_view text);
+
 // One way to reach the server. `address` is where the TCP connection goes (or what the proxy is
 // asked to connect to); the server itself stays the account's: unless `sni` or `host` say
 // otherwise, TLS names it, the WebSocket's Host names it and a CA-issued certificate must be for
@@ -44,6 +57,8 @@ struct Endpoint {
   std::optional<std::string> sni;
   // The WebSocket request's Host header instead of the server's HOST:PORT.
   std::optional<std::string> host;
+  // An obfs4 bridge at `address`, reached through obfs4proxy (never together with `via`).
+  std::optional<Obfs4Bridge> obfs4;
 
   bool operator==(const Endpoint& other) const;
 };

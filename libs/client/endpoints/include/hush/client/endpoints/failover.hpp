@@ -12,6 +12,7 @@
 
 #include "hush/base/result.hpp"
 #include "hush/client/endpoints/endpoint_list.hpp"
+#include "hush/client/endpoints/pluggable_transports.hpp"
 #include "hush/client/transport/server_connection.hpp"
 
 namespace hush::client {
@@ -41,8 +42,11 @@ using Dialer = std::function<Result<std::unique_ptr<ServerConnection>, Transport
 // the next (a refused certificate too: a censor's interception on one path says nothing about the
 // others). Each attempt has base.connect_timeout. `report` is replaced by what happened. Errors:
 // the last attempt's error when every endpoint failed; kInvalidArgument when `endpoints` is empty.
+// An obfs4 endpoint goes through `transports` (its obfs4proxy client); without it, or when
+// obfs4proxy cannot start, that attempt fails with kTransportUnavailable.
 Result<std::unique_ptr<ServerConnection>, TransportError> connect_through(
     const std::vector<Endpoint>& endpoints, const ServerAddress& server, const ServerTrust& trust,
-    const ConnectionOptions& base, ConnectReport& report, const Dialer& dial = {});
+    const ConnectionOptions& base, ConnectReport& report, const Dialer& dial = {},
+    PluggableTransports* transports = nullptr);
 
 }  // namespace hush::client

@@ -20,6 +20,7 @@
 #include "hush/base/result.hpp"
 #include "hush/client/transport/server_connection.hpp"
 #include "hush/crypto/hash.hpp"
+#include "hush/pt/obfs4.hpp"
 
 namespace hush::client {
 
@@ -28,10 +29,8 @@ namespace hush::client {
 // for anything a valid link cannot hold, and keeps its QR code readable.
 inline constexpr std::size_t kMaxRelayLinkSize = 1024;
 
-// Length of an obfs4 bridge's cert argument: 52 bytes (node id and public key) in unpadded base64.
-inline constexpr std::size_t kObfs4CertSize = 70;
-// obfs4's iat-mode ranges from 0 (off) to 2 (paranoid).
-inline constexpr int kMaxObfs4IatMode = 2;
+using pt::kMaxObfs4IatMode;  // 2
+using pt::kObfs4CertSize;    // 70
 
 struct RelayLink {
   enum class Kind { kRelay, kObfs4Bridge };
@@ -59,6 +58,11 @@ enum class RelayLinkError {
 const char* to_string(RelayLinkError error);
 
 Result<RelayLink, RelayLinkError> parse_relay_link(std::string_view text);
+
+// The endpoint a link stands for: its address is the relay or bridge (the TCP connection goes
+// there; TLS still names the account's server), with the bridge's obfs4 arguments.
+struct Endpoint;
+Endpoint endpoint_from(const RelayLink& link);
 
 // The link's one text form; parse_relay_link(format_relay_link(l)) == l for every link it accepts.
 std::string format_relay_link(const RelayLink& link);
