@@ -97,38 +97,62 @@ int make_invite(const hush::server::Options& server_options, int valid_days) {
 // How long `hushd relay` waits for the hush server's certificate at start.
 constexpr std::chrono::seconds kRelayProbeTimeout{10};
 
-// `hushd relay`: reads the target's certificate (the pin the link carries, and proof that the
-// target is a TLS server), starts the relay, prints the link to share, and runs until a signal.
-int run_relay(const std::string& listen, const std::string& to, const std::string& public_address) {
-  hush::server::Options listen_options;
-  if (auto parsed = hush::server::apply_listen(listen, listen_options, "--listen"); !parsed.ok()) {
-    std::cerr << "hushd relay: " << parsed.error() << "\n";
-    return 2;
+// What `hushd relay` and `hushd bridge` share: where to listen, the hush server behind them, the
+// address users reach (when --public gives it), and the server's certificate fingerprint, which the
+// link carries (reading it also proves the target is a TLS server).
+struct SharedServer {
+  hush::server::Options listen;  // listen_address and listen_port
+  hush::client::ServerAddress target;
+  std::optional<hush::client::ServerAddress> shared;
+  hush::crypto::Sha256Digest pin{};
+};
+
+// Parses the three addresses and reads the target's certificate; an exit code (2 usage, 1 the
+// target) after printing why not, prefixed with `command`.
+hush::Result<SharedServer, int> prepare_shared_server(const std::string& command, const std::string& listen,
+                                                      const std::string& to, const std::string& public_address) {
+  SharedServer out;
+  if (auto parsed = hush::server::apply_listen(listen, out.listen, "--listen"); !parsed.ok()) {
+    std::cerr << command << ": " << parsed.error() << "\n";
+    return hush::fail(2);
   }
   auto target = hush::client::parse_server_url("wss://" + to);
   if (!target || to.ends_with('/')) {
-    std::cerr << "hushd relay: --to expects HOST:PORT of the hush server\n";
-    return 2;
+    std::cerr << command << ": --to expects HOST:PORT of the hush server\n";
+    return hush::fail(2);
   }
-  std::optional<hush::client::ServerAddress> shared;
+  out.target = *target;
   if (!public_address.empty()) {
-    shared = hush::client::parse_server_url("wss://" + public_address);
-    if (!shared || public_address.ends_with('/')) {
-      std::cerr << "hushd relay: --public expects HOST:PORT\n";
-      return 2;
+    out.shared = hush::client::parse_server_url("wss://" + public_address);
+    if (!out.shared || public_address.ends_with('/')) {
+      std::cerr << command << ": --public expects HOST:PORT\n";
+      return hush::fail(2);
     }
   }
-  auto pin = hush::client::probe_certificate(*target, kRelayProbeTimeout);
+  auto pin = hush::client::probe_certificate(out.target, kRelayProbeTimeout);
   if (!pin.ok()) {
-    std::cerr << "hushd relay: cannot read the certificate of " << to << ": " << hush::client::to_string(pin.error())
+    std::cerr << command << ": cannot read the certificate of " << to << ": " << hush::client::to_string(pin.error())
               << "\n";
-    return 1;
+    return hush::fail(1);
   }
+  out.pin = *pin;
+  return out;
+}
+
+// `hushd relay`: reads the target's certificate (the pin the link carries, and proof that the
+// target is a TLS server), starts the relay, prints the link to share, and runs until a signal.
+int run_relay(const std::string& listen, const std::string& to, const std::string& public_address) {
+  auto prepared = prepare_shared_server("hushd relay", listen, to, public_address);
+  if (!prepared.ok()) return prepared.error();
+  const hush::server::Options& listen_options = prepared->listen;
+  const hush::client::ServerAddress& target = prepared->target;
+  std::optional<hush::client::ServerAddress> shared = prepared->shared;
+  const hush::crypto::Sha256Digest& pin = prepared->pin;
   hush::relay::RelayOptions options;
   options.listen_address = listen_options.listen_address;
   options.listen_port = listen_options.listen_port;
-  options.target_host = target->host;
-  options.target_port = target->port;
+  options.target_host = target.host;
+  options.target_port = target.port;
   hush::relay::Relay relay(options);
   if (const std::string error = relay.start(); !error.empty()) {
     std::cerr << "hushd relay: " << error << "\n";
@@ -144,10 +168,10 @@ int run_relay(const std::string& listen, const std::string& to, const std::strin
   hush::client::RelayLink link;
   link.kind = hush::client::RelayLink::Kind::kRelay;
   link.via = *shared;
-  link.server = *target;
-  link.pin = *pin;
+  link.server = target;
+  link.pin = pin;
   std::cout << "hushd relay: forwarding " << options.listen_address << ":" << relay.port() << " to " << to
-            << " (certificate SHA-256 " << hush::client::format_fingerprint(*pin) << ")\n"
+            << " (certificate SHA-256 " << hush::client::format_fingerprint(pin) << ")\n"
             << "hushd relay: share this link (hush endpoints add-relay LINK):\n"
             << hush::client::format_relay_link(link) << std::endl;
   relay.run_until_signal();
@@ -159,30 +183,12 @@ int run_relay(const std::string& listen, const std::string& to, const std::strin
 // restarts), prints the link, and runs until a signal or until obfs4proxy dies.
 int run_bridge(const std::string& listen, const std::string& to, const std::string& public_address,
                const std::filesystem::path& state) {
-  hush::server::Options listen_options;
-  if (auto parsed = hush::server::apply_listen(listen, listen_options, "--listen"); !parsed.ok()) {
-    std::cerr << "hushd bridge: " << parsed.error() << "\n";
-    return 2;
-  }
-  auto target = hush::client::parse_server_url("wss://" + to);
-  if (!target || to.ends_with('/')) {
-    std::cerr << "hushd bridge: --to expects HOST:PORT of the hush server\n";
-    return 2;
-  }
-  std::optional<hush::client::ServerAddress> shared;
-  if (!public_address.empty()) {
-    shared = hush::client::parse_server_url("wss://" + public_address);
-    if (!shared || public_address.ends_with('/')) {
-      std::cerr << "hushd bridge: --public expects HOST:PORT\n";
-      return 2;
-    }
-  }
-  auto pin = hush::client::probe_certificate(*target, kRelayProbeTimeout);
-  if (!pin.ok()) {
-    std::cerr << "hushd bridge: cannot read the certificate of " << to << ": " << hush::client::to_string(pin.error())
-              << "\n";
-    return 1;
-  }
+  auto prepared = prepare_shared_server("hushd bridge", listen, to, public_address);
+  if (!prepared.ok()) return prepared.error();
+  const hush::server::Options& listen_options = prepared->listen;
+  const hush::client::ServerAddress& target = prepared->target;
+  std::optional<hush::client::ServerAddress> shared = prepared->shared;
+  const hush::crypto::Sha256Digest& pin = prepared->pin;
   // Signals are taken by sigtimedwait below; blocked before obfs4proxy starts (it resets its own).
   sigset_t signals;
   sigemptyset(&signals);
@@ -193,8 +199,8 @@ int run_bridge(const std::string& listen, const std::string& to, const std::stri
   options.state_dir = state;
   options.bind_host = listen_options.listen_address;
   options.bind_port = listen_options.listen_port;
-  options.target_host = target->host;
-  options.target_port = target->port;
+  options.target_host = target.host;
+  options.target_port = target.port;
   auto bridge = hush::pt::Obfs4Server::start(options);
   if (!bridge.ok()) {
     std::cerr << "hushd bridge: " << hush::pt::describe(bridge.error()) << "\n";
@@ -210,12 +216,12 @@ int run_bridge(const std::string& listen, const std::string& to, const std::stri
   hush::client::RelayLink link;
   link.kind = hush::client::RelayLink::Kind::kObfs4Bridge;
   link.via = *shared;
-  link.server = *target;
-  link.pin = *pin;
+  link.server = target;
+  link.pin = pin;
   link.obfs4_cert = (*bridge)->cert();
   link.obfs4_iat_mode = (*bridge)->iat_mode();
   std::cout << "hushd bridge: obfs4 on " << (*bridge)->host() << ":" << (*bridge)->port() << " in front of " << to
-            << " (certificate SHA-256 " << hush::client::format_fingerprint(*pin) << "), keys in " << state << "\n"
+            << " (certificate SHA-256 " << hush::client::format_fingerprint(pin) << "), keys in " << state << "\n"
             << "hushd bridge: share this link (hush endpoints add-relay LINK):\n"
             << hush::client::format_relay_link(link) << std::endl;
   constexpr timespec kCheckEvery{1, 0};  // how often obfs4proxy is checked while waiting for a signal
