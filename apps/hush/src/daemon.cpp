@@ -20,6 +20,7 @@
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "hush/client/messenger/live_connection.hpp"
 #include "message_json.hpp"
 #include "rpc_methods.hpp"
 #include "stop_signal.hpp"
@@ -138,7 +139,9 @@ struct Client {
 class Daemon final : public RpcBackend {
  public:
   explicit Daemon(Session& session)
-      : session_(session), own_username_(session.account->username()), backoff_(new_backoff(session)) {
+      : session_(session),
+        own_username_(session.account->username()),
+        live_(*session.messenger, new_backoff(session), [this](const client::LiveEvent& event) { log_event(event); }) {
     add_hush_methods(dispatcher_, *this);
   }
 
@@ -158,11 +161,9 @@ class Daemon final : public RpcBackend {
     return watched(messenger().send_location(recipient, location));
   }
   Result<std::vector<client::Message>, client::ClientError> take_received(std::chrono::milliseconds wait) override {
-    if (wait.count() > 0 && online_) {
+    if (wait.count() > 0 && live_.online()) {
       auto received = pump(wait);
-      if (!received.ok() && received.error().kind != client::ClientErrorKind::kTransport) {
-        return fail(received.error());
-      }
+      if (!received.ok()) return fail(received.error());
     }
     std::vector<client::Message> taken(std::make_move_iterator(unclaimed_.begin()),
                                        std::make_move_iterator(unclaimed_.end()));
@@ -188,12 +189,11 @@ class Daemon final : public RpcBackend {
   // Notes a lost connection in any result.
   template <class T>
   Result<T, client::ClientError> watched(Result<T, client::ClientError> result) {
-    if (!result.ok() && result.error().kind == client::ClientErrorKind::kTransport) went_offline(result.error());
+    if (!result.ok() && result.error().kind == client::ClientErrorKind::kTransport) live_.lost(result.error());
     return result;
   }
 
-  void went_offline(const client::ClientError& error);
-  void keep_connected();
+  void log_event(const client::LiveEvent& event);
   Result<void, client::ClientError> pump(std::chrono::milliseconds idle);
   void notify_subscribers(const std::vector<client::Message>& messages);
   void accept_clients();
@@ -207,50 +207,30 @@ class Daemon final : public RpcBackend {
   std::deque<client::Message> unclaimed_;
   std::list<Client> clients_;
   Listener listener_;
-  bool online_ = false;
-  client::ReconnectBackoff backoff_;
-  Clock::time_point next_attempt_{};
+  client::LiveConnection live_;  // the one logical connection: reconnects with backoff by itself
 };
 
-void Daemon::went_offline(const client::ClientError& error) {
-  if (!online_) return;
-  online_ = false;
-  session_.account->disconnect();
-  const auto delay = backoff_.next();
-  next_attempt_ = Clock::now() + delay;
-  log("connection lost (" + client::describe(error) + "); reconnecting in " + std::to_string(delay.count() / 1000) +
-      " s");
-}
-
-void Daemon::keep_connected() {
-  if (online_ || Clock::now() < next_attempt_) return;
-  session_.account->disconnect();
-  auto connected = messenger().connect();
-  if (connected.ok()) {
-    online_ = true;
-    backoff_.reset();
-    log("connected as " + own_username_);
-    return;
+void Daemon::log_event(const client::LiveEvent& event) {
+  const std::string retry = std::to_string(event.retry_in.count() / 1000) + " s";
+  switch (event.kind) {
+    case client::LiveEvent::Kind::kConnected: log("connected as " + own_username_); break;
+    case client::LiveEvent::Kind::kConnectFailed:
+      if (session_.account->last_connect_report().attempts.size() > 1) {
+        log(connect_report_text(session_.account->last_connect_report()));
+      }
+      log("cannot connect (" + client::describe(event.error) + "); retrying in " + retry);
+      break;
+    case client::LiveEvent::Kind::kLost:
+      log("connection lost (" + client::describe(event.error) + "); reconnecting in " + retry);
+      break;
   }
-  const auto delay = backoff_.next();
-  next_attempt_ = Clock::now() + delay;
-  if (session_.account->last_connect_report().attempts.size() > 1) {
-    log(connect_report_text(session_.account->last_connect_report()));
-  }
-  log("cannot connect (" + client::describe(connected.error()) + "); retrying in " +
-      std::to_string(delay.count() / 1000) + " s");
 }
 
 Result<void, client::ClientError> Daemon::pump(std::chrono::milliseconds idle) {
-  auto received = messenger().receive(idle);
+  // Connects first when offline and due; a lost connection is logged by log_event.
+  auto received = live_.poll(idle);
   if (!received.ok()) {
-    // A store failure left an envelope unacknowledged: the server sends it again after a new login.
-    const client::ClientErrorKind kind = received.error().kind;
-    if (kind == client::ClientErrorKind::kTransport || kind == client::ClientErrorKind::kStore) {
-      went_offline(received.error());
-    } else {
-      log("receiving failed (" + client::describe(received.error()) + ")");
-    }
+    log("receiving failed (" + client::describe(received.error()) + ")");
     return fail(received.error());
   }
   for (client::Message& message : *received) {
@@ -351,8 +331,9 @@ int Daemon::run(const DaemonOptions& options) {
   }
 
   while (!stop_requested()) {
-    // Before any request is read, so that the first ones find the account connected.
-    keep_connected();
+    // Before any request is read, so that the first ones find the account connected: connects
+    // when offline and the backoff allows.
+    if (!live_.online()) (void)pump(kPumpIdle);
     std::vector<pollfd> fds;
     if (on_socket) fds.push_back({listener_.fd.get(), POLLIN, 0});
     for (const Client& client : clients_) {
@@ -374,7 +355,7 @@ int Daemon::run(const DaemonOptions& options) {
         if (entry.fd == client.in_fd && (entry.events & POLLIN) && !client.input_ended) read_from(client);
       }
     }
-    if (online_) (void)pump(kPumpIdle);
+    if (live_.online()) (void)pump(kPumpIdle);
     for (Client& client : clients_) flush(client);
     // A client whose input ended is dropped once its answers are out; on stdio that ends the daemon.
     const auto finished = [](const Client& client) {

@@ -6,6 +6,7 @@
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "hush/client/messenger/live_connection.hpp"
 #include "progress.hpp"
 #include "stop_signal.hpp"
 
@@ -29,44 +30,30 @@ std::string seconds_text(std::chrono::milliseconds duration) {
   return std::to_string(duration.count() / 1000) + " s";
 }
 
-// receive --follow: receives until a signal, reconnecting with backoff when the connection or
-// the store fails (an envelope the store could not take comes again after a reconnection).
-int follow(Session& session, bool json, bool online, const client::ReceiveOptions& options) {
-  client::ReconnectBackoff backoff = new_backoff(session);
+// receive --follow: receives until a signal over the library's LiveConnection, which reconnects
+// with jittered backoff when the connection or the store fails (an envelope the store could not
+// take comes again after a reconnection) and flushes the outbox each time.
+int follow(Session& session, bool json, const client::ReceiveOptions& options) {
   const std::string own = session.account->username();
-  while (!stop_requested()) {
-    if (!online) {
-      session.account->disconnect();
-      auto connected = session.messenger->connect();
-      if (connected.ok()) {
-        online = true;
-        backoff.reset();
-        std::cerr << "hush: connected" << std::endl;
-      } else if (connected.error().kind == client::ClientErrorKind::kTransport) {
+  client::LiveConnection live(*session.messenger, new_backoff(session), [&session](const client::LiveEvent& event) {
+    switch (event.kind) {
+      case client::LiveEvent::Kind::kConnected: std::cerr << "hush: connected" << std::endl; break;
+      case client::LiveEvent::Kind::kConnectFailed:
         print_connect_report(session.account->last_connect_report());
-        const auto delay = backoff.next();
-        std::cerr << "hush: cannot connect (" << client::describe(connected.error()) << "); retrying in "
-                  << seconds_text(delay) << std::endl;
-        sleep_unless_stopped(delay);
-        continue;
-      } else {
-        return report_failure("cannot connect", connected.error());
-      }
+        std::cerr << "hush: cannot connect (" << client::describe(event.error) << "); retrying in "
+                  << seconds_text(event.retry_in) << std::endl;
+        break;
+      case client::LiveEvent::Kind::kLost:
+        std::cerr << "hush: receiving failed (" << client::describe(event.error) << "); reconnecting in "
+                  << seconds_text(event.retry_in) << std::endl;
+        break;
     }
-    auto received = session.messenger->receive(kFollowIdle, options);
-    if (received.ok()) {
-      for (const client::Message& message : *received) print_message(message, json, own);
-      continue;
-    }
-    const client::ClientError error = received.error();
-    if (error.kind != client::ClientErrorKind::kTransport && error.kind != client::ClientErrorKind::kStore) {
-      return report_failure("receive", error);
-    }
-    online = false;
-    const auto delay = backoff.next();
-    std::cerr << "hush: receiving failed (" << client::describe(error) << "); reconnecting in " << seconds_text(delay)
-              << std::endl;
-    sleep_unless_stopped(delay);
+  });
+  while (!stop_requested()) {
+    auto received = live.poll(kFollowIdle, options);
+    if (!received.ok()) return report_failure("receive", received.error());
+    for (const client::Message& message : *received) print_message(message, json, own);
+    if (!live.online()) sleep_unless_stopped(live.until_next_attempt());
   }
   return kExitOk;
 }
@@ -99,7 +86,7 @@ CommandRun define_receive(CLI::App& command) {
     receive_options.progress = bar.callback();
     if (options->follow) {
       if (connected.offline) std::cerr << "hush: cannot connect (" << client::describe(*connected.offline) << ")\n";
-      return follow(**session, options->json, !connected.offline, receive_options);
+      return follow(**session, options->json, receive_options);
     }
     auto received = (*session)->messenger->receive(*idle, receive_options);
     bar.finish();

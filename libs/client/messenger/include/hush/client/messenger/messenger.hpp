@@ -104,6 +104,9 @@ class Messenger {
   // `account` must outlive the messenger. Does not connect.
   explicit Messenger(Account& account, MessengerOptions options = {});
 
+  // The account it sends and receives as.
+  Account& account() { return account_; }
+
   // Logs the account in (Account::log_in) and flushes the outbox. The first call a program makes.
   Result<void, ClientError> connect();
 
