@@ -157,6 +157,44 @@ TEST_F(ClientFeaturesTest, ADuplicateDeliveryMakesOneHistoryEntry) {
   EXPECT_EQ((*history)[0].body, "only once, please");
 }
 
+// An envelope stored by the client whose acknowledgement the server refuses (here its request rate
+// limit) is reported at once: it comes again after the next login, is recognised as a duplicate
+// and acknowledged then, and is never reported twice — nor lost to the caller.
+TEST_F(ClientFeaturesTest, AMessageWhoseAcknowledgementIsRefusedIsStillReportedOnce) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  bob->disconnect();
+  constexpr int kTexts = 8;
+  for (int i = 0; i < kTexts; ++i) send(at_alice, "bob", "text " + std::to_string(i));
+  alice->disconnect();
+  const std::uint16_t port = port_;
+  stop_server();
+  // Enough requests for bob to log in and acknowledge a few; the rest of the acknowledgements are
+  // refused with LIMIT_EXCEEDED.
+  start_server([port](server::Options& o) {
+    o.listen_port = port;
+    o.limits.requests_per_second = 1;
+    o.limits.requests_burst = 5;
+  });
+  ASSERT_TRUE(at_bob.connect().ok());
+  std::vector<std::string> reported;
+  for (const auto& message : receive(at_bob)) reported.push_back(message.body);
+  std::vector<std::string> expected;
+  for (int i = 0; i < kTexts; ++i) expected.push_back("text " + std::to_string(i));
+  EXPECT_EQ(reported, expected);
+  // Later, without the limit: what was not acknowledged comes again and is not reported again.
+  bob->disconnect();
+  stop_server();
+  start_server([port](server::Options& o) { o.listen_port = port; });
+  ASSERT_TRUE(at_bob.connect().ok());
+  EXPECT_TRUE(receive(at_bob).empty());
+  auto history = at_bob.history("alice");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), static_cast<std::size_t>(kTexts));
+}
+
 TEST_F(ClientFeaturesTest, AnEnvelopeThatDoesNotDecryptIsRecordedNotLost) {
   auto bob = register_home("bob");
   ASSERT_TRUE(bob);

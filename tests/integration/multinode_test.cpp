@@ -15,6 +15,8 @@
 #include <tuple>
 
 #include "client_fixture.hpp"
+#include "hush/client/endpoints/endpoint_list.hpp"
+#include "hush/client/messenger/live_connection.hpp"
 #include "hush/storage/postgres_storage.hpp"
 #include "hushd_process.hpp"
 #include "postgres/postgres_test_support.hpp"  // libs/storage/test
@@ -86,10 +88,18 @@ class MultiNode : public ::testing::Test {
     return std::make_unique<TestClient>(node.port, certificate_pem_);
   }
 
-  client::ServerSettings settings(const Node& node) const {
+  client::ServerSettings settings(const Node& node) const { return settings(node.port); }
+  client::ServerSettings settings(std::uint16_t port) const {
     auto pin = client::parse_fingerprint(tls_.fingerprint_hex);
     EXPECT_TRUE(pin.has_value());
-    return {{"127.0.0.1", node.port}, client::PinnedCertificate{pin.value_or(crypto::Sha256Digest{})}};
+    return {{"127.0.0.1", port}, client::PinnedCertificate{pin.value_or(crypto::Sha256Digest{})}};
+  }
+
+  // The arguments of a hushd process on the shared schema, with its own data folder and the
+  // certificate every node presents.
+  std::vector<std::string> process_args(const std::string& data) const {
+    return {"--data",     (folder_ / data).string(), "--store",   store_uri(),      "--listen",  "127.0.0.1:0",
+            "--tls-cert", tls_.certificate,          "--tls-key", tls_.private_key, "--threads", "2"};
   }
 
   // The schema as a postgres:// URI for hushd --store (libpq's "options" parameter sets the
@@ -302,16 +312,8 @@ class FailoverClient {
 };
 
 TEST_F(MultiNode, NodeKilledMidTrafficClientsFailOverNothingLostNothingTwiceOrderKept) {
-  const std::string store = store_uri();
-  std::vector<std::string> common = {"--store",        store,       "--listen",       "127.0.0.1:0", "--tls-cert",
-                                     tls_.certificate, "--tls-key", tls_.private_key, "--threads",   "2"};
-  auto args = [&](const std::string& data) {
-    std::vector<std::string> out = {"--data", (folder_ / data).string()};
-    out.insert(out.end(), common.begin(), common.end());
-    return out;
-  };
-  HushdProcess first(args("node-a"));
-  HushdProcess second(args("node-b"));
+  HushdProcess first(process_args("node-a"));
+  HushdProcess second(process_args("node-b"));
   const std::uint16_t port_a = first.port();
   const std::uint16_t port_b = second.port();
   ASSERT_NE(port_a, 0) << first.output();
@@ -455,6 +457,108 @@ TEST_F(MultiNode, NodeKilledMidTrafficClientsFailOverNothingLostNothingTwiceOrde
   // At-least-once on the wire: an envelope pushed but not yet acknowledged when node a died comes
   // again from node b; the receiver's duplicate check (by id) keeps it out of its history.
   RecordProperty("redelivered", static_cast<int>(redelivered));
+}
+
+// The same failure with the client library itself: alice and bob registered through node a, with
+// node b as their second endpoint, on LiveConnection. Node a is killed mid-traffic; both fail over
+// through their endpoint lists, alice's outbox resends what was not acknowledged with the same ids,
+// and bob's history holds every text once, in the order sent.
+TEST_F(MultiNode, LibraryClientsFailOverThroughTheirEndpointListsWhenTheirNodeIsKilled) {
+  HushdProcess first(process_args("node-a"));
+  HushdProcess second(process_args("node-b"));
+  const std::uint16_t port_a = first.port();
+  const std::uint16_t port_b = second.port();
+  ASSERT_NE(port_a, 0) << first.output();
+  ASSERT_NE(port_b, 0) << second.output();
+  constexpr int kTexts = 300;
+  constexpr int kKillAfter = 100;  // texts acknowledged through node a before it is killed
+  constexpr client::BackoffOptions kQuickBackoff{std::chrono::milliseconds{50}, std::chrono::milliseconds{500}};
+
+  crypto::SystemRng rng;
+  client::AccountOptions account_options;
+  account_options.prekey_batch = 10;
+  account_options.store.kdf = {client::kMinKdfOperations, client::kMinKdfMemory};  // tests only: fast unlock
+  account_options.connection.connect_timeout = 3s;
+  account_options.connection.request_timeout = 3s;
+  const client::Unlock unlock = client::Passphrase{crypto::SecretBytes(as_bytes("correct horse battery"))};
+  std::unique_ptr<client::Account> accounts[2];
+  const char* names[2] = {"alice", "bob"};
+  for (int i = 0; i < 2; ++i) {
+    auto registered =
+        client::Account::register_new(folder_ / names[i], unlock, settings(port_a), names[i], "", rng, account_options);
+    ASSERT_TRUE(registered.ok()) << client::describe(registered.error());
+    accounts[i] = std::move(*registered);
+    client::Endpoint other_node;
+    other_node.address = {"127.0.0.1", port_b};
+    ASSERT_TRUE(client::add_endpoint(folder_ / names[i], other_node).ok());  // tried after node a
+    accounts[i]->disconnect();
+  }
+  client::Messenger at_alice(*accounts[0]);
+  client::Messenger at_bob(*accounts[1]);
+
+  std::atomic<bool> stop_receiving{false};
+  std::vector<std::string> bodies;  // bob's, in arrival order
+  std::thread receiver([&] {
+    client::LiveConnection live(at_bob, client::ReconnectBackoff(2, kQuickBackoff));
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    while (!stop_receiving && std::chrono::steady_clock::now() < deadline) {
+      auto got = live.poll(200ms);
+      if (!got.ok()) break;
+      for (const auto& message : *got) {
+        if (message.kind == "text") bodies.push_back(message.body);
+      }
+      if (bodies.size() >= static_cast<std::size_t>(kTexts)) break;
+      if (!live.online()) std::this_thread::sleep_for(live.until_next_attempt());
+    }
+  });
+
+  client::LiveConnection alice_live(at_alice, client::ReconnectBackoff(1, kQuickBackoff));
+  const auto reconnect = [&] {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!alice_live.online() && std::chrono::steady_clock::now() < deadline) {
+      ASSERT_TRUE(alice_live.poll(10ms).ok());
+      if (!alice_live.online()) std::this_thread::sleep_for(alice_live.until_next_attempt());
+    }
+    ASSERT_TRUE(alice_live.online()) << "alice never got through to a node";
+  };
+  int failed_sends = 0;
+  for (int i = 0; i < kTexts; ++i) {
+    reconnect();
+    if (i == kKillAfter) {
+      first.signal(SIGKILL);
+      first.wait_exit(5s);
+    }
+    auto sent = at_alice.send_text("bob", "text " + std::to_string(i));
+    if (!sent.ok()) {
+      ASSERT_EQ(sent.error().kind, client::ClientErrorKind::kTransport) << client::describe(sent.error());
+      ++failed_sends;  // kept in the outbox; sent again when the connection is back
+      alice_live.lost(sent.error());
+    }
+  }
+  reconnect();  // flushes what is still in the outbox
+  EXPECT_GT(failed_sends, 0) << "no send met the dead node: the test did not test failover";
+  EXPECT_EQ(accounts[0]->last_connect_report().connected, 2u) << "alice is not on node b";
+  receiver.join();
+
+  std::vector<std::string> expected;
+  for (int i = 0; i < kTexts; ++i) expected.push_back("text " + std::to_string(i));
+  EXPECT_EQ(bodies, expected) << "lost, repeated or out of order on arrival";
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    if (i >= expected.size() || bodies[i] != expected[i]) {
+      ADD_FAILURE() << "arrival " << i << " is '" << bodies[i] << "' (of " << bodies.size() << ")";
+      break;
+    }
+  }
+  auto history = at_bob.history("alice");
+  ASSERT_TRUE(history.ok());
+  std::vector<std::string> stored;
+  for (const auto& message : *history) {
+    if (message.kind == "text") stored.push_back(message.body);
+  }
+  EXPECT_EQ(stored, expected) << "bob's history is not every text once, in order";
+  auto queued = at_alice.queued();
+  ASSERT_TRUE(queued.ok());
+  EXPECT_TRUE(queued->empty()) << "alice's outbox still holds messages";
 }
 
 }  // namespace
