@@ -347,6 +347,54 @@ class HushCliTest(unittest.TestCase):
         self.assertIn(f"endpoint 1 ({dead}): connect_failed", failed.stderr)
         self.assertIn("endpoint 2 (", failed.stderr)
 
+    def test_probe_json_names_a_dead_first_endpoint_and_the_working_second(self):
+        home = self.home("probe1")
+        dead = f"wss://127.0.0.1:{closed_port()}"
+        # Before registration: registration reachability only (the account's steps are skipped).
+        run_hush(home, "endpoints", "add", dead)
+        run_hush(home, "endpoints", "add", self.server.url())
+        early = run_hush(home, "probe", "--json", "--timeout", "3", "--server", self.server.url(),
+                         "--pin", self.server.fingerprint)
+        report = json.loads(early.stdout)
+        self.assertEqual(report["working_endpoint"], 2)
+        self.assertEqual([s["skipped"] for s in report["endpoints"][1]["steps"] if s["ok"] is None],
+                         ["not_registered"] * 4)
+        # Registered, with the dead endpoint first again.
+        self.register("probe1")
+        run_hush(home, "endpoints", "remove", "1")
+        run_hush(home, "endpoints", "add", self.server.url())
+        self.assertEqual([e["url"] for e in json.loads(run_hush(home, "endpoints", "--json").stdout)],
+                         [dead, self.server.url()])
+        result = run_hush(home, "probe", "--json", "--timeout", "3")
+        report = json.loads(result.stdout)
+        first, second = report["endpoints"]
+        self.assertEqual((first["index"], first["url"], first["transport"]), (1, dead, "direct"))
+        self.assertEqual((first["failed_step"], first["failure"]), ("tcp_connect", "connection_refused"))
+        self.assertEqual([s["step"] for s in first["steps"]], ["dns", "tcp_connect"])
+        self.assertEqual(first["steps"][1], {"step": "tcp_connect", "ok": False, "ms": first["steps"][1]["ms"],
+                                             "failure": "connection_refused"})
+        self.assertEqual((second["index"], second["url"]), (2, self.server.url()))
+        self.assertIsNone(second["failed_step"])
+        self.assertIsNone(second["failure"])
+        self.assertEqual([s["step"] for s in second["steps"]],
+                         ["dns", "tcp_connect", "tls_handshake", "websocket_upgrade", "authentication",
+                          "message_round_trip", "media_small", "media_large"])
+        self.assertTrue(all(s["ok"] is True and s["failure"] is None for s in second["steps"]))
+        large = second["steps"][-1]
+        self.assertEqual((large["resets"], large["bytes"]), (0, 2 * 1024 * 1024))
+        self.assertGreater(second["throughput_kbps"], 0)
+        self.assertEqual(report["working_endpoint"], 2)
+        self.assertEqual(report["control"]["server_reached_through"], 2)
+        self.assertIn("endpoint 2", report["verdict"])
+        # The table says the same for a person; a list of only dead endpoints exits 3.
+        table = run_hush(home, "probe", "--timeout", "3").stdout
+        self.assertIn("connection_refused", table)
+        self.assertIn("verdict: ", table)
+        run_hush(home, "endpoints", "remove", "2")
+        none = run_hush(home, "probe", "--json", "--timeout", "3", check=False)
+        self.assertEqual(none.returncode, 3, none.stderr)
+        self.assertIsNone(json.loads(none.stdout)["working_endpoint"])
+
     def test_relay_link_carries_registration_and_messages(self):
         # `hushd relay` in front of the server prints its link; a home that adds it and whose
         # direct way to the server is dead registers, sends and receives through the relay alone.

@@ -45,6 +45,7 @@ CommandRun define_outbox(CLI::App& command);
 CommandRun define_devices(CLI::App& command);
 CommandRun define_daemon(CLI::App& command);
 CommandRun define_endpoints(CLI::App& command);
+CommandRun define_probe(CLI::App& command);
 
 // --- shared by the commands (commands.cpp) ---
 

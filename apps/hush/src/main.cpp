@@ -41,6 +41,7 @@ constexpr CommandDefinition kCommands[] = {
     {"outbox", "Print how many messages wait to be sent", define_outbox},
     {"devices", "List this account's devices; `devices remove ID` removes another one", define_devices},
     {"endpoints", "List the ways to reach the server; `endpoints add URL`, `endpoints remove N`", define_endpoints},
+    {"probe", "Find what blocks the way to the server, step by step per endpoint (--json)", define_probe},
     {"daemon", "Serve JSON-RPC 2.0 on stdin/stdout or a Unix socket (--jsonrpc)", define_daemon},
 };
 

@@ -23,6 +23,7 @@
 #include <optional>
 #include <set>
 
+#include "connect_failure_internal.hpp"
 #include "hush/crypto/secret.hpp"
 #include "hush/wire/frame_codec.hpp"
 #include "proxy_handshake.hpp"
@@ -74,6 +75,14 @@ struct ServerConnection::Impl {
   ConnectionOptions options;
   bool certificate_rejected = false;
   int proxy_reply = 0;  // the proxy's refusal code, for ConnectDiagnostics
+  // The connect step running, when it started, how long each completed one took, and the failure
+  // string of the one that failed (ConnectDiagnostics).
+  ConnectStep connect_step = ConnectStep::kNone;
+  Clock::time_point step_started{};
+  std::array<std::optional<std::chrono::milliseconds>, kConnectStepCount> step_time{};
+  std::string connect_failure;
+  boost::system::error_code proxy_io_error;  // the socket's error during the proxy handshake
+  std::string failure;                       // what closed an open connection (failure())
 
   beast::flat_buffer buffer;
   bool reading = false;
@@ -89,6 +98,24 @@ struct ServerConnection::Impl {
   std::deque<api::Push> pushes;                    // at most options.max_queued_pushes
 
   ~Impl() { abort(); }
+
+  void begin(ConnectStep next) {
+    connect_step = next;
+    step_started = Clock::now();
+  }
+  void end_step() {
+    step_time[static_cast<std::size_t>(connect_step)] =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - step_started);
+  }
+  // Records why the running step failed; returns `error` for the caller to fail with.
+  TransportError step_failed(TransportError error, std::string_view why) {
+    connect_failure = why.empty() ? std::string(failure::kUnknown) : std::string(why);
+    return error;
+  }
+  // Records what closed the connection, unless something already did.
+  void closed_by(std::string_view why) {
+    if (failure.empty()) failure = why.empty() ? std::string(failure::kUnknown) : std::string(why);
+  }
 
   // Runs at most one handler, waiting until `deadline`. false when the deadline has passed.
   bool step(Clock::time_point deadline) {
@@ -136,6 +163,7 @@ struct ServerConnection::Impl {
     ws->async_read(buffer, [this](boost::system::error_code ec, std::size_t) {
       reading = false;
       if (ec) {
+        if (!closed) closed_by(ec == websocket::error::closed ? failure::kEof : detail::failure_from_error(ec));
         closed = true;
         return;
       }
@@ -144,6 +172,7 @@ struct ServerConnection::Impl {
       auto frame = wire::decode_frame(ByteView(static_cast<const std::uint8_t*>(data.data()), data.size()));
       if (!frame.ok() || frame->has_request()) {
         protocol_error = true;
+        closed_by(failure::kUnknown);
         boost::system::error_code ignored;
         beast::get_lowest_layer(*ws).socket().close(ignored);
         closed = true;
@@ -167,8 +196,12 @@ struct ServerConnection::Impl {
     if (closed) return fail(TransportError::kClosed);
     const auto ec =
         wait([&](auto handler) { ws->async_write(asio::buffer(bytes.data(), bytes.size()), handler); }, deadline);
-    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
+    if (ec == asio::error::timed_out) {
+      closed_by(failure::kReadWriteStall);
+      return fail(TransportError::kTimeout);
+    }
     if (ec) {
+      closed_by(detail::failure_from_error(ec));
       abort();
       return fail(TransportError::kClosed);
     }
@@ -185,9 +218,11 @@ struct ServerConnection::Impl {
     HUSH_TRY(open_tls(route, deadline));
     ws->binary(true);
     ws->read_message_max(wire::kMaxFrameSize);
+    begin(ConnectStep::kWebSocketUpgrade);
     const auto ec = wait([&](auto handler) { ws->async_handshake(route.host_header, "/", handler); }, deadline);
-    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
-    if (ec) return fail(TransportError::kHandshakeFailed);
+    if (ec == asio::error::timed_out) return fail(step_failed(TransportError::kTimeout, failure::kGenericTimeout));
+    if (ec) return fail(step_failed(TransportError::kHandshakeFailed, detail::failure_from_error(ec, true)));
+    end_step();
     return {};
   }
 
@@ -197,6 +232,7 @@ struct ServerConnection::Impl {
     asio::ip::tcp::resolver::results_type endpoints;
     bool resolved = false;
     boost::system::error_code resolve_error;
+    begin(ConnectStep::kResolve);
     resolver.async_resolve(route.tcp_host, std::to_string(route.tcp_port),
                            [&](boost::system::error_code ec, asio::ip::tcp::resolver::results_type results) {
                              resolve_error = ec;
@@ -207,31 +243,57 @@ struct ServerConnection::Impl {
       if (!step(deadline)) {
         resolver.cancel();
         abort();
-        return fail(TransportError::kTimeout);
+        return fail(step_failed(TransportError::kTimeout, failure::kGenericTimeout));
       }
     }
-    if (resolve_error) return fail(TransportError::kResolveFailed);
+    if (resolve_error) {
+      return fail(step_failed(TransportError::kResolveFailed, resolve_error == asio::error::host_not_found
+                                                                  ? failure::kDnsNxdomain
+                                                                  : failure::kDnsLookup));
+    }
+    end_step();
 
     auto& tcp = beast::get_lowest_layer(*ws);
+    begin(ConnectStep::kTcpConnect);
     auto ec = wait([&](auto handler) { tcp.async_connect(endpoints, handler); }, deadline);
-    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
-    if (ec) return fail(TransportError::kConnectFailed);
+    if (ec == asio::error::timed_out) return fail(step_failed(TransportError::kTimeout, failure::kGenericTimeout));
+    if (ec) return fail(step_failed(TransportError::kConnectFailed, detail::failure_from_error(ec)));
+    end_step();
 
     if (route.proxy) {
+      begin(ConnectStep::kProxyHandshake);
       SocketStream stream(*this, deadline);
       auto tunnel = proxy::handshake(stream, *route.proxy, route.target_host, route.target_port);
       if (!tunnel.ok()) {
         proxy_reply = tunnel.error().reply;
-        return fail(tunnel.error().error);
+        return fail(step_failed(tunnel.error().error, proxy_failure(tunnel.error().error)));
       }
+      end_step();
     }
 
+    begin(ConnectStep::kTlsHandshake);
     ec = wait([&](auto handler) { ws->next_layer().async_handshake(asio::ssl::stream_base::client, handler); },
               deadline);
-    if (ec == asio::error::timed_out) return fail(TransportError::kTimeout);
-    if (certificate_rejected) return fail(TransportError::kCertificateRejected);
-    if (ec) return fail(TransportError::kHandshakeFailed);
+    if (ec == asio::error::timed_out) return fail(step_failed(TransportError::kTimeout, failure::kGenericTimeout));
+    if (certificate_rejected) {
+      return fail(step_failed(TransportError::kCertificateRejected, failure::kSslInvalidCertificate));
+    }
+    if (ec) return fail(step_failed(TransportError::kHandshakeFailed, detail::failure_from_error(ec)));
+    end_step();
     return {};
+  }
+
+  // The failure string of a failed proxy handshake: the socket's own error when it had one (a
+  // reset, a timeout), otherwise what the proxy answered.
+  std::string_view proxy_failure(TransportError error) const {
+    if (error == TransportError::kTimeout) return failure::kGenericTimeout;
+    if (proxy_io_error && proxy_io_error != asio::error::eof) return detail::failure_from_error(proxy_io_error);
+    switch (error) {
+      case TransportError::kProxyRefused: return failure::kProxyRefused;
+      case TransportError::kProxyAuthFailed: return failure::kProxyAuthFailed;
+      case TransportError::kProxyProtocol: return failure::kProxyProtocol;
+      default: return failure::kUnknown;
+    }
   }
 
   // The TCP socket as the proxy handshake's byte stream, each operation bounded by the connect
@@ -244,6 +306,7 @@ struct ServerConnection::Impl {
       auto& tcp = beast::get_lowest_layer(*impl_.ws);
       const auto ec = impl_.wait(
           [&](auto handler) { asio::async_write(tcp, asio::buffer(bytes.data(), bytes.size()), handler); }, deadline_);
+      if (ec) impl_.proxy_io_error = ec;
       return outcome(ec);
     }
 
@@ -259,6 +322,7 @@ struct ServerConnection::Impl {
                                 });
           },
           deadline_);
+      if (ec) impl_.proxy_io_error = ec;
       HUSH_TRY(outcome(ec));
       return transferred;
     }
@@ -325,16 +389,37 @@ Result<std::unique_ptr<ServerConnection>, TransportError> ServerConnection::conn
   }
 
   const auto deadline = Clock::now() + options.connect_timeout;
+  // What the steps did, copied out on every return from here on (`s` lives as long as the call).
+  const auto report = [&](bool failed) {
+    if (diagnostics == nullptr) return;
+    diagnostics->proxy_reply = s.proxy_reply;
+    diagnostics->step_time = s.step_time;
+    if (!failed) return;
+    diagnostics->failed_step = s.connect_step;
+    diagnostics->failure = s.connect_failure;
+  };
   if (auto opened = s.open(*route, deadline); !opened.ok()) {
-    if (diagnostics != nullptr) diagnostics->proxy_reply = s.proxy_reply;
+    report(true);
     return fail(opened.error());
   }
 
   std::unique_ptr<ServerConnection> connection(new ServerConnection(std::move(impl)));
+  s.begin(ConnectStep::kChallenge);
   auto first = connection->next_push(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-  if (!first.ok())
-    return fail(first.error() == TransportError::kTimeout ? TransportError::kTimeout : TransportError::kNoChallenge);
-  if (!first->has_challenge() || first->challenge().nonce().empty()) return fail(TransportError::kNoChallenge);
+  if (!first.ok()) {
+    const bool timed_out = first.error() == TransportError::kTimeout;
+    s.step_failed(timed_out ? TransportError::kTimeout : TransportError::kNoChallenge,
+                  timed_out ? failure::kGenericTimeout : std::string_view(s.failure));
+    report(true);
+    return fail(timed_out ? TransportError::kTimeout : TransportError::kNoChallenge);
+  }
+  if (!first->has_challenge() || first->challenge().nonce().empty()) {
+    s.step_failed(TransportError::kNoChallenge, failure::kWebSocketUpgradeFailed);
+    report(true);
+    return fail(TransportError::kNoChallenge);
+  }
+  s.end_step();
+  report(false);
   const std::string& nonce = first->challenge().nonce();
   connection->nonce_.assign(nonce.begin(), nonce.end());
   return connection;
@@ -430,6 +515,7 @@ Result<api::Push, TransportError> ServerConnection::next_push(std::chrono::milli
       }
       if (s.heartbeat_id != 0 && now - s.heartbeat_sent >= s.options.heartbeat_timeout) {
         s.stalled = true;
+        s.closed_by(failure::kReadWriteStall);
         s.started.erase(s.heartbeat_id);
         s.heartbeat_id = 0;
         s.abort();
@@ -458,6 +544,10 @@ const std::string& ServerConnection::closing_reason() const {
   return impl_->closing_reason;
 }
 
+const std::string& ServerConnection::failure() const {
+  return impl_->failure;
+}
+
 bool ServerConnection::closed() const {
   return impl_->closed;
 }
@@ -469,6 +559,7 @@ void ServerConnection::close() {
   s.wait([&](auto handler) { s.ws->async_close(websocket::close_code::normal, handler); },
          Clock::now() + std::min<std::chrono::milliseconds>(s.options.request_timeout, kDrainTimeout));
   s.abort();
+  s.failure.clear();  // closed on purpose: whatever the cancelled read reported is no failure
 }
 
 }  // namespace hush::client

@@ -9,6 +9,7 @@
 // Boost.Beast stays in src/ (pimpl), so including this header costs nothing.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include "hush/base/bytes.hpp"
 #include "hush/base/result.hpp"
 #include "hush/client/transport/circumvention.hpp"
+#include "hush/client/transport/connect_failure.hpp"
 #include "hush/client/transport/transport_error.hpp"
 #include "hush/crypto/hash.hpp"
 #include "hush/wire/api.pb.h"
@@ -96,6 +98,15 @@ struct ConnectDiagnostics {
   // services), 0xFF (no acceptable authentication method), the RFC 1929 status, or the HTTP status
   // (403, 407, 502, ...). 0 otherwise.
   int proxy_reply = 0;
+  // The step that failed (kNone when connect() succeeded or refused its arguments), and what the
+  // network did there as a failure string (connect_failure.hpp: "connection_refused",
+  // "ssl_invalid_certificate", "generic_timeout_error", ...; "" when connect() succeeded). A
+  // timeout is charged to the step that was running when the connect deadline passed.
+  ConnectStep failed_step = ConnectStep::kNone;
+  std::string failure{};  // (an initializer, so that brace-initializing the fields above stays warning-free)
+  // How long each step took, indexed by ConnectStep, for the steps that completed (on success and
+  // on failure); nullopt for a step not reached, failed, or not needed (the proxy's without one).
+  std::array<std::optional<std::chrono::milliseconds>, kConnectStepCount> step_time{};
 };
 
 // The SHA-256 fingerprint of the leaf certificate `address` presents, from a TLS handshake that
@@ -117,7 +128,7 @@ class ServerConnection {
  public:
   // Connects (through options.proxy, to options.fronting's address when set), checks the
   // certificate against `trust`, upgrades to a WebSocket and waits for the Challenge, all within
-  // options.connect_timeout. `diagnostics`, when given, is filled in on failure. Errors:
+  // options.connect_timeout. `diagnostics`, when given, is filled in (step times also on success). Errors:
   // kInvalidArgument, kCaFileUnreadable, kResolveFailed, kConnectFailed (to the proxy when there is
   // one), kProxyRefused, kProxyAuthFailed, kProxyProtocol, kCertificateRejected, kHandshakeFailed,
   // kNoChallenge, kTimeout.
@@ -159,6 +170,11 @@ class ServerConnection {
   bool closed() const;
   // The reason of the server's Closing push, "" if none came.
   const std::string& closing_reason() const;
+  // Once closed() by a failure, what the network did as a failure string (connect_failure.hpp):
+  // "connection_reset", "eof_error" (the server closed), "read_write_stall" (kStalled or a write
+  // that timed out), "unknown_failure" (a frame that did not decode); "" while open and after
+  // close().
+  const std::string& failure() const;
 
   // Closes the WebSocket (bounded by request_timeout) and the socket. Idempotent.
   void close();
