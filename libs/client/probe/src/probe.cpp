@@ -197,7 +197,11 @@ class AccountSteps {
   std::string recover(TransportError error) {
     ServerConnection& connection = account_.connection();
     const std::string why = request_failure(connection, error);
-    if (error != TransportError::kClosed && error != TransportError::kStalled) return why;
+    // A request that times out is treated as a cut too: a censor's reset that reaches only the
+    // server leaves the client waiting on a connection that is gone.
+    if (error != TransportError::kClosed && error != TransportError::kStalled && error != TransportError::kTimeout) {
+      return why;
+    }
     ++resets_;
     cut_bytes_.push_back(segment_bytes_);
     segment_bytes_ = 0;
