@@ -13,6 +13,7 @@
 #include "attachment_fixture.hpp"
 #include "fuzz_support.hpp"
 #include "hush/client/attachment/attachment_cipher.hpp"
+#include "hush/client/groups/group_state.hpp"
 #include "hush/crypto/hash.hpp"
 #include "hush/protocol/fingerprint.hpp"
 #include "hush/protocol/messages.hpp"
@@ -497,6 +498,30 @@ void attachments() {
                                  ByteView(sender_made).first(sender_made.size() - client::kAttachmentMacSize)));
 }
 
+// The group_update target's fixture, drawn the same way (SeededRng 1: alice's key, then the held
+// group): an invitation to a new group, a rename and a removal of the held group by alice, and a
+// rename signed by bob (refused).
+void group_updates() {
+  crypto::SeededRng rng(1);
+  const crypto::KeyPair alice = crypto::KeyPair::generate(rng);
+  const client::GroupState held = *client::new_group("alice", "fuzz", {"bob", "carol"}, rng);
+  auto write = [](const std::string& name, const wire::content::GroupUpdate& update) {
+    write_seed("group_update", name, as_bytes(update.SerializeAsString()));
+  };
+  write("invitation",
+        client::sign_update(*client::new_group("alice", "new", {"bob"}, rng), "alice", alice.private_key, rng));
+  client::GroupState renamed = held;
+  renamed.revision = 2;
+  renamed.name = "renamed";
+  write("rename", client::sign_update(renamed, "alice", alice.private_key, rng));
+  client::GroupState removed = held;
+  removed.revision = 3;
+  std::erase(removed.members, "carol");
+  write("remove_carol", client::sign_update(removed, "alice", alice.private_key, rng));
+  const crypto::KeyPair bob = crypto::KeyPair::generate(rng);
+  write("rename_by_bob", client::sign_update(renamed, "bob", bob.private_key, rng));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -512,6 +537,7 @@ int main(int argc, char** argv) {
   crypto_differential();
   requests();
   attachments();
+  group_updates();
   std::printf("make_fuzz_seeds: wrote %zu files, %zu bytes, under %s\n", g_files, g_bytes, g_root.c_str());
   return 0;
 }

@@ -403,8 +403,8 @@ class CensorTest(unittest.TestCase):
         print(f"\nSNI reset, direct only: exit {failed.returncode}: {failed.stderr.strip()!r}", file=sys.stderr)
         self.assertEqual(failed.returncode, 3, failed.stderr)
         self.assertIn("transport", failed.stderr)
-        # The censor's rule is what stopped it: it saw the name (hush says only `handshake_failed`;
-        # the probe below must name the reset).
+        # The censor's rule is what stopped it: it saw the name, and hush names what the network did.
+        self.assertIn("connection_reset at tls_handshake", failed.stderr)
         self.assertGreaterEqual(LAB.rule_packets()[0], 1)
 
         # Fronting: another TLS name on the same address gets through.
@@ -445,12 +445,14 @@ class CensorTest(unittest.TestCase):
         self.assertEqual(self.texts_received(SERVER, self.home(bob)),
                          [(ids[i], alice, f"short text {i} under the byte cap") for i in range(3)])
 
-        # A file up: every connection is cut after N bytes, so the upload needs many. A cut send
-        # leaves the message queued (exit 3); each later command that connects resumes the upload
-        # from the server's offset, and sends the message once it is complete.
+        # A file up: every connection is cut after N bytes, so the upload needs many. The transfer
+        # connection is opened again and the upload resumed from the server's offset while it gets
+        # anywhere; a send that still ends cut leaves the message queued (exit 3) and each later
+        # command that connects resumes it, and sends the message once it is complete.
         upload = os.path.join(self.folder, "upload.bin")
         with open(upload, "wb") as f:
             f.write(os.urandom(UPLOAD_BYTES))
+        resets_before = LAB.rule_packets()[0]
         started = time.monotonic()
         first = self.hush(CLIENT, home, "send", bob, "--file", upload, "--caption", "through the cuts", check=False)
         print(f"\nreset after N: first `send --file` exited {first.returncode}: {first.stderr.strip()}", file=sys.stderr)
@@ -468,13 +470,14 @@ class CensorTest(unittest.TestCase):
         self.assertEqual(got[0]["from"], alice)
         self.assertEqual(got[0]["attachment"]["transfer"], "done")
         self.assertEqual(sha256_file(got[0]["attachment"]["path"]), sha256_file(upload))
-        self.assertGreaterEqual(rounds, 2, "the upload was never cut: the rule did not act")
+        self.assertGreater(LAB.rule_packets()[0], resets_before, "the upload was never cut: the rule did not act")
 
         # A file down: bob (not censored) sends; alice's downloads are cut and resumed.
         download = os.path.join(self.folder, "download.bin")
         with open(download, "wb") as f:
             f.write(os.urandom(DOWNLOAD_BYTES))
         self.send(SERVER, self.home(bob), alice, "--file", download)
+        resets_before = LAB.rule_packets()[0]
         started = time.monotonic()
         rounds, statuses, messages = 0, [], set()
         while rounds < MAX_TRANSFER_ROUNDS and time.monotonic() - started < TRANSFER_SECONDS:
@@ -497,7 +500,7 @@ class CensorTest(unittest.TestCase):
         attachment = files[0]["attachment"]
         self.assertEqual(attachment["transfer"], "done", f"not downloaded after {rounds} commands: {attachment}")
         self.assertEqual(sha256_file(attachment["path"]), sha256_file(download))
-        self.assertGreaterEqual(rounds, 2, "the download was never cut: the rule did not act")
+        self.assertGreater(LAB.rule_packets()[0], resets_before, "the download was never cut: the rule did not act")
         self.assertGreaterEqual(LAB.rule_packets()[0], 1)
 
         # Texts both ways still flow afterwards.

@@ -194,6 +194,42 @@ class HushCliTest(unittest.TestCase):
         contacts = json_items(run_hush(alice, "contacts", "--json").stdout)
         self.assertIn("bob1", [c["name"] for c in contacts])
 
+    def test_expire_sets_a_disappearing_timer_on_both_sides(self):
+        alice = self.register("alice9")
+        bob = self.register("bob9")
+        # Malformed: usage (1); out of range: refused by the library (6); nothing sent.
+        self.assertEqual(run_hush(alice, "expire", "bob9", "soon", check=False).returncode, 1)
+        self.assertEqual(run_hush(alice, "expire", "bob9", "29s", check=False).returncode, 6)
+        self.assertEqual(run_hush(alice, "expire", "bob9", "5w", check=False).returncode, 6)
+        timer_id = run_hush(alice, "expire", "bob9", "1h").stdout.strip()
+        self.assertRegex(timer_id, r"^[0-9a-f]{32}$")
+        got = self.receive(bob)
+        timers = [m for m in got if m["kind"] == "timer"]
+        self.assertEqual([(m["id"], m["expire_timer"]) for m in timers], [(timer_id, 3600)])
+        for home, peer in ((alice, "bob9"), (bob, "alice9")):
+            contact = [c for c in json_items(run_hush(home, "contacts", "--json").stdout) if c["name"] == peer]
+            self.assertEqual(contact[0]["expire_timer"], 3600, home)
+        self.assertIn("set disappearing messages to 1h", run_hush(bob, "history", "alice9").stdout)
+
+        before = int(time.time() * 1000)
+        self.send(bob, "alice9", "this one disappears in an hour")
+        got = [m for m in self.receive(alice) if m["kind"] == "text"]
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0]["expire_timer"], 3600)
+        self.assertGreaterEqual(got[0]["expires_at"], before + 3600 * 1000)
+        self.assertLess(got[0]["expires_at"], int(time.time() * 1000) + 3600 * 1000 + 1)
+        mine = [m for m in json_items(run_hush(bob, "history", "alice9", "--json").stdout)
+                if m["body"] == "this one disappears in an hour"]
+        self.assertEqual(mine[0]["expire_timer"], 3600)
+        self.assertIsNotNone(mine[0]["expires_at"])
+
+        # Either side turns it off; later messages carry no timer.
+        run_hush(alice, "expire", "bob9", "off")
+        self.assertEqual([m["expire_timer"] for m in self.receive(bob) if m["kind"] == "timer"], [0])
+        self.send(bob, "alice9", "this one stays")
+        got = [m for m in self.receive(alice) if m["kind"] == "text"]
+        self.assertEqual([("expire_timer" in m) for m in got], [False])
+
     def test_video_voice_note_and_photo_round_trip_bit_exact(self):
         alice = self.register("alice2")
         bob = self.register("bob2")
@@ -332,12 +368,41 @@ class HushCliTest(unittest.TestCase):
         urls = [e["url"] for e in json.loads(run_hush(home, "endpoints", "--json").stdout)]
         self.assertEqual(urls, [dead, self.server.url()])
         bob = self.register("ep1bob")
-        first = self.send(home, "ep1bob", "through the second endpoint")
+        # The failover that worked is said on stderr: endpoint 1 is blocked, endpoint 2 works.
+        said = run_hush(home, "send", "ep1bob", "through the second endpoint")
+        first = said.stdout.strip()
+        self.assertIn(f"endpoint 1 ({dead}): connect_failed (connection_refused at tcp_connect)", said.stderr)
+        self.assertIn("endpoint 2 (", said.stderr)
+        self.assertIn("): connected", said.stderr)
         got = [m for m in self.receive(bob) if m["kind"] == "text"]
         self.assertEqual([(m["id"], m["body"]) for m in got], [(first, "through the second endpoint")])
         self.send(bob, "ep1", "and back to the failed-over client")
         got = [m for m in self.receive(home) if m["kind"] == "text"]
         self.assertEqual([m["body"] for m in got], ["and back to the failed-over client"])
+
+        # An endpoint that accepts and never answers costs --connect-timeout, then the next is tried.
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        silent_url = f"wss://127.0.0.1:{silent.getsockname()[1]}"
+        try:
+            run_hush(home, "endpoints", "remove", "1")
+            run_hush(home, "endpoints", "add", silent_url)
+            urls = [e["url"] for e in json.loads(run_hush(home, "endpoints", "--json").stdout)]
+            self.assertEqual(urls, [self.server.url(), silent_url])
+            run_hush(home, "endpoints", "remove", "1")
+            run_hush(home, "endpoints", "add", self.server.url())
+            waited = run_hush(home, "--connect-timeout", "1", "receive", "--timeout", "0.2")
+            self.assertIn(f"endpoint 1 ({silent_url}): timeout", waited.stderr)
+            self.assertIn("): connected", waited.stderr)
+        finally:
+            silent.close()
+        for bad in ("0.5", "121", "soon"):
+            self.assertEqual(run_hush(home, "--connect-timeout", bad, "outbox", check=False).returncode, 1, bad)
+        run_hush(home, "endpoints", "remove", "1")
+        run_hush(home, "endpoints", "remove", "1")
+        run_hush(home, "endpoints", "add", dead)
+        run_hush(home, "endpoints", "add", self.server.url())
 
         # Only dead endpoints: exit 3, and each attempt is named on stderr.
         run_hush(home, "endpoints", "remove", "2")

@@ -296,7 +296,8 @@ TEST_F(ClientFeaturesTest, AnInterruptedUploadResumesFromTheServersOffset) {
   Messenger at_alice(*alice), at_bob(*bob);
   ASSERT_TRUE(alice->log_in().ok());
   EXPECT_EQ(*at_alice.outbox_size(), 1u);
-  ASSERT_TRUE(at_alice.flush_outbox().ok());
+  ASSERT_TRUE(at_alice.flush_outbox().ok());  // resumes the upload; the message goes once it ends
+  ASSERT_TRUE(at_alice.finish_transfers().ok());
   EXPECT_EQ(*at_alice.outbox_size(), 0u);
   auto events = receive(at_bob);
   ASSERT_EQ(events.size(), 1u);
@@ -305,6 +306,155 @@ TEST_F(ClientFeaturesTest, AnInterruptedUploadResumesFromTheServersOffset) {
   EXPECT_EQ(read_file(events[0].attachment->path), read_file(file));
   // Resumed, not restarted: the server holds one upload, not an abandoned one beside it.
   EXPECT_EQ(server_sql("SELECT count(*) FROM media_uploads"), "1\n");
+}
+
+// The server with media chunks at 200 a second per connection: a 3 MiB file (about 210 chunks)
+// takes over a second to move, while a text takes milliseconds.
+class SlowMediaTest : public ClientFixture {
+ protected:
+  void SetUp() override {
+    ClientFixture::SetUp();
+    const std::uint16_t port = port_;
+    stop_server();
+    start_server([port](server::Options& o) {
+      o.listen_port = port;
+      o.limits.media_chunks_per_second = 200;
+      o.limits.media_chunks_burst = 20;
+    });
+  }
+};
+
+TEST_F(SlowMediaTest, ALargeUploadNeverDelaysMessages) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  const auto file = random_file(homes_ / "files", "large.bin", 3 * 1024 * 1024, 5);
+  auto queued = at_alice.queue_file("bob", file);
+  ASSERT_TRUE(queued.ok()) << client::describe(queued.error());
+  ASSERT_TRUE(at_alice.transferring());
+  EXPECT_EQ(find(at_alice, true, "bob", *queued)->state, MessageState::kPending);
+
+  // The text goes at once, on the message connection, while the file is still going up on the
+  // transfer connection; bob has it before the file's message exists.
+  auto text = at_alice.send_text("bob", "sent after the file, arrives first");
+  ASSERT_TRUE(text.ok()) << client::describe(text.error());
+  EXPECT_TRUE(at_alice.transferring()) << "the upload ended before the text went: nothing was shown";
+  EXPECT_EQ(find(at_alice, true, "bob", *text)->state, MessageState::kSent);
+  client::ReceiveOptions quick;
+  quick.wait_for_downloads = false;
+  auto first = at_bob.receive(100ms, quick);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_EQ((*first)[0].body, "sent after the file, arrives first");
+  EXPECT_TRUE(at_alice.transferring());
+
+  // Then the file's message goes once its upload ends, and arrives bit-exact.
+  ASSERT_TRUE(at_alice.finish_transfers().ok());
+  EXPECT_FALSE(at_alice.transferring());
+  EXPECT_EQ(find(at_alice, true, "bob", *queued)->state, MessageState::kSent);
+  EXPECT_EQ(*at_alice.outbox_size(), 0u);
+  std::vector<client::Message> files;
+  for (auto& event : receive(at_bob)) files.push_back(std::move(event));
+  ASSERT_EQ(files.size(), 1u);
+  ASSERT_TRUE(files[0].attachment);
+  EXPECT_EQ(files[0].attachment->transfer, TransferState::kDone) << files[0].attachment->failure;
+  EXPECT_EQ(read_file(files[0].attachment->path), read_file(file));
+}
+
+TEST_F(SlowMediaTest, ADownloadThatEndsLaterIsReportedAgainAsAnUpdate) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  const auto file = random_file(homes_ / "files", "photo.jpg", 2 * 1024 * 1024, 9);
+  ASSERT_TRUE(at_alice.send_file("bob", file).ok());
+  client::ReceiveOptions quick;
+  quick.wait_for_downloads = false;
+  std::vector<client::Message> events;
+  for (int round = 0; round < 100 && (events.empty() || !events.back().update); ++round) {
+    auto received = at_bob.receive(50ms, quick);
+    ASSERT_TRUE(received.ok());
+    for (auto& event : *received) events.push_back(std::move(event));
+  }
+  // First the message, its file still coming; then the same message again, downloaded.
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_FALSE(events[0].update);
+  ASSERT_TRUE(events[0].attachment && events[1].attachment);
+  EXPECT_EQ(events[0].attachment->transfer, TransferState::kPending);
+  EXPECT_TRUE(events[1].update);
+  EXPECT_EQ(events[1].id, events[0].id);
+  EXPECT_EQ(events[1].attachment->transfer, TransferState::kDone);
+  EXPECT_EQ(read_file(events[1].attachment->path), read_file(file));
+}
+
+TEST_F(ClientFeaturesTest, DisappearingMessagesVanishFromBothStoresOnTime) {
+  // One clock for both: messages count down from their sending (alice) and arrival (bob).
+  std::uint64_t now_ms = 1'800'000'000'000;
+  auto clocked = options();
+  clocked.clock = [&now_ms] { return now_ms; };
+  auto alice = Account::register_new(homes_ / "alice", unlock(), settings(), "alice", "", rng_, clocked);
+  auto bob = Account::register_new(homes_ / "bob", unlock(), settings(), "bob", "", rng_, clocked);
+  ASSERT_TRUE(alice.ok() && bob.ok());
+  Messenger at_alice(**alice), at_bob(**bob);
+
+  // Out of range: refused, nothing sent.
+  for (const auto timer : {std::chrono::seconds(29), std::chrono::seconds(28 * 24 * 3600 + 1)}) {
+    auto refused = at_alice.set_expire_timer("bob", timer);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().detail, "expire_timer");
+  }
+  ASSERT_TRUE(at_alice.send_text("bob", "before the timer: stays").ok());
+  ASSERT_TRUE(at_alice.set_expire_timer("bob", std::chrono::seconds(60)).ok());
+  // bob sees the timer change and now has it too.
+  auto events = receive(at_bob);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].kind, "timer");
+  EXPECT_EQ(events[1].expire_timer_seconds, 60u);
+  auto contacts = at_bob.contacts();
+  ASSERT_TRUE(contacts.ok() && contacts->size() == 1u);
+  EXPECT_EQ((*contacts)[0].expire_timer_seconds, 60u);
+
+  // A text from alice and a file from bob, both under the timer.
+  auto vanishing = at_alice.send_text("bob", "this vanishes in a minute");
+  ASSERT_TRUE(vanishing.ok());
+  const auto file = random_file(homes_ / "files", "secret.bin", 100 * 1024, 3);
+  auto sent_file = at_bob.send_file("alice", file);
+  ASSERT_TRUE(sent_file.ok());
+  auto at_bob_got = receive(at_bob);
+  ASSERT_EQ(at_bob_got.size(), 1u);
+  EXPECT_EQ(at_bob_got[0].expire_timer_seconds, 60u);
+  EXPECT_EQ(at_bob_got[0].expires_ms, now_ms + 60'000);
+  auto at_alice_got = receive(at_alice);
+  ASSERT_EQ(at_alice_got.size(), 1u);
+  ASSERT_TRUE(at_alice_got[0].attachment);
+  const std::filesystem::path received_file = at_alice_got[0].attachment->path;
+  EXPECT_TRUE(std::filesystem::exists(received_file));
+  EXPECT_EQ(find(at_alice, true, "bob", *vanishing)->expires_ms, now_ms + 60'000);
+
+  // 59 s later everything is still there; at 60 s it is gone from both stores, with the file.
+  now_ms += 59'000;
+  EXPECT_EQ(*at_alice.expire_messages(), 0u);
+  now_ms += 1'000;
+  auto alice_history = at_alice.history("bob");
+  auto bob_history = at_bob.history("alice");
+  ASSERT_TRUE(alice_history.ok() && bob_history.ok());
+  auto bodies = [](const std::vector<client::Message>& history) {
+    std::vector<std::string> out;
+    for (const auto& message : history) out.push_back(message.kind + ":" + message.body);
+    return out;
+  };
+  EXPECT_EQ(bodies(*alice_history), (std::vector<std::string>{"text:before the timer: stays", "timer:"}));
+  EXPECT_EQ(bodies(*bob_history), (std::vector<std::string>{"text:before the timer: stays", "timer:"}));
+  EXPECT_FALSE(std::filesystem::exists(received_file)) << "the decrypted file outlived its message";
+  EXPECT_TRUE(std::filesystem::exists(file)) << "the sender's own original is theirs to keep";
+
+  // Turned off by bob: later messages stay.
+  ASSERT_TRUE(at_bob.set_expire_timer("alice", std::chrono::seconds(0)).ok());
+  (void)receive(at_alice);
+  auto kept = at_alice.send_text("bob", "after the timer: stays");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(find(at_alice, true, "bob", *kept)->expires_ms, 0u);
 }
 
 TEST_F(ClientFeaturesTest, LocationsReactionsAndDeleteForEveryone) {

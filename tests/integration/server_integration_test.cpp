@@ -196,6 +196,43 @@ TEST_F(Hushd, ConnectedDeviceGetsEnvelopeAtOnce) {
   EXPECT_EQ(push->envelope().message_id(), message_id(1));
 }
 
+TEST_F(Hushd, ATransfersOnlyConnectionGetsNoPushesAndOnlyMediaRequests) {
+  start_server();
+  TestDevice alice(1), bob(2);
+  auto a = registered("alice", alice);
+  auto b = registered("bob", bob);
+  ASSERT_TRUE(b->next_push()->has_queue_empty());
+  // bob's second connection, for transfers.
+  auto transfers = connect();
+  api::Request login;
+  login.mutable_authenticate()->set_username("bob");
+  login.mutable_authenticate()->set_device_id(1);
+  login.mutable_authenticate()->set_challenge_signature(bob.sign_challenge(transfers->challenge_nonce()));
+  login.mutable_authenticate()->set_transfers_only(true);
+  ASSERT_EQ(transfers->call(login)->status().code(), Code::Status_Code_OK);
+
+  ASSERT_EQ(a->call(send_request("bob", message_id(1), {{1, bob.registration_id}}, "live"))->status().code(),
+            Code::Status_Code_OK);
+  auto push = b->next_push();
+  ASSERT_TRUE(push && push->has_envelope());
+
+  api::Request fetch;
+  fetch.mutable_fetch_bundles()->set_username("alice");
+  auto refused = transfers->call(fetch);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status().code(), Code::Status_Code_FORBIDDEN);
+  EXPECT_EQ(refused->status().reason(), "transfers_only");
+  api::Request create;
+  create.mutable_create_upload()->set_size(100);
+  auto created = transfers->call(create);
+  ASSERT_TRUE(created);
+  EXPECT_EQ(created->status().code(), Code::Status_Code_OK);
+  api::Request ping;
+  ping.mutable_ping();
+  EXPECT_EQ(transfers->call(ping)->status().code(), Code::Status_Code_OK);
+  EXPECT_FALSE(transfers->next_push(300ms).has_value()) << "a transfers-only connection got a push";
+}
+
 TEST_F(Hushd, ResendOfSameMessageIdIsDuplicateAndStoredOnce) {
   start_server();
   TestDevice alice(1), bob(2);

@@ -102,10 +102,54 @@ std::string connect_report_text(const client::ConnectReport& report) {
     if (!text.empty()) text += "; ";
     text += "endpoint " + std::to_string(attempt.number) + " (" + client::describe(attempt.endpoint) +
             "): " + (attempt.error ? client::to_string(*attempt.error) : "connected");
+    // What the network did, where: "connection_reset at tls_handshake" says more than handshake_failed.
+    const client::ConnectDiagnostics& diagnostics = attempt.diagnostics;
+    if (attempt.error && !diagnostics.failure.empty()) {
+      text += " (" + diagnostics.failure;
+      if (diagnostics.failed_step != client::ConnectStep::kNone) {
+        text += std::string(" at ") + client::to_string(diagnostics.failed_step);
+      }
+      text += ")";
+    }
     if (attempt.diagnostics.proxy_reply != 0)
       text += " (proxy said " + std::to_string(attempt.diagnostics.proxy_reply) + ")";
   }
   return text;
+}
+
+namespace {
+
+struct TimerUnit {
+  char suffix;
+  std::uint32_t seconds;
+};
+// Largest first, for expire_timer_text.
+constexpr TimerUnit kTimerUnits[] = {{'w', 7 * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+
+}  // namespace
+
+std::optional<std::chrono::seconds> parse_expire_timer(std::string_view text) {
+  if (text == "off" || text == "0") return std::chrono::seconds(0);
+  if (text.size() < 2 || text.size() > 9) return std::nullopt;
+  const char suffix = text.back();
+  const std::string_view digits = text.substr(0, text.size() - 1);
+  std::uint64_t value = 0;
+  for (const char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  for (const TimerUnit& unit : kTimerUnits) {
+    if (unit.suffix == suffix) return std::chrono::seconds(static_cast<std::int64_t>(value * unit.seconds));
+  }
+  return std::nullopt;
+}
+
+std::string expire_timer_text(std::uint32_t seconds) {
+  if (seconds == 0) return "off";
+  for (const TimerUnit& unit : kTimerUnits) {
+    if (seconds % unit.seconds == 0) return std::to_string(seconds / unit.seconds) + unit.suffix;
+  }
+  return std::to_string(seconds) + "s";
 }
 
 }  // namespace hush::cli

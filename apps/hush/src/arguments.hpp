@@ -56,4 +56,10 @@ Result<client::Endpoint, std::string> parse_endpoint_arguments(const std::string
 // every attempt of `report` in order, passwords masked.
 std::string connect_report_text(const client::ConnectReport& report);
 
+// A disappearing-message timer: "off" (or "0"), or a whole number with a unit s, m, h, d or w
+// ("30s", "5m", "1h", "1d", "4w"). nullopt when it is neither (the range is the library's check).
+std::optional<std::chrono::seconds> parse_expire_timer(std::string_view text);
+// The shortest exact form: "off", "90s", "5m", "1h", "4w".
+std::string expire_timer_text(std::uint32_t seconds);
+
 }  // namespace hush::cli

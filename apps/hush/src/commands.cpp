@@ -46,7 +46,9 @@ int report_queued(const client::ClientError& error) {
 }
 
 Result<std::unique_ptr<Session>, int> open_home(const GlobalOptions& global) {
-  auto session = open_session(global.home);
+  client::AccountOptions options;
+  if (global.connect_timeout) options.connection.connect_timeout = *global.connect_timeout;
+  auto session = open_session(global.home, options);
   if (!session.ok()) return fail(report_failure("cannot open the account in " + global.home.string(), session.error()));
   return std::move(*session);
 }
@@ -58,11 +60,18 @@ client::ReconnectBackoff new_backoff(Session& session) {
 }
 
 void print_connect_report(const client::ConnectReport& report) {
-  if (report.attempts.size() > 1) std::cerr << "hush: " << connect_report_text(report) << std::endl;
+  const bool one_failed = report.attempts.size() == 1 && report.attempts[0].error;
+  if (report.attempts.size() > 1 || one_failed) std::cerr << "hush: " << connect_report_text(report) << std::endl;
 }
 
 Connected connect_session(Session& session, const std::string& what, bool queue_offline) {
   auto connected = session.messenger->connect();
+  // A failover that worked is said too: the person learns that endpoint 1 is blocked.
+  if (connected.ok() && session.account->last_connect_report().connected > 1) {
+    print_connect_report(session.account->last_connect_report());
+  }
+  // Files the outbox held go up before the command's own work, as the last command left them.
+  if (connected.ok()) connected = session.messenger->finish_transfers();
   if (connected.ok()) return {};
   print_connect_report(session.account->last_connect_report());
   if (queue_offline && connected.error().kind == client::ClientErrorKind::kTransport) {

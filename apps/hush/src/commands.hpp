@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -19,7 +20,14 @@ namespace hush::cli {
 
 struct GlobalOptions {
   std::filesystem::path home;
+  // --connect-timeout: how long each endpoint may take to connect; default ConnectionOptions'.
+  std::optional<std::chrono::milliseconds> connect_timeout;
 };
+
+// The bounds of --connect-timeout, in seconds: below 1 s a TLS handshake over Tor or a slow mobile
+// link cannot finish; above 120 s a blackholed endpoint keeps the person waiting for minutes.
+inline constexpr double kMinConnectTimeoutSeconds = 1;
+inline constexpr double kMaxConnectTimeoutSeconds = 120;
 
 // Runs a parsed command; returns the process exit code (exit_codes.hpp).
 using CommandRun = std::function<int(const GlobalOptions&)>;
@@ -34,6 +42,7 @@ CommandRun define_register(CLI::App& command);
 CommandRun define_send(CLI::App& command);
 CommandRun define_react(CLI::App& command);
 CommandRun define_delete(CLI::App& command);
+CommandRun define_expire(CLI::App& command);
 CommandRun define_receive(CLI::App& command);
 CommandRun define_read(CLI::App& command);
 CommandRun define_history(CLI::App& command);

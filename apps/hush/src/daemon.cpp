@@ -1,7 +1,9 @@
 // The JSON-RPC daemon's event loop (daemon.hpp). One thread: poll() over stdin or the listening
 // socket and the client sockets with a short timeout, alternating with a short Messenger::receive()
-// that pumps the server's pushes; new messages become notifications to subscribed clients. The
-// library is synchronous, so a slow call (a file upload) holds every client up for its duration.
+// that pumps the server's pushes; new messages become notifications to subscribed clients. Files go
+// up and down on the messenger's transfer connection and thread (send answers once the file is
+// queued; a download's end comes as a message notification with "update": true), so no client
+// waits for a transfer.
 #include "daemon.hpp"
 
 #include <fcntl.h>
@@ -154,7 +156,7 @@ class Daemon final : public RpcBackend {
   }
   Result<Bytes, client::ClientError> send_file(const std::string& recipient, const std::filesystem::path& file,
                                                const client::FileOptions& options) override {
-    return watched(messenger().send_file(recipient, file, options));
+    return watched(messenger().queue_file(recipient, file, options));
   }
   Result<Bytes, client::ClientError> send_location(const std::string& recipient,
                                                    const client::Location& location) override {
@@ -228,7 +230,9 @@ void Daemon::log_event(const client::LiveEvent& event) {
 
 Result<void, client::ClientError> Daemon::pump(std::chrono::milliseconds idle) {
   // Connects first when offline and due; a lost connection is logged by log_event.
-  auto received = live_.poll(idle);
+  client::ReceiveOptions options;
+  options.wait_for_downloads = false;  // their ends come with a later poll (Message::update)
+  auto received = live_.poll(idle, options);
   if (!received.ok()) {
     log("receiving failed (" + client::describe(received.error()) + ")");
     return fail(received.error());

@@ -38,6 +38,7 @@ constexpr CommandDefinition kCommands[] = {
     {"read", "Mark a contact's messages read and send the read receipt", define_read},
     {"react", "React to a message with an emoji (\"\" removes the reaction)", define_react},
     {"delete", "Delete one of your messages for everyone", define_delete},
+    {"expire", "Set a conversation's disappearing-message timer (30s to 4w, or off)", define_expire},
     {"outbox", "Print how many messages wait to be sent", define_outbox},
     {"devices", "List this account's devices; `devices remove ID` removes another one", define_devices},
     {"endpoints", "List the ways to reach the server; `endpoints add URL`, `endpoints remove N`", define_endpoints},
@@ -56,6 +57,12 @@ int main(int argc, char** argv) {
       ->type_name("DIR")
       ->envname("HUSH_HOME")
       ->required();
+  double connect_timeout_seconds = 0;
+  auto* connect_timeout =
+      app.add_option("--connect-timeout", connect_timeout_seconds,
+                     "Seconds each server endpoint may take to connect before the next is tried (default 10)")
+          ->type_name("SECONDS")
+          ->check(CLI::Range(kMinConnectTimeoutSeconds, kMaxConnectTimeoutSeconds));
   app.footer(exit_code_help() +
              "\nEnvironment: HUSH_HOME (the home folder), HUSH_PASSPHRASE (unlocks the store instead of\n"
              "HOME/store.key; set it at register to protect the store with a passphrase).");
@@ -77,6 +84,9 @@ int main(int argc, char** argv) {
   // Absolute, so that the paths hush prints (saved attachments) do not depend on where it ran.
   std::error_code ignored;
   if (auto absolute = std::filesystem::absolute(global.home, ignored); !ignored) global.home = absolute;
+  if (connect_timeout->count() > 0) {
+    global.connect_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(connect_timeout_seconds * 1000.0));
+  }
   for (const auto& [command, run] : runs) {
     if (command->parsed()) return run(global);
   }

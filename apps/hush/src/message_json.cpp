@@ -59,6 +59,11 @@ json message_to_json(const client::Message& message, std::string_view own_userna
                            {"name", message.location->name}};
   }
   if (!message.target_id.empty()) out["target"] = to_hex(message.target_id);
+  if (message.update) out["update"] = true;
+  if (message.expire_timer_seconds > 0 || message.kind == "timer") {
+    out["expire_timer"] = message.expire_timer_seconds;
+    out["expires_at"] = message.expires_ms > 0 ? json(message.expires_ms) : json(nullptr);
+  }
   if (message.kind == "receipt") {
     out["receipt"] = message.body;
     json targets = json::array();
@@ -74,6 +79,7 @@ json contact_to_json(const client::Contact& contact) {
       {"verified", contact.verified},
       {"identity_changed", contact.identity_changed},
       {"awaiting_link_check", contact.awaiting_link_check},
+      {"expire_timer", contact.expire_timer_seconds},
       {"added_ms", contact.added_ms},
   };
 }

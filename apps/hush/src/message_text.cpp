@@ -1,6 +1,8 @@
 // Human one-line forms of messages and contacts (message_text.hpp).
 #include "message_text.hpp"
 
+#include "arguments.hpp"
+
 #include <cstdio>
 #include <ctime>
 
@@ -111,6 +113,10 @@ std::string message_to_text(const client::Message& message) {
     line = who + " deleted " + to_hex(message.target_id) + " for everyone";
   } else if (kind == "deleted") {
     line = who + ": (deleted)";
+  } else if (kind == "timer") {
+    line = message.expire_timer_seconds == 0
+               ? who + " turned disappearing messages off"
+               : who + " set disappearing messages to " + expire_timer_text(message.expire_timer_seconds);
   } else if (kind == "undecryptable") {
     line = who + ": (a message that could not be decrypted: " + printable(message.body) + ")";
   } else {
@@ -118,6 +124,10 @@ std::string message_to_text(const client::Message& message) {
   }
   if (message.outgoing) line += " [" + std::string(client::to_string(message.state)) + "]";
   if (!message.failure.empty()) line += " (" + printable(message.failure) + ")";
+  if (message.expire_timer_seconds > 0 && kind != "timer") {
+    line += " [disappears " + expire_timer_text(message.expire_timer_seconds) +
+            (message.expires_ms > 0 ? " after " + std::string(message.outgoing ? "sending" : "arrival") : "") + "]";
+  }
   return prefix + line;
 }
 
@@ -126,6 +136,7 @@ std::string contact_to_text(const client::Contact& contact) {
   line += contact.verified ? "  verified" : "  not verified";
   if (contact.identity_changed) line += "  IDENTITY CHANGED (hush verify, then hush trust)";
   if (contact.awaiting_link_check) line += "  awaiting link check";
+  if (contact.expire_timer_seconds > 0) line += "  disappearing " + expire_timer_text(contact.expire_timer_seconds);
   return line;
 }
 

@@ -38,8 +38,8 @@ CommandRun define_probe(CLI::App& command) {
       ->excludes(ca);
   command.footer(
       "Each endpoint of HOME/endpoints.json is tried: dns, tcp_connect, tls_handshake, websocket_upgrade; then,\n"
-      "through the endpoint the account logs in on, authentication, message_round_trip, media_small (1 KiB) and\n"
-      "media_large (2 MiB, resumed across resets). A failed step is named with an OONI-style failure string.\n"
+      "through each endpoint that connected, on its own, authentication, message_round_trip, media_small (1 KiB)\n"
+      "and media_large (2 MiB, resumed across resets). A failed step is named with an OONI-style failure string.\n"
       "Before registration give --server and --pin (or --ca): the steps stop after websocket_upgrade.\n"
       "Exit codes: 0 some endpoint works; 3 none does; 1 usage; 2 the home or its endpoint list cannot be read.");
   return [options](const GlobalOptions& global) -> int {

@@ -1,4 +1,5 @@
-// The commands that send: send (text, file, location), react and delete. Each queues its message
+// The commands that send: send (text, file, location), react, delete and expire (the
+// disappearing-message timer). Each queues its message
 // durably through the messenger and prints the message id once the server holds it; without a
 // connection the message stays queued (exit code kExitNetwork).
 #include <iostream>
@@ -113,6 +114,27 @@ CommandRun define_delete(CLI::App& command) {
     if (!target) return report("delete: MESSAGE_ID must be 32 hex digits", kExitUsage);
     return send_and_print(global, options->recipient, [&](client::Messenger& messenger) {
       return messenger.delete_for_everyone(options->recipient, *target);
+    });
+  };
+}
+
+CommandRun define_expire(CLI::App& command) {
+  struct Options {
+    std::string recipient, duration;
+  };
+  auto options = std::make_shared<Options>();
+  command.add_option("name", options->recipient, "The conversation's contact")->required();
+  command.add_option("duration", options->duration, "30s to 4w (units s, m, h, d, w), or off")
+      ->type_name("DURATION|off")
+      ->required();
+  command.footer(
+      "Texts, files and locations written after this disappear from both sides' stores that long after\n"
+      "they were sent (yours) or arrived (theirs), with their files in the home. Either side may change it.");
+  return [options](const GlobalOptions& global) -> int {
+    const auto timer = parse_expire_timer(options->duration);
+    if (!timer) return report("expire: DURATION is like 30s, 5m, 1h, 1d or 4w, or off", kExitUsage);
+    return send_and_print(global, options->recipient, [&](client::Messenger& messenger) {
+      return messenger.set_expire_timer(options->recipient, *timer);
     });
   };
 }

@@ -49,13 +49,14 @@ Result<client::Unlock, client::ClientError> prepare_new_home(const std::filesyst
   return unlock;
 }
 
-Result<std::unique_ptr<Session>, client::ClientError> open_session(const std::filesystem::path& home) {
+Result<std::unique_ptr<Session>, client::ClientError> open_session(const std::filesystem::path& home,
+                                                                   const client::AccountOptions& options) {
   std::error_code error;
   if (!std::filesystem::is_directory(home, error)) {
     return fail(client::ClientError{client::ClientErrorKind::kNotRegistered, "no_home"});
   }
   auto session = std::make_unique<Session>();
-  auto account = client::Account::open(home, unlock_for(home), session->rng);
+  auto account = client::Account::open(home, unlock_for(home), session->rng, options);
   if (!account.ok()) return fail(account.error());
   session->account = std::move(*account);
   session->messenger = std::make_unique<client::Messenger>(*session->account);

@@ -37,7 +37,8 @@ client::Unlock unlock_for(const std::filesystem::path& home);
 Result<client::Unlock, client::ClientError> prepare_new_home(const std::filesystem::path& home);
 
 // Opens the account in `home` without connecting. kNotRegistered when there is no account.
-Result<std::unique_ptr<Session>, client::ClientError> open_session(const std::filesystem::path& home);
+Result<std::unique_ptr<Session>, client::ClientError> open_session(const std::filesystem::path& home,
+                                                                   const client::AccountOptions& options = {});
 
 // A hint for a failed open, e.g. that the home is unlocked with HUSH_PASSPHRASE; "" when none.
 std::string unlock_hint(const client::ClientError& error);

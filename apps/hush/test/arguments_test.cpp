@@ -46,6 +46,28 @@ TEST(Arguments, Seconds) {
   EXPECT_FALSE(seconds_to_duration(kMaxTimeoutSeconds + 1).has_value());
 }
 
+TEST(Arguments, ExpireTimers) {
+  EXPECT_EQ(parse_expire_timer("off"), std::chrono::seconds(0));
+  EXPECT_EQ(parse_expire_timer("0"), std::chrono::seconds(0));
+  EXPECT_EQ(parse_expire_timer("30s"), std::chrono::seconds(30));
+  EXPECT_EQ(parse_expire_timer("5m"), std::chrono::seconds(300));
+  EXPECT_EQ(parse_expire_timer("1h"), std::chrono::seconds(3600));
+  EXPECT_EQ(parse_expire_timer("2d"), std::chrono::seconds(2 * 86400));
+  EXPECT_EQ(parse_expire_timer("4w"), std::chrono::seconds(28 * 86400));
+  // The range is the library's to check; the form is checked here.
+  EXPECT_EQ(parse_expire_timer("29s"), std::chrono::seconds(29));
+  for (const char* bad : {"", "s", "1", "1x", "-1h", "1.5h", "h1", "999999999w", "soon", "1 h"}) {
+    EXPECT_FALSE(parse_expire_timer(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(expire_timer_text(0), "off");
+  EXPECT_EQ(expire_timer_text(30), "30s");
+  EXPECT_EQ(expire_timer_text(90), "90s");
+  EXPECT_EQ(expire_timer_text(300), "5m");
+  EXPECT_EQ(expire_timer_text(3600), "1h");
+  EXPECT_EQ(expire_timer_text(86400), "1d");
+  EXPECT_EQ(expire_timer_text(28 * 86400), "4w");
+}
+
 TEST(Arguments, SafetyNumberGroups) {
   const std::string digits = "123456789012345678901234567890123456789012345678901234567890";
   const std::string grouped = "12345 67890 12345 67890 12345 67890 12345 67890 12345 67890 12345 67890";

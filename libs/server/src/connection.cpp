@@ -85,6 +85,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   // Session: each call hops onto the strand.
   void send_push(api::Push push) override {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this(), push = std::move(push)]() mutable {
+      if (self->state_.transfers_only) return;  // keys_low and delivery failures go to the device's message connections
       api::Frame frame;
       *frame.mutable_push() = std::move(push);
       self->enqueue(frame);
@@ -280,7 +281,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
 
   // Once logged in (after the answer that did it): push the queue.
   void start_delivery() {
-    if (!state_.device || delivering_) return;
+    if (!state_.device || delivering_ || state_.transfers_only) return;
     context_.metrics.connections_authenticated.fetch_add(1, std::memory_order_relaxed);
     delivering_ = true;
     pump();

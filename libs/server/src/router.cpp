@@ -60,6 +60,18 @@ bool Router::blocks(const api::Request& request) {
   }
 }
 
+bool Router::media_request(const api::Request& request) {
+  switch (request.body_case()) {
+    case api::Request::kCreateUpload:
+    case api::Request::kAppendChunk:
+    case api::Request::kUploadStatus:
+    case api::Request::kFinishUpload:
+    case api::Request::kReadMedia:
+    case api::Request::kPing: return true;
+    default: return false;
+  }
+}
+
 void Router::handle(SessionState& state, const std::shared_ptr<Session>& self, const api::Request& request,
                     Reply reply) {
   Response response;
@@ -69,6 +81,10 @@ void Router::handle(SessionState& state, const std::shared_ptr<Session>& self, c
       request.body_case() != api::Request::kPing && request.body_case() != api::Request::kReadMedia;
   if (needs_login && !state.device) {
     set_status(response, api::Status::UNAUTHENTICATED, "not_authenticated");
+    return reply(std::move(response));
+  }
+  if (state.transfers_only && !media_request(request)) {
+    set_status(response, api::Status::FORBIDDEN, "transfers_only");
     return reply(std::move(response));
   }
   // Send and Acknowledge are answered by the commit thread; writes that wait on the disk run on
@@ -207,6 +223,7 @@ api::Response Router::authenticate(SessionState& state, const std::shared_ptr<Se
   }
   state.device = storage::DeviceAddress{account->id, device->id};
   state.username = request.username();
+  state.transfers_only = request.transfers_only();
   auto depth = storage_.messages().depth(*state.device);
   response.mutable_authenticated()->set_device_id(device->id);
   response.mutable_authenticated()->set_queued(

@@ -46,6 +46,8 @@ class Router {
   // Whether `request` writes to storage outside the group commit (one synced write of its own),
   // and so is handled on the blocking pool.
   static bool blocks(const api::Request& request);
+  // Whether `request` is allowed on a transfers-only connection (media requests and Ping).
+  static bool media_request(const api::Request& request);
 
   // Queued envelopes of `device` after `after`, converted to pushes, at most `limit`.
   // The sequence of the last one returned is the caller's next cursor.

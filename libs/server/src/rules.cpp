@@ -1,15 +1,15 @@
 // Username rules, the login message, envelope types and the token bucket.
 #include "rules.hpp"
 
+#include "hush/wire/username.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace hush::server {
 
 bool valid_username(std::string_view username) {
-  if (username.size() < 3 || username.size() > 32) return false;
-  return std::all_of(username.begin(), username.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.'; });
+  return wire::valid_username(username);
 }
 
 Bytes auth_message(ByteView nonce) {

@@ -48,6 +48,7 @@ struct SessionState {
   Bytes challenge_nonce;                         // the Challenge pushed when the connection opened
   std::optional<storage::DeviceAddress> device;  // set by RegisterAccount / Authenticate
   std::string username;                          // of `device`
+  bool transfers_only = false;                   // Authenticate.transfers_only: media and Ping only, no pushes
   std::string remote_ip;                         // for per-address limits and logs
 };
 

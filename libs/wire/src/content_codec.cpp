@@ -32,6 +32,10 @@ Result<void, WireError> validate(const content::Content& content) {
     for (const auto& attachment : data.attachments()) {
       if (attachment.thumbnail().size() > kMaxThumbnailSize) return fail(WireError::kInvalidField);
     }
+    const std::uint32_t timer = data.expire_timer_seconds();
+    if (timer != 0 && (timer < kMinExpireTimerSeconds || timer > kMaxExpireTimerSeconds)) {
+      return fail(WireError::kInvalidField);
+    }
   }
   if (content.has_receipt() && content.receipt().message_ids_size() > kMaxReceiptIds) {
     return fail(WireError::kInvalidField);

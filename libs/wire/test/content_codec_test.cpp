@@ -46,6 +46,23 @@ TEST(ContentCodec, RejectsOversizedInput) {
   EXPECT_EQ(encode_content(text_message(std::string(kMaxContentSize, 'z'))).error(), WireError::kTooLarge);
 }
 
+TEST(ContentCodec, ExpireTimersOutsideThirtySecondsToFourWeeksAreRefused) {
+  for (const std::uint32_t timer : {0u, kMinExpireTimerSeconds, kMaxExpireTimerSeconds}) {
+    content::Content content = text_message("x");
+    content.mutable_data()->set_expire_timer_seconds(timer);
+    auto encoded = encode_content(content);
+    ASSERT_TRUE(encoded.ok()) << timer;
+    EXPECT_EQ(decode_content(*encoded)->data().expire_timer_seconds(), timer);
+  }
+  for (const std::uint32_t timer : {1u, kMinExpireTimerSeconds - 1, kMaxExpireTimerSeconds + 1}) {
+    content::Content content = text_message("x");
+    content.mutable_data()->set_expire_timer_seconds(timer);
+    EXPECT_EQ(encode_content(content).error(), WireError::kInvalidField) << timer;
+    const std::string raw = content.SerializeAsString();
+    EXPECT_EQ(decode_content(as_bytes(raw)).error(), WireError::kInvalidField) << timer;
+  }
+}
+
 TEST(ContentCodec, RejectsGarbageAndBadFields) {
   Bytes garbage{0xff, 0xff, 0xff, 0xff};
   EXPECT_EQ(decode_content(garbage).error(), WireError::kMalformed);

@@ -94,7 +94,7 @@ Result<std::unique_ptr<Account>, ClientError> Account::register_new(const std::f
   }
   HUSH_TRY(account->load());
 
-  auto connection = account->connect();
+  auto connection = account->connect(0, account->last_report_);
   if (!connection.ok()) return fail(connection.error());
   if (auto registered = account->register_on(**connection, invite); !registered.ok()) {
     if (registered.error().kind == ClientErrorKind::kServer) {
@@ -144,13 +144,23 @@ std::uint32_t Account::last_resort_id() const {
   return protocol::kMediumMaxValue;
 }
 
-Result<std::unique_ptr<ServerConnection>, ClientError> Account::connect() {
+Result<std::unique_ptr<ServerConnection>, ClientError> Account::connect(std::size_t only, ConnectReport& report) {
   auto endpoints = load_endpoints(home());
   if (!endpoints.ok()) return fail(endpoints_error(endpoints.error()));
   if (endpoints->empty()) endpoints->push_back(endpoint_from(server_.address, options_.connection));
+  if (only > endpoints->size()) return fail(ClientError{ClientErrorKind::kInvalidArgument, "no_such_endpoint"});
+  if (only != 0) {
+    // Just that one, keeping its number in the report.
+    Endpoint chosen = (*endpoints)[only - 1];
+    endpoints->assign(1, std::move(chosen));
+  }
   if (!transports_) transports_ = std::make_unique<PluggableTransports>(home() / kPluggableTransportsFolder);
-  auto connection = connect_through(*endpoints, server_.address, server_.trust, options_.connection, last_report_, {},
-                                    transports_.get());
+  auto connection =
+      connect_through(*endpoints, server_.address, server_.trust, options_.connection, report, {}, transports_.get());
+  if (only != 0) {
+    for (EndpointAttempt& attempt : report.attempts) attempt.number = only;
+    if (report.connected != 0) report.connected = only;
+  }
   if (!connection.ok()) return fail(ClientError::transport(connection.error()));
   return std::move(*connection);
 }
@@ -178,11 +188,12 @@ Result<void, ClientError> Account::register_on(ServerConnection& connection, con
   return {};
 }
 
-Result<void, ClientError> Account::authenticate_on(ServerConnection& connection) {
+Result<void, ClientError> Account::authenticate_on(ServerConnection& connection, bool transfers_only) {
   api::Request request;
   auto* body = request.mutable_authenticate();
   body->set_username(username_);
   body->set_device_id(device_id_);
+  body->set_transfers_only(transfers_only);
   body->set_challenge_signature(challenge_signature(auth_key_, connection.challenge_nonce()));
   auto response = checked_call(connection, std::move(request));
   if (!response.ok()) return fail(response.error());
@@ -190,8 +201,12 @@ Result<void, ClientError> Account::authenticate_on(ServerConnection& connection)
 }
 
 Result<void, ClientError> Account::log_in() {
+  return log_in_through(0);
+}
+
+Result<void, ClientError> Account::log_in_through(std::size_t endpoint) {
   disconnect();
-  auto connection = connect();
+  auto connection = connect(endpoint, last_report_);
   if (!connection.ok()) return fail(connection.error());
   if (device_id_ == 0) {
     // An interrupted registration: either the server never saw it, or it did and the answer was
@@ -202,7 +217,7 @@ Result<void, ClientError> Account::log_in() {
         return fail(registered.error());
       }
       device_id_ = 1;
-      connection = connect();
+      connection = connect(endpoint, last_report_);
       if (!connection.ok()) return fail(connection.error());
       if (auto authenticated = authenticate_on(**connection); !authenticated.ok()) {
         device_id_ = 0;
@@ -224,6 +239,17 @@ Result<void, ClientError> Account::log_in() {
   if (!count.ok()) return fail(count.error());
   if (count->key_count().one_time_prekeys() == 0) HUSH_TRY(upload_all_keys());
   return {};
+}
+
+Result<std::unique_ptr<ServerConnection>, ClientError> Account::open_transfer_connection() {
+  if (!connected()) return fail(ClientError::not_connected());
+  // The endpoint that works for messages now; the rest of the list only when it fails.
+  ConnectReport report;
+  auto connection = connect(last_report_.connected, report);
+  if (!connection.ok() && last_report_.connected != 0) connection = connect(0, report);
+  if (!connection.ok()) return fail(connection.error());
+  HUSH_TRY(authenticate_on(**connection, true));
+  return std::move(*connection);
 }
 
 void Account::disconnect() {

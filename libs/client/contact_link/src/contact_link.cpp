@@ -10,6 +10,8 @@
 
 #include "hush/crypto/secret.hpp"
 
+#include "hush/wire/username.hpp"
+
 namespace hush::client {
 
 namespace {
@@ -22,13 +24,6 @@ static_assert(kContactLinkFingerprintSize + 1 == sodium_base64_ENCODED_LEN(32, k
 // means no entropy source, which the base64 codec does not use, so parsing never throws.
 void ensure_sodium_initialized() {
   [[maybe_unused]] static const int result = sodium_init();
-}
-
-// hushd's rule (libs/server/src/rules.cpp, valid_username).
-bool valid_username(std::string_view username) {
-  if (username.size() < 3 || username.size() > 32) return false;
-  return std::all_of(username.begin(), username.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.'; });
 }
 
 char to_lower(char c) {
@@ -102,7 +97,7 @@ Result<ContactLink, ContactLinkError> parse_contact_link(std::string_view text) 
 
   const auto hash = text.find('#');
   const std::string_view username = text.substr(0, hash);
-  if (!valid_username(username)) return fail(ContactLinkError::kUsername);
+  if (!wire::valid_username(username)) return fail(ContactLinkError::kUsername);
   if (hash == std::string_view::npos) return fail(ContactLinkError::kFingerprint);
 
   auto fingerprint = decode_base64url_fingerprint(text.substr(hash + 1));

@@ -9,6 +9,7 @@
 #include "hush/client/attachment/attachment_cipher.hpp"
 #include "hush/client/attachment/file_facts.hpp"
 #include "hush/client/messenger/messenger.hpp"
+#include "hush/client/store/limits.hpp"
 #include "hush/wire/client_store.pb.h"
 #include "hush/wire/content_codec.hpp"
 #include "message_table.hpp"
@@ -139,8 +140,37 @@ Result<Bytes, ClientError> Messenger::delete_for_everyone(const std::string& rec
   return queue(std::move(message), composed);
 }
 
+Result<Bytes, ClientError> Messenger::set_expire_timer(const std::string& peer, std::chrono::seconds timer) {
+  const auto seconds = timer.count();
+  if (seconds != 0 && (seconds < wire::kMinExpireTimerSeconds || seconds > wire::kMaxExpireTimerSeconds)) {
+    return fail(invalid("expire_timer"));
+  }
+  if (peer.empty() || peer.size() > kMaxAddressNameSize) return fail(invalid("recipient"));
+  {
+    auto transaction = account_.store().transaction();
+    (void)detail::set_expire_timer(transaction, peer, static_cast<std::uint32_t>(seconds), account_.now_ms());
+    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  }
+  content::Content composed = detail::new_content(account_);
+  composed.mutable_data()->set_expire_timer_update(true);
+  composed.mutable_data()->set_expire_timer_seconds(static_cast<std::uint32_t>(seconds));
+  Message message = outgoing_message(peer, composed, "timer");
+  message.expire_timer_seconds = static_cast<std::uint32_t>(seconds);
+  return queue(std::move(message), composed);
+}
+
 Result<Bytes, ClientError> Messenger::send_file(const std::string& recipient, const std::filesystem::path& file,
                                                 const FileOptions& options) {
+  return queue_attachment(recipient, file, options, true);
+}
+
+Result<Bytes, ClientError> Messenger::queue_file(const std::string& recipient, const std::filesystem::path& file,
+                                                 const FileOptions& options) {
+  return queue_attachment(recipient, file, options, false);
+}
+
+Result<Bytes, ClientError> Messenger::queue_attachment(const std::string& recipient, const std::filesystem::path& file,
+                                                       const FileOptions& options, bool wait) {
   if (options.caption.size() > kMaxCaptionSize) return fail(invalid("caption"));
   std::error_code error;
   const std::filesystem::path source = std::filesystem::absolute(file, error);
@@ -182,9 +212,7 @@ Result<Bytes, ClientError> Messenger::send_file(const std::string& recipient, co
   *composed.mutable_data()->add_attachments() = pointer;
   Message message = outgoing_message(recipient, composed, "file");
   message.body = options.caption;
-  upload_progress_ = options.progress;
-  auto queued = queue(std::move(message), composed, &record);
-  upload_progress_ = nullptr;
+  auto queued = queue(std::move(message), composed, &record, wait ? &options.progress : nullptr);
   if (!queued.ok() && queued.error().kind == ClientErrorKind::kStore) std::filesystem::remove(blob, error);
   return queued;
 }

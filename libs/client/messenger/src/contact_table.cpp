@@ -112,6 +112,33 @@ Result<void, StoreError> touch_contact(StoreTransaction& transaction, const std:
   });
 }
 
+Result<void, StoreError> set_expire_timer(StoreTransaction& transaction, const std::string& name, std::uint32_t seconds,
+                                          std::uint64_t now_ms) {
+  HUSH_TRY(touch_contact(transaction, name, now_ms));
+  return transaction.run([&](StoreConnection& db) {
+    return db.prepare("UPDATE contacts SET expire_timer = ?2 WHERE name = ?1")
+        .bind(1, as_bytes(name))
+        .bind(2, std::int64_t{seconds})
+        .run();
+  });
+}
+
+Result<std::uint32_t, StoreError> expire_timer(StoreTransaction& transaction, const std::string& name) {
+  std::uint32_t seconds = 0;
+  auto ran = transaction.run([&](StoreConnection& db) -> Result<void, StoreError> {
+    auto select = db.prepare("SELECT expire_timer FROM contacts WHERE name = ?1");
+    auto row = select.bind(1, as_bytes(name)).step();
+    if (!row.ok()) return fail(row.error());
+    if (!*row) return {};
+    const std::int64_t stored = select.column_int(0);
+    if (stored < 0 || stored > std::int64_t{wire::kMaxExpireTimerSeconds}) return fail(StoreError::kCorrupt);
+    seconds = static_cast<std::uint32_t>(stored);
+    return {};
+  });
+  if (!ran.ok()) return fail(ran.error());
+  return seconds;
+}
+
 Result<bool, StoreError> is_contact(StoreTransaction& transaction, const std::string& name) {
   bool found = false;
   auto ran = transaction.run([&](StoreConnection& db) -> Result<void, StoreError> {
@@ -130,7 +157,7 @@ Result<std::vector<Contact>, StoreError> list_contacts(StoreTransaction& transac
   auto ran = transaction.run([&](StoreConnection& db) -> Result<void, StoreError> {
     auto select = db.prepare(
         "SELECT c.name, c.added_ms, c.link_fingerprint IS NOT NULL, EXISTS (SELECT 1 FROM identity_changes i WHERE "
-        "i.name = c.name) FROM contacts c ORDER BY c.name");
+        "i.name = c.name), c.expire_timer FROM contacts c ORDER BY c.name");
     while (true) {
       auto row = select.step();
       if (!row.ok()) return fail(row.error());
@@ -141,6 +168,9 @@ Result<std::vector<Contact>, StoreError> list_contacts(StoreTransaction& transac
       contact.added_ms = static_cast<std::uint64_t>(select.column_int(1));
       contact.awaiting_link_check = select.column_int(2) != 0;
       contact.identity_changed = select.column_int(3) != 0;
+      const std::int64_t timer = select.column_int(4);
+      if (timer < 0 || timer > std::int64_t{wire::kMaxExpireTimerSeconds}) return fail(StoreError::kCorrupt);
+      contact.expire_timer_seconds = static_cast<std::uint32_t>(timer);
       contacts.push_back(std::move(contact));
     }
   });

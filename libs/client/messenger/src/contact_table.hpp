@@ -30,6 +30,10 @@ Result<void, StoreError> touch_contact(StoreTransaction& transaction, const std:
 // Every contact, by name, with verified / identity_changed / awaiting_link_check filled in.
 Result<std::vector<Contact>, StoreError> list_contacts(StoreTransaction& transaction, ClientStore& store);
 Result<bool, StoreError> is_contact(StoreTransaction& transaction, const std::string& name);
+// The conversation's disappearing-message timer in seconds (0 = off; 0 for no contact row).
+Result<void, StoreError> set_expire_timer(StoreTransaction& transaction, const std::string& name, std::uint32_t seconds,
+                                          std::uint64_t now_ms);
+Result<std::uint32_t, StoreError> expire_timer(StoreTransaction& transaction, const std::string& name);
 
 // The identities the store holds for `name`'s devices (IdentityKeyStore rows), by device id.
 Result<DeviceIdentities, StoreError> device_identities(StoreTransaction& transaction, ClientStore& store,

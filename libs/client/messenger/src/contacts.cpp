@@ -33,8 +33,6 @@ const char* to_string(TransferState state) {
   return "unknown";
 }
 
-Messenger::Messenger(Account& account, MessengerOptions options) : account_(account), options_(options) {}
-
 Result<void, ClientError> Messenger::connect() {
   HUSH_TRY(account_.log_in());
   return flush_outbox();

@@ -68,7 +68,8 @@ Result<void, StoreError> each_row(StoreStatement& select, Each&& each) {
 
 constexpr const char* kSelectMessage =
     "SELECT m.direction, m.peer_device, m.message_id, m.timestamp_ms, m.kind, m.record, m.state, m.failure, "
-    "m.detail, a.transfer, a.failure, a.record FROM messages m LEFT JOIN attachments a ON a.direction = "
+    "m.detail, a.transfer, a.failure, a.record, m.expire_timer, m.expires_ms FROM messages m LEFT JOIN attachments a "
+    "ON a.direction = "
     "m.direction AND a.peer = m.peer AND a.message_id = m.message_id ";
 
 // One row of kSelectMessage as a Message.
@@ -118,6 +119,10 @@ Result<Message, StoreError> read_message(StoreTransaction& transaction, StoreSta
     }
     message.attachment = attachment_from_record(record, static_cast<TransferState>(transfer), select.column_text(10));
   }
+  const std::int64_t timer = select.column_int(12), expires = select.column_int(13);
+  if (timer < 0 || timer > std::int64_t{wire::kMaxExpireTimerSeconds} || expires < 0) return fail(StoreError::kCorrupt);
+  message.expire_timer_seconds = static_cast<std::uint32_t>(timer);
+  message.expires_ms = static_cast<std::uint64_t>(expires);
   return message;
 }
 
@@ -141,7 +146,8 @@ Result<void, StoreError> insert_message(StoreTransaction& transaction, const Mes
   return transaction.run([&](StoreConnection& db) {
     auto insert = db.prepare(
         "INSERT OR IGNORE INTO messages (direction, peer, peer_device, message_id, timestamp_ms, stored_ms, kind, "
-        "record, state, failure, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+        "record, state, failure, detail, expire_timer, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13)");
     insert.bind(1, direction(message.outgoing))
         .bind(2, as_bytes(message.peer))
         .bind(3, std::int64_t{message.peer_device})
@@ -157,6 +163,7 @@ Result<void, StoreError> insert_message(StoreTransaction& transaction, const Mes
     } else {
       insert.bind_null(11);
     }
+    insert.bind(12, std::int64_t{message.expire_timer_seconds}).bind(13, static_cast<std::int64_t>(message.expires_ms));
     return insert.run();
   });
 }
@@ -179,7 +186,7 @@ Result<bool, StoreError> has_message(StoreTransaction& transaction, bool outgoin
 Result<std::vector<Message>, StoreError> list_messages(StoreTransaction& transaction, const std::string& peer) {
   std::vector<Message> messages;
   auto ran = transaction.run([&](StoreConnection& db) -> Result<void, StoreError> {
-    auto select = db.prepare(std::string(kSelectMessage) + "WHERE m.peer = ?1 ORDER BY m.rowid");
+    auto select = db.prepare(std::string(kSelectMessage) + "WHERE m.peer = ?1 ORDER BY m.timestamp_ms, m.rowid");
     select.bind(1, as_bytes(peer));
     return each_row(select, [&]() -> Result<void, StoreError> {
       auto message = read_message(transaction, select, peer);
@@ -392,6 +399,67 @@ Result<void, StoreError> delete_session(StoreTransaction& transaction, const std
         .bind(2, std::int64_t{device_id})
         .run();
   });
+}
+
+Result<void, StoreError> start_expiry(StoreTransaction& transaction, const std::string& peer, ByteView id,
+                                      std::uint64_t now_ms) {
+  return transaction.run([&](StoreConnection& db) {
+    return db
+        .prepare(
+            "UPDATE messages SET expires_ms = ?3 + expire_timer * 1000 WHERE direction = 1 AND peer = ?1 AND "
+            "message_id = ?2 AND expire_timer > 0 AND expires_ms = 0 AND kind IN ('text', 'file', 'location')")
+        .bind(1, as_bytes(peer))
+        .bind(2, id)
+        .bind(3, static_cast<std::int64_t>(now_ms))
+        .run();
+  });
+}
+
+Result<ExpiredMessages, StoreError> erase_expired(StoreTransaction& transaction, std::uint64_t now_ms) {
+  ExpiredMessages expired;
+  struct Row {
+    bool outgoing;
+    std::string peer;
+    Bytes id;
+  };
+  std::vector<Row> rows;
+  auto ran = transaction.run([&](StoreConnection& db) -> Result<void, StoreError> {
+    auto select =
+        db.prepare("SELECT direction, peer, message_id FROM messages WHERE expires_ms > 0 AND expires_ms <= ?1");
+    select.bind(1, static_cast<std::int64_t>(now_ms));
+    return each_row(select, [&]() -> Result<void, StoreError> {
+      if (select.column_size(1) > kMaxAddressNameSize || select.column_size(2) != wire::kMessageIdSize) {
+        return fail(StoreError::kCorrupt);
+      }
+      rows.push_back({select.column_int(0) == 1, select.column_text(1), select.column_blob(2)});
+      return {};
+    });
+  });
+  if (!ran.ok()) return fail(ran.error());
+  for (const Row& row : rows) {
+    auto attachment = get_attachment(transaction, row.outgoing, row.peer, row.id);
+    if (!attachment.ok()) return fail(attachment.error());
+    if (*attachment) {
+      // The store's copies: a received file's decrypted copy, any staging blob. A sent file's
+      // `path` is the person's own original, which is theirs to keep.
+      if (!row.outgoing && !(*attachment)->path().empty()) expired.files.emplace_back((*attachment)->path());
+      if (!(*attachment)->staging_path().empty()) expired.files.emplace_back((*attachment)->staging_path());
+    }
+    auto erased = transaction.run([&](StoreConnection& db) -> Result<void, StoreError> {
+      for (const char* table : {"attachments", "messages"}) {
+        HUSH_TRY(
+            db.prepare(std::string("DELETE FROM ") + table + " WHERE direction = ?1 AND peer = ?2 AND message_id = ?3")
+                .bind(1, direction(row.outgoing))
+                .bind(2, as_bytes(row.peer))
+                .bind(3, ByteView(row.id))
+                .run());
+      }
+      return {};
+    });
+    if (!erased.ok()) return fail(erased.error());
+    ++expired.count;
+  }
+  return expired;
 }
 
 }  // namespace hush::client::detail

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +27,9 @@ Result<void, StoreError> insert_message(StoreTransaction& transaction, const Mes
 // True when an incoming (or outgoing) message with this peer and id is stored.
 Result<bool, StoreError> has_message(StoreTransaction& transaction, bool outgoing, const std::string& peer,
                                      ByteView id);
-// Every message with `peer`, in the order they were stored, with their attachments.
+// Every message with `peer`, with their attachments, in the order they were written: by the
+// sender's timestamp, then the order they were stored. (A file's message is stored after texts
+// written after it while its upload ran; it still shows where it was written, as Signal does.)
 Result<std::vector<Message>, StoreError> list_messages(StoreTransaction& transaction, const std::string& peer);
 Result<std::optional<Message>, StoreError> find_message(StoreTransaction& transaction, bool outgoing,
                                                         const std::string& peer, ByteView id);
@@ -40,6 +43,18 @@ Result<std::vector<Bytes>, StoreError> unread_ids(StoreTransaction& transaction,
 // Replaces a message by a "deleted" marker: body, detail and attachment record gone.
 Result<void, StoreError> erase_message(StoreTransaction& transaction, bool outgoing, const std::string& peer,
                                        ByteView id);
+
+// Disappearing messages: an outgoing message the server accepted starts counting down now (when
+// it was written under a timer and is not counting yet).
+Result<void, StoreError> start_expiry(StoreTransaction& transaction, const std::string& peer, ByteView id,
+                                      std::uint64_t now_ms);
+// Deletes every message whose time is up, with its attachment row; returns how many, and the
+// files the caller removes after the commit (received files' decrypted copies, staging blobs).
+struct ExpiredMessages {
+  std::size_t count = 0;
+  std::vector<std::filesystem::path> files;
+};
+Result<ExpiredMessages, StoreError> erase_expired(StoreTransaction& transaction, std::uint64_t now_ms);
 
 // The attachment of a message, stored or replaced.
 Result<void, StoreError> put_attachment(StoreTransaction& transaction, bool outgoing, const std::string& peer,

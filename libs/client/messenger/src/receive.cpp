@@ -19,6 +19,7 @@
 #include "hush/wire/content_codec.hpp"
 #include "message_table.hpp"
 #include "outbox_table.hpp"
+#include "transfer_worker.hpp"
 
 namespace hush::client {
 
@@ -107,7 +108,12 @@ Applied apply_content(StoreTransaction& transaction, Account& account, const det
       }
       return applied;
     }
-    if (data.has_reaction()) {
+    if (data.expire_timer_update()) {
+      // Either side sets the conversation's timer (decode_content checked its range).
+      (void)detail::set_expire_timer(transaction, sender, data.expire_timer_seconds(), now);
+      message.kind = "timer";
+      message.expire_timer_seconds = data.expire_timer_seconds();
+    } else if (data.has_reaction()) {
       const auto& reaction = data.reaction();
       if (reaction.target_message_id().size() == wire::kMessageIdSize && reaction.emoji().size() <= kMaxReactionSize) {
         message.kind = "reaction";
@@ -140,6 +146,11 @@ Applied apply_content(StoreTransaction& transaction, Account& account, const det
       message.body = data.text();
       wants_receipt = true;
     }
+  }
+  if (wants_receipt && decoded.data().expire_timer_seconds() > 0) {
+    // Written under a timer: it counts down from its arrival here.
+    message.expire_timer_seconds = decoded.data().expire_timer_seconds();
+    message.expires_ms = now + std::uint64_t{message.expire_timer_seconds} * 1000;
   }
   (void)detail::touch_contact(transaction, sender, now);
   (void)detail::insert_message(transaction, message, now);
@@ -273,8 +284,12 @@ Result<std::vector<Message>, ClientError> Messenger::open_envelope(const detail:
 
 Result<std::vector<Message>, ClientError> Messenger::receive(std::chrono::milliseconds idle,
                                                              const ReceiveOptions& options) {
-  std::vector<Message> received;
+  using Clock = std::chrono::steady_clock;
+  // How long the loop reads the connection at a time while transfers run, so that their ends are
+  // recorded (and progress reported) promptly.
+  constexpr std::chrono::milliseconds kTransferSlice{50};
   if (!account_.connected()) return fail(ClientError::not_connected());
+  std::vector<Message> received;
   // What was stored and acknowledged is returned even when a later step fails (the connection
   // drops while waiting, receipts or downloads cannot go out): it would not come again. The
   // failure then shows at the next call; receipts stay queued, downloads pending.
@@ -282,28 +297,67 @@ Result<std::vector<Message>, ClientError> Messenger::receive(std::chrono::millis
     if (received.empty()) return fail(error);
     return std::move(received);
   };
+  if (auto expired = expire_messages(); !expired.ok()) return fail(expired.error());
+  if (options.download_attachments) {
+    if (auto started = start_downloads(); !started.ok()) return stop(started.error());
+  }
+  auto report_progress = [&] {
+    auto now = transfers_ ? transfers_->take_progress() : std::nullopt;
+    if (options.progress && now && now->direction == detail::TransferJob::Direction::kDown) {
+      options.progress(now->done, now->total);
+    }
+  };
+  auto quiet_since = Clock::now();
   while (true) {
-    auto push = account_.connection().next_push(idle);
+    auto settled = settle_transfers();
+    if (!settled.ok()) return stop(settled.error());
+    if (*settled) {
+      if (auto flushed = flush_outbox(); !flushed.ok()) return stop(flushed.error());
+    }
+    for (Message& event : later_) received.push_back(std::move(event));
+    later_.clear();
+    report_progress();
+    const bool waiting = options.download_attachments && options.wait_for_downloads && transfers_ &&
+                         transfers_->busy(detail::TransferJob::Direction::kDown);
+    const auto quiet = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - quiet_since);
+    if (quiet >= idle && !waiting) break;
+    auto wait = waiting ? kTransferSlice : idle - quiet;
+    if (transferring()) wait = std::min(wait, kTransferSlice);
+    auto push = account_.connection().next_push(wait);
     if (!push.ok()) {
-      if (push.error() == TransportError::kTimeout) break;
+      if (push.error() == TransportError::kTimeout) continue;
       return stop(ClientError::transport(push.error()));
     }
+    quiet_since = Clock::now();
     auto events = handle_push(*push);
     if (!events.ok()) return stop(events.error());
-    for (Message& event : *events) received.push_back(std::move(event));
+    for (Message& event : *events) {
+      if (options.download_attachments && event.attachment && !event.outgoing &&
+          event.attachment->transfer == TransferState::kPending) {
+        if (auto started = start_download(event.peer, event.id); !started.ok()) return stop(started.error());
+        connect_transfers();
+      }
+      received.push_back(std::move(event));
+    }
   }
+  report_progress();
   // Delivery receipts for what arrived.
   if (auto flushed = flush_outbox(); !flushed.ok()) return stop(flushed.error());
-  if (options.download_attachments) {
-    auto downloaded = download_pending(options);
-    for (Message& message : received) {
-      if (!message.attachment) continue;
-      auto stored = find_message(false, message.peer, message.id);
-      if (stored.ok() && *stored && (*stored)->attachment) message.attachment = (*stored)->attachment;
+  // A download that ended within this call updates the message it returns rather than coming twice.
+  std::vector<Message> merged;
+  for (Message& event : received) {
+    if (event.update) {
+      auto first = std::find_if(merged.begin(), merged.end(), [&](const Message& earlier) {
+        return !earlier.update && !earlier.outgoing && earlier.peer == event.peer && earlier.id == event.id;
+      });
+      if (first != merged.end()) {
+        first->attachment = std::move(event.attachment);
+        continue;
+      }
     }
-    if (!downloaded.ok()) return stop(downloaded.error());
+    merged.push_back(std::move(event));
   }
-  return received;
+  return merged;
 }
 
 Result<std::vector<Message>, ClientError> Messenger::handle_push(const api::Push& push) {
@@ -328,6 +382,7 @@ Result<std::vector<Message>, ClientError> Messenger::handle_push(const api::Push
 }
 
 Result<std::vector<Message>, ClientError> Messenger::history(const std::string& peer) {
+  HUSH_TRY(expire_messages());
   auto transaction = account_.store().transaction();
   auto messages = detail::list_messages(transaction, peer);
   if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));

@@ -14,6 +14,7 @@
 #include "hush/wire/content_codec.hpp"
 #include "message_table.hpp"
 #include "outbox_table.hpp"
+#include "transfer_worker.hpp"
 
 namespace hush::client {
 
@@ -110,14 +111,29 @@ Result<void, ClientError> Messenger::fetch_sessions(const std::string& recipient
 }
 
 Result<Bytes, ClientError> Messenger::queue(Message message, const wire::content::Content& content,
-                                            const wire::client_store::AttachmentRecord* attachment) {
+                                            const wire::client_store::AttachmentRecord* attachment,
+                                            const TransferProgress* wait_for_upload) {
   if (message.peer.empty() || message.peer.size() > kMaxAddressNameSize) {
     return fail(ClientError{ClientErrorKind::kInvalidArgument, "recipient"});
   }
-  if (auto encoded = wire::encode_content(content); !encoded.ok()) {
+  // Texts, files and locations are written under the conversation's disappearing-message timer.
+  std::optional<wire::content::Content> timed;
+  if (message.kind == "text" || message.kind == "file" || message.kind == "location") {
+    auto transaction = account_.store().transaction();
+    auto timer = detail::expire_timer(transaction, message.peer);
+    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+    if (!timer.ok()) return fail(ClientError::store(timer.error()));
+    if (*timer > 0) {
+      timed = content;
+      timed->mutable_data()->set_expire_timer_seconds(*timer);
+      message.expire_timer_seconds = *timer;
+    }
+  }
+  const wire::content::Content& sent = timed ? *timed : content;
+  if (auto encoded = wire::encode_content(sent); !encoded.ok()) {
     return fail(ClientError{ClientErrorKind::kInvalidArgument, wire::to_string(encoded.error())});
   }
-  const std::string serialized = content.SerializeAsString();
+  const std::string serialized = sent.SerializeAsString();
   {
     auto transaction = account_.store().transaction();
     message.outgoing = true;
@@ -134,6 +150,9 @@ Result<Bytes, ClientError> Messenger::queue(Message message, const wire::content
   if (!account_.connected()) return fail(ClientError::not_connected());
   auto flushed = flush_outbox();
   if (!flushed.ok()) return fail(flushed.error());
+  if (attachment != nullptr && wait_for_upload != nullptr) {
+    HUSH_TRY(this->wait_for_upload(message.peer, message.id, *wait_for_upload));
+  }
   auto stored = find_message(true, message.peer, message.id);
   if (!stored.ok()) return fail(stored.error());
   if (!*stored) return message.id;  // a receipt has no history row
@@ -143,7 +162,20 @@ Result<Bytes, ClientError> Messenger::queue(Message message, const wire::content
         return fail(ClientError{ClientErrorKind::kUntrustedIdentity, "identity_mismatch"});
       }
       return fail(ClientError::server((*stored)->failure));
-    case MessageState::kPending: return fail(ClientError{ClientErrorKind::kUntrustedIdentity, "identity_changed"});
+    case MessageState::kPending: {
+      if (attachment != nullptr) {
+        if (transfers_ && transfers_->has_job(detail::TransferJob::Direction::kUp, message.peer, message.id)) {
+          return message.id;  // queue_file(): it goes once uploaded
+        }
+        auto transaction = account_.store().transaction();
+        auto changes = detail::identity_changes(transaction, message.peer);
+        if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+        if (!changes.ok()) return fail(ClientError::store(changes.error()));
+        // The upload stopped without getting anywhere: it resumes at the next flush.
+        if (changes->empty()) return fail(ClientError{ClientErrorKind::kTransport, "upload_interrupted"});
+      }
+      return fail(ClientError{ClientErrorKind::kUntrustedIdentity, "identity_changed"});
+    }
     default: return message.id;
   }
 }
@@ -184,6 +216,7 @@ Result<void, ClientError> Messenger::flush_outbox() {
       }
       if (blocked) continue;  // waits for trust_identity()
       auto sent = send_entry(entry);
+      if (sent.ok() && !*sent) continue;  // its upload is still running
       if (!sent.ok() &&
           (sent.error().kind == ClientErrorKind::kTransport || sent.error().kind == ClientErrorKind::kStore)) {
         return fail(sent.error());
@@ -197,6 +230,7 @@ Result<void, ClientError> Messenger::flush_outbox() {
         // A contact from the first message the server accepted for it (not from a typo it refused).
         (void)detail::touch_contact(transaction, entry.recipient, account_.now_ms());
         (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kSent);
+        (void)detail::start_expiry(transaction, entry.recipient, entry.message_id, account_.now_ms());
       } else if (permanent(sent.error()) || sent.error().kind == ClientErrorKind::kUntrustedIdentity) {
         (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kFailed,
                                     sent.error().detail);
@@ -243,17 +277,19 @@ Result<std::vector<QueuedMessage>, ClientError> Messenger::queued() {
   return listed;
 }
 
-Result<void, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry) {
+Result<bool, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry) {
   wire::content::Content content;
   if (!content.ParseFromArray(entry.content.data(), static_cast<int>(entry.content.size()))) {
     return fail(ClientError{ClientErrorKind::kInvalidArgument, "corrupt_outbox_entry"});
   }
   const std::string& recipient = entry.recipient;
-  // A file goes up before its message: the pointer the recipient needs is known only afterwards.
+  // A file goes up before its message, on the transfer connection: the pointer the recipient needs
+  // is known only afterwards. Until then the message waits in the outbox and the rest go by.
   if (content.has_data() && content.data().attachments_size() > 0 && content.data().attachments(0).id().empty()) {
-    auto pointer = upload_attachment(recipient, entry.message_id, upload_progress_);
+    auto pointer = uploaded_pointer(recipient, entry.message_id);
     if (!pointer.ok()) return fail(pointer.error());
-    *content.mutable_data()->mutable_attachments(0) = std::move(*pointer);
+    if (!*pointer) return false;
+    *content.mutable_data()->mutable_attachments(0) = std::move(**pointer);
   }
   auto encoded = wire::encode_content(content);
   if (!encoded.ok()) return fail(ClientError{ClientErrorKind::kInvalidArgument, wire::to_string(encoded.error())});
@@ -296,7 +332,7 @@ Result<void, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry
     auto response = account_.connection().call(std::move(request));
     if (!response.ok()) return fail(ClientError::transport(response.error()));
     const api::Status& status = response->status();
-    if (status.code() == api::Status::OK) return {};
+    if (status.code() == api::Status::OK) return true;
     if (status.code() != api::Status::STALE_DEVICES || attempt + 1 == kSendAttempts) {
       if (status.code() == api::Status::UNAVAILABLE || status.code() == api::Status::INTERNAL ||
           (status.code() == api::Status::LIMIT_EXCEEDED && status.retry_after_ms() > 0)) {

@@ -1,6 +1,7 @@
 // The probe's steps (probe.hpp): each endpoint's connection from its ConnectDiagnostics, the SNI
-// control, then the account's steps on the connection it logs in through. Media transfers resume
-// across resets as the messenger's do (AppendChunk at the committed offset, ReadMedia at any).
+// control, then the account's steps through each endpoint that connected, logged in through that
+// one alone. Media transfers resume across resets as the messenger's do (AppendChunk at the
+// committed offset, ReadMedia at any), through the same endpoint.
 #include "hush/client/probe/probe.hpp"
 
 #include <algorithm>
@@ -69,8 +70,14 @@ std::string request_failure(const ServerConnection& connection, TransportError e
   return std::string(failure_of(error));
 }
 
-// The failure string of a failed log_in().
-std::string login_failure(const ClientError& error) {
+// The failure string of a failed log_in_through(), whose connection attempt `report` recorded: how
+// the connection failed when it did not connect, else what the server or the connection said.
+std::string login_failure(const ClientError& error, const ConnectReport& report) {
+  if (error.kind == ClientErrorKind::kTransport && report.connected == 0 && !report.attempts.empty() &&
+      report.attempts.back().error) {
+    const EndpointAttempt& attempt = report.attempts.back();
+    return attempt.diagnostics.failure.empty() ? std::string(failure_of(*attempt.error)) : attempt.diagnostics.failure;
+  }
   if (error.kind == ClientErrorKind::kServer) return std::string(failure::kAuthenticationFailed);
   if (error.kind != ClientErrorKind::kTransport) return std::string(failure::kUnknown);
   for (const TransportError candidate :
@@ -110,11 +117,12 @@ void add_connect_steps(EndpointReport& report, const ConnectDiagnostics& diagnos
   }
 }
 
-// The account's steps on the endpoint it logged in through.
+// The account's steps on the connection it logged in on through endpoint number `endpoint`; after
+// a cut it logs in again through that endpoint only, so the transfer stays on the path under test.
 class AccountSteps {
  public:
-  AccountSteps(Account& account, crypto::Rng& rng, const ProbeOptions& options)
-      : account_(account), rng_(rng), options_(options) {}
+  AccountSteps(Account& account, std::size_t endpoint, crypto::Rng& rng, const ProbeOptions& options)
+      : account_(account), endpoint_(endpoint), rng_(rng), options_(options) {}
 
   StepResult message_round_trip() {
     StepResult result(ProbeStep::kMessageRoundTrip);
@@ -193,7 +201,7 @@ class AccountSteps {
   }
 
   // After a failed request: "" when the connection was cut and the account is logged in again
-  // (the caller resumes), else the failure that ends the step.
+  // through the same endpoint (the caller resumes), else the failure that ends the step.
   std::string recover(TransportError error) {
     ServerConnection& connection = account_.connection();
     const std::string why = request_failure(connection, error);
@@ -207,9 +215,11 @@ class AccountSteps {
     segment_bytes_ = 0;
     if (resets_ > options_.max_resets) return why;
     while (Clock::now() < deadline_) {
-      auto logged_in = account_.log_in();
+      auto logged_in = account_.log_in_through(endpoint_);
       if (logged_in.ok()) return "";
-      if (logged_in.error().kind != ClientErrorKind::kTransport) return login_failure(logged_in.error());
+      if (logged_in.error().kind != ClientErrorKind::kTransport) {
+        return login_failure(logged_in.error(), account_.last_connect_report());
+      }
     }
     return std::string(failure::kGenericTimeout);
   }
@@ -355,6 +365,7 @@ class AccountSteps {
   }
 
   Account& account_;
+  const std::size_t endpoint_;
   crypto::Rng& rng_;
   const ProbeOptions& options_;
   Clock::time_point deadline_{};
@@ -372,44 +383,29 @@ void skip_account_steps(EndpointReport& report, std::string_view why) {
   }
 }
 
-// The account's steps, on the endpoint it logs in through.
-void run_account_steps(ProbeReport& report, Account& account, crypto::Rng& rng, const ProbeOptions& options) {
-  const auto start = Clock::now();
-  auto logged_in = account.log_in();
-  const std::size_t through = account.last_connect_report().connected;
-  EndpointReport* endpoint = nullptr;
-  for (EndpointReport& candidate : report.endpoints) {
-    // Where the login went; if it failed before connecting, the first endpoint that connected.
-    if ((through != 0 && candidate.index == through) || (through == 0 && candidate.works())) {
-      endpoint = &candidate;
-      break;
-    }
-  }
-  for (EndpointReport& other : report.endpoints) {
-    if (&other != endpoint && other.works()) skip_account_steps(other, kSkippedOtherEndpoint);
-  }
-  if (endpoint == nullptr || endpoint->failed() != nullptr) return;
+// The account's steps through `endpoint` alone, whose connection's steps worked: authentication
+// (logging in through it, its connection included), then message_round_trip, media_small and
+// media_large on that connection, up to the first that fails. The caller disconnects the account.
+void run_account_steps(EndpointReport& endpoint, Account& account, crypto::Rng& rng, const ProbeOptions& options) {
   StepResult authentication(ProbeStep::kAuthentication);
+  const auto start = Clock::now();
+  auto logged_in = account.log_in_through(endpoint.index);
   authentication.elapsed = since(start);
   authentication.ok = logged_in.ok();
-  if (!logged_in.ok()) {
-    authentication.failure = login_failure(logged_in.error());
-    endpoint->steps.push_back(std::move(authentication));
-    return;
-  }
-  endpoint->steps.push_back(std::move(authentication));
-  AccountSteps steps(account, rng, options);
-  endpoint->steps.push_back(steps.message_round_trip());
-  if (endpoint->failed() != nullptr) return;
-  endpoint->steps.push_back(steps.media(ProbeStep::kMediaSmall, options.small_blob_size));
-  if (endpoint->failed() != nullptr) return;
+  if (!logged_in.ok()) authentication.failure = login_failure(logged_in.error(), account.last_connect_report());
+  endpoint.steps.push_back(std::move(authentication));
+  if (!logged_in.ok()) return;
+  AccountSteps steps(account, endpoint.index, rng, options);
+  endpoint.steps.push_back(steps.message_round_trip());
+  if (endpoint.failed() != nullptr) return;
+  endpoint.steps.push_back(steps.media(ProbeStep::kMediaSmall, options.small_blob_size));
+  if (endpoint.failed() != nullptr) return;
   StepResult large = steps.media(ProbeStep::kMediaLarge, options.large_blob_size);
-  endpoint->bytes_before_reset = steps.bytes_before_reset();
+  endpoint.bytes_before_reset = steps.bytes_before_reset();
   if (large.ok == true && large.elapsed) {
-    endpoint->throughput_kbps = AccountSteps::kbps(2 * large.bytes, *large.elapsed);
+    endpoint.throughput_kbps = AccountSteps::kbps(2 * large.bytes, *large.elapsed);
   }
-  endpoint->steps.push_back(std::move(large));
-  account.disconnect();
+  endpoint.steps.push_back(std::move(large));
 }
 
 }  // namespace
@@ -483,13 +479,16 @@ ProbeReport run_probe(const ProbeTarget& target, Account* account, PluggableTran
     report.endpoints.push_back(std::move(result));
   }
 
-  if (account == nullptr) {
-    for (EndpointReport& endpoint : report.endpoints) {
-      if (endpoint.works()) skip_account_steps(endpoint, kSkippedNotRegistered);
+  for (EndpointReport& endpoint : report.endpoints) {
+    if (!endpoint.works()) continue;
+    if (account == nullptr) {
+      skip_account_steps(endpoint, kSkippedNotRegistered);
+      continue;
     }
-  } else if (std::any_of(report.endpoints.begin(), report.endpoints.end(),
-                         [](const EndpointReport& endpoint) { return endpoint.works(); })) {
-    run_account_steps(report, *account, rng, options);
+    // Through endpoint.index, its number in the home's list (target.endpoints is that list; with
+    // none, number 1 is the account's server itself for the account too).
+    run_account_steps(endpoint, *account, rng, options);
+    account->disconnect();
   }
   conclude(report);
   return report;

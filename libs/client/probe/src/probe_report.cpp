@@ -182,10 +182,20 @@ void conclude(ProbeReport& report) {
                  " (this home has no account yet, so the probe stopped after the WebSocket upgrade).";
     } else {
       sentence = "The server is reachable through " + name_of(working) +
-                 " (connected up to the WebSocket; the account's steps ran over the endpoint it logged in through).";
+                 " (connected up to the WebSocket; the account's steps did not run there).";
     }
     if (working.index != report.endpoints.front().index) {
-      sentence += " hush fails over to it by itself; `hush endpoints` can move it first.";
+      // hush moves on to the next endpoint only when a connection fails: an earlier endpoint that
+      // connects but then fails (at media, say) is the one it keeps using.
+      const bool failover_reaches_it =
+          std::all_of(report.endpoints.begin(), report.endpoints.end(), [&working](const EndpointReport& endpoint) {
+            const StepResult* step = endpoint.failed();
+            return endpoint.index >= working.index || (step != nullptr && step->step <= ProbeStep::kWebSocketUpgrade);
+          });
+      sentence += failover_reaches_it
+                      ? " hush fails over to it by itself; `hush endpoints remove` and `add` can put it first."
+                      : " hush keeps to an earlier endpoint that connects: put this one first (`hush endpoints "
+                        "remove` the earlier ones, then `add` them after it).";
     }
     sentences.push_back(sentence);
   } else {

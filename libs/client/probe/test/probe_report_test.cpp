@@ -1,6 +1,7 @@
 // The verdict and the JSON contract of `hush probe --json` on made-up step results: a blackholed
 // address, an SNI-filtered one with a fronted endpoint that works, a censor cutting connections
-// after N bytes, everything fine, nothing working, and a home without an account.
+// after N bytes, everything fine, nothing working, a home without an account, and several
+// endpoints that ran the account's steps (the first whose every step passed is the one to use).
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -195,6 +196,56 @@ TEST(ProbeReportTest, FirstFullyTestedEndpointIsPreferred) {
   const std::string text = to_text(report);
   EXPECT_NE(text.find("verdict: "), std::string::npos);
   EXPECT_NE(text.find("media_large"), std::string::npos);
+}
+
+TEST(ProbeReportTest, SeveralFullyTestedEndpointsPreferTheFirst) {
+  ProbeReport report;
+  report.endpoints.push_back(working(1, "direct", 3));
+  report.endpoints.push_back(working(2, "socks5"));
+  report.control.server_reached_through = 1;
+  conclude(report);
+  EXPECT_EQ(report.working_endpoint, 1u);
+  EXPECT_NE(report.verdict.find("Messages and media get through endpoint 1 (direct"), std::string::npos)
+      << report.verdict;
+  EXPECT_EQ(report.verdict.find("fails over"), std::string::npos) << report.verdict;
+  const auto json = json_of(report);
+  EXPECT_EQ(json["working_endpoint"], 1);
+  for (const auto& endpoint : json["endpoints"]) {
+    EXPECT_TRUE(endpoint["failed_step"].is_null());
+    EXPECT_EQ(endpoint["steps"].size(), 8u);
+  }
+}
+
+TEST(ProbeReportTest, AnEndpointThatConnectsButFailsMediaIsPassedOverButKeptByFailover) {
+  ProbeReport report;
+  EndpointReport cut = working(1, "direct");
+  cut.steps.pop_back();
+  cut.steps.push_back(failed(ProbeStep::kMediaLarge, "connection_reset"));
+  cut.throughput_kbps.reset();
+  report.endpoints.push_back(cut);
+  report.endpoints.push_back(working(2, "fronted"));
+  conclude(report);
+  EXPECT_EQ(report.working_endpoint, 2u);
+  EXPECT_NE(report.verdict.find("Endpoint 1 (direct wss://chat.example.org:443) fails at media_large"),
+            std::string::npos)
+      << report.verdict;
+  EXPECT_NE(report.verdict.find("Messages and media get through endpoint 2 (fronted"), std::string::npos)
+      << report.verdict;
+  // Endpoint 1 connects, so hush's failover never moves on to endpoint 2 by itself.
+  EXPECT_EQ(report.verdict.find("fails over to it by itself"), std::string::npos) << report.verdict;
+  EXPECT_NE(report.verdict.find("put this one first"), std::string::npos) << report.verdict;
+}
+
+TEST(ProbeReportTest, FailoverReachesTheWorkingEndpointPastConnectionFailures) {
+  ProbeReport report;
+  report.endpoints.push_back(
+      endpoint(1, "direct", {passed(ProbeStep::kDns), failed(ProbeStep::kTcpConnect, "connection_refused")}));
+  report.endpoints.push_back(working(2, "socks5"));
+  report.endpoints.push_back(working(3, "fronted"));
+  conclude(report);
+  EXPECT_EQ(report.working_endpoint, 2u);
+  EXPECT_NE(report.verdict.find("endpoint 2 (socks5"), std::string::npos) << report.verdict;
+  EXPECT_NE(report.verdict.find("hush fails over to it by itself"), std::string::npos) << report.verdict;
 }
 
 }  // namespace

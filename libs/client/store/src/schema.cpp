@@ -161,7 +161,20 @@ CREATE TABLE held_envelopes (
 );
 )sql";
 
-constexpr std::array<sqlite::Migration, 3> kMigrations{{{1, kVersion1}, {2, kVersion2}, {3, kVersion3}}};
+// Version 4: disappearing messages.
+//   messages gains `expire_timer` (the timer in seconds the message was written under; 0 = none)
+//   and `expires_ms` (when it is deleted, milliseconds since the epoch; 0 = not counting down:
+//   no timer, or an outgoing message the server has not accepted yet).
+//   contacts gains `expire_timer`: the conversation's timer, set by either side (0 = off).
+constexpr const char* kVersion4 = R"sql(
+ALTER TABLE messages ADD COLUMN expire_timer INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN expire_timer INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX messages_by_expiry ON messages (expires_ms) WHERE expires_ms > 0;
+)sql";
+
+constexpr std::array<sqlite::Migration, 4> kMigrations{
+    {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}}};
 static_assert(kMigrations.back().version == kClientStoreSchemaVersion);
 
 }  // namespace

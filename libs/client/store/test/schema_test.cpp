@@ -88,20 +88,44 @@ TEST(StoreSchema, VersionTwoStoreIsMigratedToThreeKeepingItsMessages) {
     RawDatabase raw(path);
     raw.exec(
         "DROP TABLE outbox; DROP TABLE attachments; DROP TABLE contacts; DROP TABLE identity_changes; "
-        "DROP TABLE held_envelopes; ALTER TABLE messages DROP COLUMN state; ALTER TABLE messages DROP COLUMN "
-        "failure; ALTER TABLE messages DROP COLUMN detail; UPDATE schema_version SET version = 2; "
+        "DROP TABLE held_envelopes; DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expire_timer; "
+        "ALTER TABLE messages DROP COLUMN expires_ms; ALTER TABLE messages DROP COLUMN state; ALTER TABLE "
+        "messages DROP COLUMN failure; ALTER TABLE messages DROP COLUMN detail; UPDATE schema_version SET "
+        "version = 2; "
         "INSERT INTO messages VALUES (1, 'bob', 0, x'00', 1, 1, 'text', x'00'); "
         "INSERT INTO messages VALUES (0, 'bob', 1, x'01', 2, 2, 'text', x'00');");
   }
   ASSERT_TRUE(ClientStore::open(home.path(), passphrase("pass"), cheap_options()).ok());
   RawDatabase raw(path);
-  EXPECT_EQ(raw.query("SELECT version FROM schema_version"), "3");
+  EXPECT_EQ(raw.query("SELECT version FROM schema_version"), std::to_string(kClientStoreSchemaVersion));
   // Sent messages were accepted by the server under version 2; received ones were stored.
   EXPECT_EQ(raw.query("SELECT group_concat(state || failure, ',') FROM (SELECT * FROM messages ORDER BY rowid)"),
             "1,5");
   for (const char* table : {"outbox", "attachments", "contacts", "identity_changes", "held_envelopes"}) {
     EXPECT_EQ(raw.query(std::string("SELECT count(*) FROM ") + table), "0") << table;
   }
+}
+
+TEST(StoreSchema, VersionThreeStoreIsMigratedToFourWithNoTimers) {
+  ScratchFolder home;
+  const auto path = home.path() / "store.sqlite3";
+  ASSERT_TRUE(create_store(home.path()).ok());
+  {
+    // What version 3 left: no timer columns, a message and a contact.
+    RawDatabase raw(path);
+    raw.exec(
+        "DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expire_timer; ALTER TABLE messages DROP "
+        "COLUMN expires_ms; ALTER TABLE contacts DROP COLUMN expire_timer; UPDATE schema_version SET version = 3; "
+        "INSERT INTO messages (direction, peer, peer_device, message_id, timestamp_ms, stored_ms, kind, record) "
+        "VALUES (0, 'bob', 1, x'01', 2, 2, 'text', x'00'); "
+        "INSERT INTO contacts (name, added_ms) VALUES ('bob', 1);");
+  }
+  ASSERT_TRUE(ClientStore::open(home.path(), passphrase("pass"), cheap_options()).ok());
+  RawDatabase raw(path);
+  EXPECT_EQ(raw.query("SELECT version FROM schema_version"), "4");
+  // Nothing written before timers existed disappears.
+  EXPECT_EQ(raw.query("SELECT expire_timer || ',' || expires_ms FROM messages"), "0,0");
+  EXPECT_EQ(raw.query("SELECT expire_timer FROM contacts"), "0");
 }
 
 }  // namespace

@@ -22,6 +22,10 @@ inline constexpr int kMaxAttachments = 32;
 inline constexpr std::size_t kMaxThumbnailSize = 32 * 1024;
 // Receipts acknowledge at most this many messages at once.
 inline constexpr int kMaxReceiptIds = 1000;
+// Disappearing-message timers, in seconds (DataMessage.expire_timer_seconds; 0 = off): from 30
+// seconds to 4 weeks, as Signal and WhatsApp offer. Anything else is an invalid field.
+inline constexpr std::uint32_t kMinExpireTimerSeconds = 30;
+inline constexpr std::uint32_t kMaxExpireTimerSeconds = 28 * 24 * 60 * 60;
 // Sizes up to this are padded to a multiple of kSmallBucket; larger ones to 1/8 of their
 // power of two (at most 12.5% overhead). Both keep the padded size a multiple of 16 (AES block).
 inline constexpr std::size_t kSmallBucket = 160;

@@ -94,6 +94,14 @@ class Account {
   // every endpoint; when all fail, the last endpoint's error. A list file that cannot be read is
   // kStore "endpoints_<error>" (e.g. endpoints_corrupt), nothing sent.
   Result<void, ClientError> log_in();
+  // log_in() through endpoint number `endpoint` of the home's list only (from 1; 0: the whole
+  // list, as log_in()). kInvalidArgument "no_such_endpoint" past the end. For a probe of each way in.
+  Result<void, ClientError> log_in_through(std::size_t endpoint);
+  // A second connection of this device, logged in for media transfers only (no pushes; the server
+  // refuses anything but media requests and Ping on it), through the endpoint the account is
+  // connected through (the list when that one fails). The caller owns it; it may use it on
+  // another thread. Precondition for success: connected().
+  Result<std::unique_ptr<ServerConnection>, ClientError> open_transfer_connection();
   // What the last connection attempt did, endpoint by endpoint (empty before the first).
   const ConnectReport& last_connect_report() const { return last_report_; }
   // Closes the connection, if any.
@@ -127,9 +135,10 @@ class Account {
  private:
   Account(std::unique_ptr<ClientStore> store, crypto::Rng& rng, AccountOptions options);
   Result<void, ClientError> load();
-  Result<std::unique_ptr<ServerConnection>, ClientError> connect();
+  // Through endpoint number `only` of the list (0: each in order until one connects).
+  Result<std::unique_ptr<ServerConnection>, ClientError> connect(std::size_t only, ConnectReport& report);
   Result<void, ClientError> register_on(ServerConnection& connection, const std::string& invite);
-  Result<void, ClientError> authenticate_on(ServerConnection& connection);
+  Result<void, ClientError> authenticate_on(ServerConnection& connection, bool transfers_only = false);
   Result<void, ClientError> upload_all_keys();
   Result<void, ClientError> add_prekey_batch(StoreTransaction& transaction, const detail::AccountRecord& record,
                                              wire::api::UploadKeys& body);

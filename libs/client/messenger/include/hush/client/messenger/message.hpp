@@ -72,6 +72,7 @@ struct Location {
 //         |                           | and sending to it stops until trust_identity()
 // undecryptable | the protocol error  | a message that could not be read (recorded, not lost)
 // unsupported | ""                    | content this version does not show
+// timer   | ""                        | expire_timer_seconds: the conversation's new timer (0 = off)
 struct Message {
   Bytes id;  // the sender-chosen message id (16 bytes); for receipts, the receipt's own id
   bool outgoing = false;
@@ -86,6 +87,14 @@ struct Message {
   std::optional<Location> location;
   Bytes target_id;                // reaction, delete
   std::vector<Bytes> target_ids;  // receipt
+  // Set by receive() on a message it reported before, now again because its attachment's
+  // download ended (`attachment->transfer` kDone or kFailed).
+  bool update = false;
+  // Disappearing messages: the timer the message was written under (kind "timer": the timer it
+  // set; 0 = off), and when it is deleted from this store (ms since the epoch; 0 = not counting
+  // down: no timer, or an outgoing message the server has not accepted yet).
+  std::uint32_t expire_timer_seconds = 0;
+  std::uint64_t expires_ms = 0;
 };
 
 struct Contact {
@@ -97,6 +106,8 @@ struct Contact {
   bool identity_changed = false;
   // Added from a contact link whose fingerprint no session has confirmed yet.
   bool awaiting_link_check = false;
+  // The conversation's disappearing-message timer in seconds; 0 = off.
+  std::uint32_t expire_timer_seconds = 0;
   std::uint64_t added_ms = 0;
 };
 

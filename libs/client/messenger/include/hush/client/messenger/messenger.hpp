@@ -26,9 +26,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hush/base/bytes.hpp"
@@ -49,6 +52,7 @@ namespace hush::client {
 namespace detail {
 struct OutboxEntry;
 struct HeldEnvelope;
+class TransferWorker;
 }  // namespace detail
 
 // Largest text accepted by send_text, in bytes. Longer texts go as attachments (as Signal does
@@ -72,9 +76,13 @@ struct FileOptions {
 };
 
 struct ReceiveOptions {
-  // Download (and decrypt) attachments of new messages before returning them, and retry pending
-  // ones. When false they stay kPending until a later receive() with true.
+  // Download (and decrypt) attachments of new messages, and retry pending ones, on the transfer
+  // connection. When false they stay kPending until a later receive() with true.
   bool download_attachments = true;
+  // Return only once the downloads this call started have ended (done or failed), with the
+  // messages' attachments as they ended. When false receive() returns after `idle` as usual and a
+  // later receive() reports each finished download again (Message::update).
+  bool wait_for_downloads = true;
   TransferProgress progress;
 };
 
@@ -103,6 +111,10 @@ class Messenger {
  public:
   // `account` must outlive the messenger. Does not connect.
   explicit Messenger(Account& account, MessengerOptions options = {});
+  // Stops a running transfer (it resumes next time) and closes the transfer connection.
+  ~Messenger();
+  Messenger(const Messenger&) = delete;
+  Messenger& operator=(const Messenger&) = delete;
 
   // The account it sends and receives as.
   Account& account() { return account_; }
@@ -117,8 +129,23 @@ class Messenger {
   // the message is kFailed with that reason; kUntrustedIdentity ("identity_changed") — the message
   // stays queued until trust_identity(); kTransport — it stays queued and goes at the next flush.
   Result<Bytes, ClientError> send_text(const std::string& recipient, std::string_view text);
+  // A file is encrypted to a staging file in the home and uploaded on a second connection of
+  // this device (Account::open_transfer_connection) by a thread of its own, so that no message
+  // waits behind it; its message goes once the upload is complete. send_file() returns then (it
+  // keeps the message connection alive meanwhile; pushes wait for the next receive()).
+  // queue_file() returns once the message is queued and its upload started; it goes
+  // during a later call (receive(), flush_outbox(), any send) after the upload ended. An upload
+  // cut short resumes on a new connection while it makes progress, else at the next flush.
   Result<Bytes, ClientError> send_file(const std::string& recipient, const std::filesystem::path& file,
                                        const FileOptions& options = {});
+  Result<Bytes, ClientError> queue_file(const std::string& recipient, const std::filesystem::path& file,
+                                        const FileOptions& options = {});
+  // Whether an upload or download is queued or running.
+  bool transferring() const;
+  // Waits until every upload and download under way ended, keeping the message connection alive
+  // (pushes wait for the next receive()), and sends the messages whose uploads ended. Errors: kTransport (the message
+  // connection failed; transfers go on), kStore.
+  Result<void, ClientError> finish_transfers();
   Result<Bytes, ClientError> send_location(const std::string& recipient, const Location& location);
   // A reaction to message `target` (of either direction) in the conversation with `recipient`;
   // an empty emoji removes ours.
@@ -126,6 +153,18 @@ class Messenger {
   // Deletes our own message `target` for everyone: the recipient's copy (body and file) is erased,
   // and ours. kInvalidArgument when `target` is not an outgoing message to `recipient`.
   Result<Bytes, ClientError> delete_for_everyone(const std::string& recipient, ByteView target);
+
+  // Disappearing messages: sets the conversation's timer (0 = off, else 30 s to 4 weeks:
+  // wire::kMinExpireTimerSeconds..kMaxExpireTimerSeconds; kInvalidArgument "expire_timer"
+  // otherwise) here and, through an encrypted message (history kind "timer"), at the peer; either
+  // side may change it. Texts, files and locations written while a timer is set carry it and are
+  // deleted from every store that holds them that long after they were sent (ours, counted from
+  // the server's acceptance) or arrived (the peer's), with their attachments' files in the home
+  // (a sent file's original stays where it was). The server's copy is gone at delivery, or at its
+  // queue expiry at the latest.
+  Result<Bytes, ClientError> set_expire_timer(const std::string& peer, std::chrono::seconds timer);
+  // Deletes the messages whose time is up (receive() and history() do it first); how many.
+  Result<std::size_t, ClientError> expire_messages();
 
   // Sends every queued message it can, oldest first; one that fails for good, or that waited
   // longer than MessengerOptions::give_up ("gave_up"), is marked kFailed and removed. Errors: kTransport (the rest stay
@@ -139,8 +178,9 @@ class Messenger {
   // Handles pushes until none arrives for `idle`: envelopes (stored, then acknowledged; a
   // delivery receipt queued for each new message), receipts (states updated), delivery failures
   // (message kFailed "expired", then acknowledged), keys_low (refill). Returns what is new, in
-  // arrival order: messages, receipts and identity changes. Errors: kStore (the envelope was not
-  // acknowledged: it comes again), kTransport.
+  // arrival order: messages, receipts and identity changes, then messages reported again because
+  // their attachment's download ended (Message::update). Also sends the messages whose uploads
+  // ended. Errors: kStore (the envelope was not acknowledged: it comes again), kTransport.
   Result<std::vector<Message>, ClientError> receive(std::chrono::milliseconds idle, const ReceiveOptions& options = {});
 
   // Handles one push the caller read itself (account.connection().next_push()) as receive() does,
@@ -151,7 +191,8 @@ class Messenger {
   // them (queued in the outbox). Returns how many were marked.
   Result<std::size_t, ClientError> mark_read(const std::string& peer);
 
-  // Every stored message exchanged with `peer`, oldest first.
+  // Every stored message exchanged with `peer`, oldest first by the sender's timestamp (then by
+  // arrival): a file shows where it was written even when texts written after it arrived first.
   Result<std::vector<Message>, ClientError> history(const std::string& peer);
   // One stored message by direction, peer and id.
   Result<std::optional<Message>, ClientError> find_message(bool outgoing, const std::string& peer, ByteView id);
@@ -183,26 +224,49 @@ class Messenger {
 
  private:
   // send.cpp: queue a composed message and flush; send one outbox entry; sessions from bundles.
+  // With an attachment and `wait_for_upload`: returns once the upload ended, reporting progress to it.
   Result<Bytes, ClientError> queue(Message message, const wire::content::Content& content,
-                                   const wire::client_store::AttachmentRecord* attachment = nullptr);
-  Result<void, ClientError> send_entry(const detail::OutboxEntry& entry);
+                                   const wire::client_store::AttachmentRecord* attachment = nullptr,
+                                   const TransferProgress* wait_for_upload = nullptr);
+  // True when sent; false while its attachment's upload runs.
+  Result<bool, ClientError> send_entry(const detail::OutboxEntry& entry);
   Result<void, ClientError> fetch_sessions(const std::string& recipient, std::uint32_t device_id);
   // receive.cpp: one envelope (live or held) decrypted, stored and reported.
   Result<std::vector<Message>, ClientError> handle_envelope(const wire::api::Envelope& envelope);
   Result<std::vector<Message>, ClientError> open_envelope(const detail::HeldEnvelope& envelope, bool live);
   Result<void, ClientError> acknowledge(const wire::api::Acknowledge& acknowledge);
-  // transfer.cpp: an attachment's bytes to or from the server.
-  Result<wire::content::AttachmentPointer, ClientError> upload_attachment(const std::string& recipient, ByteView id,
-                                                                          const TransferProgress& progress);
-  Result<void, ClientError> download_attachment(const std::string& peer, ByteView id, const TransferProgress& progress);
-  Result<void, ClientError> download_pending(const ReceiveOptions& options);
+  // compose.cpp: an attachment encrypted to its staging file and queued with its message.
+  Result<Bytes, ClientError> queue_attachment(const std::string& recipient, const std::filesystem::path& file,
+                                              const FileOptions& options, bool wait);
+  // transfer.cpp: the transfer worker and what its outcomes change in the store.
+  detail::TransferWorker& transfers();
+  // Opens the transfer connection when jobs wait for one (failing them when it cannot).
+  void connect_transfers();
+  // The finished upload's pointer; nullopt while the upload runs (started here when it was not).
+  Result<std::optional<wire::content::AttachmentPointer>, ClientError> uploaded_pointer(const std::string& recipient,
+                                                                                        ByteView id);
+  Result<void, ClientError> start_download(const std::string& peer, ByteView id);
+  Result<void, ClientError> start_downloads();
+  // Records the worker's outcomes; true when an upload ended (its message can go, or fail).
+  Result<bool, ClientError> settle_transfers();
+  // Waits a little for the worker, pinging the message connection when `last_ping` is old.
+  Result<void, ClientError> wait_a_moment(std::chrono::steady_clock::time_point& last_ping);
+  // Records the worker's outcomes and sends the messages whose uploads ended.
+  Result<void, ClientError> settle_and_send();
+  // Until the upload of message `id` to `recipient` ended, reading the message connection.
+  Result<void, ClientError> wait_for_upload(const std::string& recipient, ByteView id,
+                                            const TransferProgress& progress);
   // identity.cpp: the identities of `peer` known, fetching them when none are.
   Result<void, ClientError> ensure_identities(const std::string& peer);
 
   Account& account_;
   MessengerOptions options_;
-  // The progress callback of the send in flight, for its upload.
-  TransferProgress upload_progress_;
+  // Created with the first transfer; its thread and connection live as long as the messenger.
+  std::unique_ptr<detail::TransferWorker> transfers_;
+  // Messages whose download ended outside receive(): the next receive() reports them again.
+  std::vector<Message> later_;
+  // Uploads that will never complete, by (recipient, message id): their messages fail at the next flush.
+  std::map<std::pair<std::string, Bytes>, ClientError> failed_uploads_;
 };
 
 }  // namespace hush::client

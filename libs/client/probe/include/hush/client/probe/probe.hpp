@@ -1,13 +1,13 @@
 // The connectivity probe behind `hush probe` (modelled on OONI's WhatsApp and Signal tests,
 // research/censorship-resilience.md §3): for each endpoint of the list, the connection's steps
-// (DNS, TCP, TLS, WebSocket) with their failure strings, then, for the endpoint the account logs
-// in through, authentication, a message round trip and a small and a large media transfer (the
-// large one resuming across resets), with a control and a verdict (probe_report.hpp). It owns the
-// steps and their bounds; not the endpoints (endpoints/), logging in (account/) or printing.
+// (DNS, TCP, TLS, WebSocket) with their failure strings, then, for each endpoint that connected and
+// through it alone, authentication, a message round trip and a small and a large media transfer
+// (the large one resuming across resets), with a control and a verdict (probe_report.hpp). It owns
+// the steps and their bounds; not the endpoints (endpoints/), logging in (account/) or printing.
 //
-// Synchronous and single-threaded, like the connection. Leaves nothing behind but two blobs the
-// server expires with its messages: the message round trip is refused by the server without being
-// stored (see run_probe), the media are not referenced by any message.
+// Synchronous and single-threaded, like the connection. Leaves nothing behind but two blobs per
+// endpoint tested, which the server expires with its messages: the message round trip is refused
+// by the server without being stored (see run_probe), the media are not referenced by any message.
 #pragma once
 
 #include <chrono>
@@ -57,7 +57,8 @@ struct ProbeOptions {
 
 // What is probed: the server and its trust (the account's, or given on the command line before
 // registration), the endpoints in list order (none: the server itself, directly), and the base
-// options (limits; the probe sets the timeouts).
+// options (limits; the probe sets the timeouts). With an account, `endpoints` is the home's list
+// (load_endpoints): the account's steps go through each endpoint by its number in it.
 struct ProbeTarget {
   ServerAddress server;
   ServerTrust trust;
@@ -73,16 +74,19 @@ struct ProbeTarget {
 //   endpoint goes through `transports` (null: transport_unavailable). When TLS fails, the control:
 //   the same handshake under options.control_sni (probe_certificate, trusting nothing).
 // - `account` null (no account yet): the steps stop there, the others skipped "not_registered".
-// - Otherwise account->log_in() (the account's own failover over the home's list, with its own
-//   timeouts: set them to step_timeout) gives authentication, on the endpoint it logged in through;
-//   then on that connection: message_round_trip (a Send of a kProbeMessageSize envelope addressed
-//   to this very device, which hushd answers with stale_devices and never stores: a device never
-//   receives its own sends, so the request reaches the message handler and nothing is delivered
-//   anywhere), media_small and media_large (CreateUpload, AppendChunk, FinishUpload, ReadMedia of
-//   random blobs, compared byte for byte; on a reset the account logs in again and the transfer
-//   resumes from the committed offset, at most options.max_resets times, all within
-//   options.media_timeout). Other endpoints that connected get those steps skipped
-//   "logged_in_elsewhere". Logging in may upload prekeys, as any login does.
+// - Otherwise, for each endpoint whose steps so far passed, in list order, one after the other:
+//   account->log_in_through(its number) (that endpoint only, no failover, with the account's own
+//   timeouts: set them to step_timeout) gives authentication, its time that of connecting and
+//   logging in through that endpoint; then on that connection: message_round_trip (a Send of a
+//   kProbeMessageSize envelope addressed to this very device, which hushd answers with
+//   stale_devices and never stores: a device never receives its own sends, so the request reaches
+//   the message handler and nothing is delivered anywhere), media_small and media_large
+//   (CreateUpload, AppendChunk, FinishUpload, ReadMedia of random blobs, compared byte for byte; on
+//   a reset the account logs in again through the same endpoint and the transfer resumes from the
+//   committed offset, at most options.max_resets times, all within options.media_timeout). The
+//   steps stop at the first that fails; the account is disconnected after each endpoint. An
+//   endpoint whose connection failed gets no account steps. Logging in may upload prekeys, as any
+//   login does.
 ProbeReport run_probe(const ProbeTarget& target, Account* account, PluggableTransports* transports, crypto::Rng& rng,
                       const ProbeOptions& options = {});
 

@@ -37,8 +37,6 @@ const char* to_string(ProbeStep step);
 // Why a step was not run although nothing before it failed (StepResult::skipped).
 inline constexpr std::string_view kSkippedNotRegistered =
     "not_registered";  // no account: registration reachability only
-inline constexpr std::string_view kSkippedOtherEndpoint =
-    "logged_in_elsewhere";  // the account logged in through another endpoint
 
 struct StepResult {
   StepResult() = default;
@@ -107,9 +105,10 @@ struct ProbeReport {
   std::optional<std::size_t> working_endpoint;
 };
 
-// Picks the working endpoint (the first fully tested one that works, else the first that works)
-// and writes the verdict: per blocked endpoint, the step and what it means (blackholed, SNI
-// filtered, intercepted, cut after N KB, ...), the controls' evidence, then which endpoint to use.
+// Picks the working endpoint (the first fully tested one: every step passed, through media_large;
+// else the first that works) and writes the verdict: per blocked endpoint, the step and what it
+// means (blackholed, SNI filtered, intercepted, cut after N KB, ...), the controls' evidence, then
+// which endpoint to use (and whether hush's failover reaches it by itself).
 void conclude(ProbeReport& report);
 
 // The JSON object of `hush probe --json` (one line, no trailing newline): {"endpoints": [{"index",
