@@ -2,6 +2,7 @@
 // and committed to the store before its public half is uploaded.
 #include "hush/client/account/account.hpp"
 
+#include <algorithm>
 #include <system_error>
 
 #include "account_record.hpp"
@@ -94,7 +95,7 @@ Result<std::unique_ptr<Account>, ClientError> Account::register_new(const std::f
   }
   HUSH_TRY(account->load());
 
-  auto connection = account->connect(0, account->last_report_);
+  auto connection = account->connect(0, account->last_report_, account->options_.connection);
   if (!connection.ok()) return fail(connection.error());
   if (auto registered = account->register_on(**connection, invite); !registered.ok()) {
     if (registered.error().kind == ClientErrorKind::kServer) {
@@ -144,7 +145,8 @@ std::uint32_t Account::last_resort_id() const {
   return protocol::kMediumMaxValue;
 }
 
-Result<std::unique_ptr<ServerConnection>, ClientError> Account::connect(std::size_t only, ConnectReport& report) {
+Result<std::unique_ptr<ServerConnection>, ClientError> Account::connect(std::size_t only, ConnectReport& report,
+                                                                        const ConnectionOptions& options) {
   auto endpoints = load_endpoints(home());
   if (!endpoints.ok()) return fail(endpoints_error(endpoints.error()));
   if (endpoints->empty()) endpoints->push_back(endpoint_from(server_.address, options_.connection));
@@ -155,8 +157,7 @@ Result<std::unique_ptr<ServerConnection>, ClientError> Account::connect(std::siz
     endpoints->assign(1, std::move(chosen));
   }
   if (!transports_) transports_ = std::make_unique<PluggableTransports>(home() / kPluggableTransportsFolder);
-  auto connection =
-      connect_through(*endpoints, server_.address, server_.trust, options_.connection, report, {}, transports_.get());
+  auto connection = connect_through(*endpoints, server_.address, server_.trust, options, report, {}, transports_.get());
   if (only != 0) {
     for (EndpointAttempt& attempt : report.attempts) attempt.number = only;
     if (report.connected != 0) report.connected = only;
@@ -206,7 +207,7 @@ Result<void, ClientError> Account::log_in() {
 
 Result<void, ClientError> Account::log_in_through(std::size_t endpoint) {
   disconnect();
-  auto connection = connect(endpoint, last_report_);
+  auto connection = connect(endpoint, last_report_, options_.connection);
   if (!connection.ok()) return fail(connection.error());
   if (device_id_ == 0) {
     // An interrupted registration: either the server never saw it, or it did and the answer was
@@ -217,7 +218,7 @@ Result<void, ClientError> Account::log_in_through(std::size_t endpoint) {
         return fail(registered.error());
       }
       device_id_ = 1;
-      connection = connect(endpoint, last_report_);
+      connection = connect(endpoint, last_report_, options_.connection);
       if (!connection.ok()) return fail(connection.error());
       if (auto authenticated = authenticate_on(**connection); !authenticated.ok()) {
         device_id_ = 0;
@@ -241,12 +242,15 @@ Result<void, ClientError> Account::log_in_through(std::size_t endpoint) {
   return {};
 }
 
-Result<std::unique_ptr<ServerConnection>, ClientError> Account::open_transfer_connection() {
+Result<std::unique_ptr<ServerConnection>, ClientError> Account::open_transfer_connection(
+    std::chrono::milliseconds request_timeout) {
   if (!connected()) return fail(ClientError::not_connected());
+  ConnectionOptions options = options_.connection;
+  options.request_timeout = std::min(options.request_timeout, request_timeout);
   // The endpoint that works for messages now; the rest of the list only when it fails.
   ConnectReport report;
-  auto connection = connect(last_report_.connected, report);
-  if (!connection.ok() && last_report_.connected != 0) connection = connect(0, report);
+  auto connection = connect(last_report_.connected, report, options);
+  if (!connection.ok() && last_report_.connected != 0) connection = connect(0, report, options);
   if (!connection.ok()) return fail(connection.error());
   HUSH_TRY(authenticate_on(**connection, true));
   return std::move(*connection);

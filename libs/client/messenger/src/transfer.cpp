@@ -71,13 +71,13 @@ bool Messenger::transferring() const {
 
 void Messenger::connect_transfers() {
   if (!transfers_ || !transfers_->needs_connection()) return;
-  auto opened = account_.open_transfer_connection();
+  auto opened = account_.open_transfer_connection(detail::kTransferRequestTimeout);
   if (!opened.ok()) return transfers_->fail_queued(opened.error());
   transfers_->set_connection(std::move(*opened));
 }
 
-Result<std::optional<content::AttachmentPointer>, ClientError> Messenger::uploaded_pointer(const std::string& recipient,
-                                                                                           ByteView id) {
+Result<std::optional<content::AttachmentPointer>, ClientError> Messenger::uploaded_pointer(
+    const std::string& recipient, ByteView id, std::optional<std::uint64_t> only_past) {
   const std::pair<std::string, Bytes> key{recipient, Bytes(id.begin(), id.end())};
   if (auto failed = failed_uploads_.find(key); failed != failed_uploads_.end()) {
     const ClientError error = failed->second;
@@ -131,6 +131,9 @@ Result<std::optional<content::AttachmentPointer>, ClientError> Messenger::upload
     pointer.set_id(response->upload_created().media_id());
     HUSH_TRY(save(TransferState::kPending));  // a crash from here on resumes this upload
   }
+  // A resume after a cut only when the server got further than the attempt started: its answers
+  // may have been lost with the connection, its committed offset is the truth.
+  if (only_past && !finished && committed <= *only_past) return std::optional<content::AttachmentPointer>();
   if (finished) {
     std::error_code ignored;
     std::filesystem::remove(record.staging_path(), ignored);
@@ -207,12 +210,11 @@ Result<bool, ClientError> Messenger::settle_transfers() {
     if (outcome.error && outcome.error->kind == ClientErrorKind::kTransport) {
       // Resumable. It goes on at once on a new connection while it gets anywhere; otherwise the
       // next flush or receive() tries again.
-      if (!outcome.progressed) continue;
       if (up) {
-        auto pointer = uploaded_pointer(outcome.peer, outcome.message_id);
+        auto pointer = uploaded_pointer(outcome.peer, outcome.message_id, outcome.started_at);
         if (!pointer.ok()) return fail(pointer.error());
         uploaded = uploaded || pointer->has_value();
-      } else {
+      } else if (outcome.progressed) {
         HUSH_TRY(start_download(outcome.peer, outcome.message_id));
         connect_transfers();
       }

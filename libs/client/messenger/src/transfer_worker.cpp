@@ -28,6 +28,13 @@ constexpr std::size_t kTransferWindow = 32;
 // millisecond and a 2 GiB file is 140,000 chunks: 10,000 pauses let a transfer at several times a
 // server's chunk rate finish, while a server that refuses everything ends it within seconds.
 constexpr int kMaxTransferPauses = 10000;
+// FinishUpload reads the whole blob back to check its digest: 2 GiB takes seconds, longer than a
+// chunk's answer may (the connection's request_timeout).
+constexpr std::chrono::milliseconds kFinishUploadTimeout{60000};
+// Silence, with chunks in flight, after which the worker pings the transfer connection: a healthy
+// link at 24 kbit/s answers a 15 KiB chunk in 5 s, so a Ping after 1 s costs one small frame on a
+// slow link and finds a one-sided cut within about a second.
+constexpr std::chrono::milliseconds kStallProbeAfter{1000};
 
 // A LIMIT_EXCEEDED that says when to come back (media_chunks_per_second).
 bool asks_to_wait(const api::Status& status) {
@@ -58,22 +65,61 @@ class Pipeline {
     started_.push_back(*id);
     return {};
   }
-  // The answer to the oldest request still in flight (there must be one).
-  Result<api::Response, ClientError> next() {
-    auto response = connection_.wait(started_.front());
-    started_.pop_front();
-    if (!response.ok()) return fail(ClientError::transport(response.error()));
-    return std::move(*response);
+  // The answer to the oldest request still in flight (there must be one), within `timeout`. After
+  // kStallProbeAfter of silence a Ping goes out: on a connection a censor cut towards the server
+  // only, it draws the reset at once instead of the whole timeout.
+  Result<api::Response, ClientError> next(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool probed = false;
+    while (true) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return fail(ClientError::transport(TransportError::kTimeout));
+      auto answer = connection_.poll(started_.front(), probed ? left : std::min(left, kStallProbeAfter));
+      if (!answer.ok()) {
+        started_.pop_front();
+        return fail(ClientError::transport(answer.error()));
+      }
+      if (*answer) {
+        started_.pop_front();
+        reap_probes();
+        return std::move(**answer);
+      }
+      if (!probed) {
+        api::Request ping;
+        ping.mutable_ping();
+        auto id = connection_.start(std::move(ping));
+        if (!id.ok()) return fail(ClientError::transport(id.error()));
+        probes_.push_back(*id);
+        probed = true;
+      }
+    }
+  }
+  ~Pipeline() {
+    for (const std::uint64_t id : probes_) (void)connection_.wait(id);
+  }
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Forgets the probes already answered (each holds a slot of the connection's started requests).
+  void reap_probes() {
+    std::erase_if(probes_, [this](std::uint64_t id) {
+      auto answer = connection_.poll(id, std::chrono::milliseconds(0));
+      return !answer.ok() || answer->has_value();
+    });
   }
   // Takes and drops every answer still due (after a refusal the requests behind it fail too).
   void drain() {
     for (const std::uint64_t id : started_) (void)connection_.wait(id);
+    for (const std::uint64_t id : probes_) (void)connection_.wait(id);
     started_.clear();
+    probes_.clear();
   }
 
  private:
   ServerConnection& connection_;
   std::deque<std::uint64_t> started_;
+  std::vector<std::uint64_t> probes_;  // Pings sent by next(); their answers are drained
 };
 
 // `folder/name`, or `folder/stem-N.ext` for the first N that does not exist yet. Only the worker
@@ -212,9 +258,14 @@ void TransferWorker::run() {
     ServerConnection& connection = *connection_;
     lock.unlock();
     TransferOutcome outcome = execute(*running_, connection);
+    // A connection that failed a job is not trusted with the next: a request that timed out
+    // leaves it open but stalled (a censor's reset that reached only the server, a dead path).
+    // The messenger opens the next one.
+    const bool discard = connection.closed() || (outcome.error && outcome.error->kind == ClientErrorKind::kTransport);
+    if (discard) connection.abort();  // no close handshake on a stalled connection
     lock.lock();
-    if (connection.closed()) connection_.reset();  // the messenger opens the next one
-    running_.reset();                              // progress_ keeps the job's last figure until taken
+    if (discard) connection_.reset();
+    running_.reset();  // progress_ keeps the job's last figure until taken
     outcomes_.push_back(std::move(outcome));
     changed_.notify_all();
   }
@@ -226,6 +277,7 @@ TransferOutcome TransferWorker::execute(TransferJob& job, ServerConnection& conn
   outcome.direction = job.direction;
   outcome.peer = job.peer;
   outcome.message_id = job.message_id;
+  outcome.started_at = job.committed;
   return outcome;
 }
 
@@ -272,7 +324,7 @@ TransferOutcome TransferWorker::upload(TransferJob& job, ServerConnection& conne
       if (auto started = in_flight.start(std::move(append)); !started.ok()) return end(started.error());
       next += length;
     }
-    auto response = in_flight.next();
+    auto response = in_flight.next(kTransferRequestTimeout);
     if (!response.ok()) return end(response.error());
     const api::Status& status = response->status();
     if (status.code() == api::Status::OK) {
@@ -302,7 +354,7 @@ TransferOutcome TransferWorker::upload(TransferJob& job, ServerConnection& conne
     api::Request finish;
     finish.mutable_finish_upload()->set_media_id(job.media_id);
     finish.mutable_finish_upload()->set_sha256(job.digest);
-    auto response = connection.call(std::move(finish));
+    auto response = connection.call(std::move(finish), kFinishUploadTimeout);
     if (!response.ok()) return end(ClientError::transport(response.error()));
     if (response->status().code() != api::Status::OK) return end(status_failure(response->status()));
   }
@@ -348,7 +400,7 @@ TransferOutcome TransferWorker::download(TransferJob& job, ServerConnection& con
         if (auto started = in_flight.start(std::move(read)); !started.ok()) return end(started.error());
         next += length;
       }
-      auto response = in_flight.next();
+      auto response = in_flight.next(kTransferRequestTimeout);
       if (!response.ok()) return end(response.error());
       const api::Status& status = response->status();
       if (asks_to_wait(status) && ++pauses <= kMaxTransferPauses) {

@@ -9,6 +9,7 @@
 // new connection. Thread-safe; the messenger is its only user.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -25,6 +26,11 @@
 #include "hush/client/transport/server_connection.hpp"
 
 namespace hush::client::detail {
+
+// How long the transfer connection waits for one chunk's answer before it is taken for stalled
+// (dropped, and the transfer resumed on a new one when it got anywhere): 5 s is a 15 KiB chunk at
+// 24 kbit/s, below which media are impractical anyway; half the 10 s a message request may take.
+inline constexpr std::chrono::milliseconds kTransferRequestTimeout{5000};
 
 struct TransferJob {
   enum class Direction { kUp, kDown };
@@ -57,7 +63,8 @@ struct TransferOutcome {
   // blob is resumable). Anything else: the transfer will never complete ("unknown_media",
   // "digest_mismatch", ...).
   std::optional<ClientError> error;
-  bool progressed = false;  // bytes were committed (kUp) or stored (kDown) before it ended
+  bool progressed = false;       // bytes were committed (kUp, as far as answers came) or stored (kDown)
+  std::uint64_t started_at = 0;  // the offset the attempt started from
   // kDown, when done: the decrypted file and its plaintext's SHA-256.
   std::filesystem::path path;
   Bytes plaintext_sha256;

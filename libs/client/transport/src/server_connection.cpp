@@ -497,6 +497,28 @@ Result<api::Response, TransportError> ServerConnection::wait(std::uint64_t id, s
   return std::move(answer->second);
 }
 
+Result<std::optional<api::Response>, TransportError> ServerConnection::poll(std::uint64_t id,
+                                                                            std::chrono::milliseconds timeout) {
+  Impl& s = *impl_;
+  if (s.started.count(id) == 0) return fail(TransportError::kInvalidArgument);
+  const auto deadline = Clock::now() + timeout;
+  auto answer = s.answers.find(id);
+  while (answer == s.answers.end()) {
+    if (s.closed) {
+      s.started.erase(id);
+      return fail(s.read_failure());
+    }
+    if (s.pushes.size() >= s.options.max_queued_pushes) return fail(TransportError::kPushQueueFull);
+    s.start_read();
+    if (!s.step(deadline)) return std::optional<api::Response>();
+    answer = s.answers.find(id);
+  }
+  api::Response response = std::move(answer->second);
+  s.answers.erase(answer);
+  s.started.erase(id);
+  return std::optional<api::Response>(std::move(response));
+}
+
 Result<api::Push, TransportError> ServerConnection::next_push(std::chrono::milliseconds timeout) {
   Impl& s = *impl_;
   const auto deadline = Clock::now() + timeout;
@@ -550,6 +572,12 @@ const std::string& ServerConnection::failure() const {
 
 bool ServerConnection::closed() const {
   return impl_->closed;
+}
+
+void ServerConnection::abort() {
+  Impl& s = *impl_;
+  if (!s.ws || s.closed) return;
+  s.abort();
 }
 
 void ServerConnection::close() {

@@ -99,9 +99,12 @@ class Account {
   Result<void, ClientError> log_in_through(std::size_t endpoint);
   // A second connection of this device, logged in for media transfers only (no pushes; the server
   // refuses anything but media requests and Ping on it), through the endpoint the account is
-  // connected through (the list when that one fails). The caller owns it; it may use it on
-  // another thread. Precondition for success: connected().
-  Result<std::unique_ptr<ServerConnection>, ClientError> open_transfer_connection();
+  // connected through (the list when that one fails), answering each request within
+  // `request_timeout` at most (a stalled transfer is found sooner than a quiet message
+  // connection). The caller owns it; it may use it on another thread. Precondition for success:
+  // connected().
+  Result<std::unique_ptr<ServerConnection>, ClientError> open_transfer_connection(
+      std::chrono::milliseconds request_timeout);
   // What the last connection attempt did, endpoint by endpoint (empty before the first).
   const ConnectReport& last_connect_report() const { return last_report_; }
   // Closes the connection, if any.
@@ -136,7 +139,8 @@ class Account {
   Account(std::unique_ptr<ClientStore> store, crypto::Rng& rng, AccountOptions options);
   Result<void, ClientError> load();
   // Through endpoint number `only` of the list (0: each in order until one connects).
-  Result<std::unique_ptr<ServerConnection>, ClientError> connect(std::size_t only, ConnectReport& report);
+  Result<std::unique_ptr<ServerConnection>, ClientError> connect(std::size_t only, ConnectReport& report,
+                                                                 const ConnectionOptions& options);
   Result<void, ClientError> register_on(ServerConnection& connection, const std::string& invite);
   Result<void, ClientError> authenticate_on(ServerConnection& connection, bool transfers_only = false);
   Result<void, ClientError> upload_all_keys();

@@ -242,9 +242,10 @@ class Messenger {
   detail::TransferWorker& transfers();
   // Opens the transfer connection when jobs wait for one (failing them when it cannot).
   void connect_transfers();
-  // The finished upload's pointer; nullopt while the upload runs (started here when it was not).
-  Result<std::optional<wire::content::AttachmentPointer>, ClientError> uploaded_pointer(const std::string& recipient,
-                                                                                        ByteView id);
+  // The finished upload's pointer; nullopt while the upload runs (started here when it was not;
+  // with `only_past`, only when the server's committed offset is beyond it).
+  Result<std::optional<wire::content::AttachmentPointer>, ClientError> uploaded_pointer(
+      const std::string& recipient, ByteView id, std::optional<std::uint64_t> only_past = std::nullopt);
   Result<void, ClientError> start_download(const std::string& peer, ByteView id);
   Result<void, ClientError> start_downloads();
   // Records the worker's outcomes; true when an upload ended (its message can go, or fail).

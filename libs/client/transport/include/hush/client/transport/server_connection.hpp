@@ -159,6 +159,10 @@ class ServerConnection {
   Result<std::uint64_t, TransportError> start(wire::api::Request request);
   Result<wire::api::Response, TransportError> wait(std::uint64_t id,
                                                    std::chrono::milliseconds timeout = std::chrono::milliseconds{0});
+  // Waits up to `timeout` for a started request's answer: nullopt when none came yet (the request
+  // stays started, to be waited for again). Errors as wait(), but never kTimeout. For a transfer
+  // that checks, while it waits, whether the connection is still alive.
+  Result<std::optional<wire::api::Response>, TransportError> poll(std::uint64_t id, std::chrono::milliseconds timeout);
   static constexpr std::size_t kMaxStartedRequests = 64;
 
   // The next push, queued or read within `timeout`, sending heartbeats meanwhile (see
@@ -176,6 +180,9 @@ class ServerConnection {
   // close().
   const std::string& failure() const;
 
+  // Closes the socket at once, without the WebSocket close handshake: for a connection found
+  // stalled, where the handshake would only wait out its bound. Idempotent.
+  void abort();
   // Closes the WebSocket (bounded by request_timeout) and the socket. Idempotent.
   void close();
 
