@@ -3,7 +3,8 @@
 // fresh, deterministic world (request_fixture.hpp), decoded with wire::decode_frame and handed to
 // Router::handle. Checks: no crash or UB; exactly one reply per request, with a Status and the
 // request's id, never INTERNAL; an OK, non-duplicate Send leaves each envelope fetchable by its
-// recipient; bounded work (kMaxRequestRecords requests per input).
+// recipient, and an OK SendToMany the message (with its body) fetchable by every listed device;
+// bounded work (kMaxRequestRecords requests per input).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -36,6 +37,31 @@ void check_send_stored(fuzz::RequestWorld& world, const server::SessionState& st
       if (found) break;
     }
     HUSH_FUZZ_CHECK(found);
+  }
+}
+
+// After an OK SendToMany: every listed device has the message in its queue, from this sender, with
+// this id and type, and the body as its content (the stored one, when a later batch left it out).
+void check_send_to_many_stored(fuzz::RequestWorld& world, const server::SessionState& state,
+                               const api::SendToMany& request) {
+  for (const api::Recipient& recipient : request.recipients()) {
+    auto account = world.storage().accounts().find_account(recipient.username());
+    HUSH_FUZZ_CHECK(account.ok());
+    for (const api::RecipientDevice& device : recipient.devices()) {
+      auto queued = world.storage().messages().fetch({account->id, device.device_id()}, 0, 1u << 16);
+      HUSH_FUZZ_CHECK(queued.ok());
+      bool found = false;
+      for (const storage::QueuedEnvelope& entry : *queued) {
+        const storage::Envelope& stored = entry.envelope;
+        if (std::string(stored.id.begin(), stored.id.end()) != request.message_id()) continue;
+        if (stored.sender != state.device) continue;
+        found = static_cast<std::uint32_t>(stored.type) == request.type() && !stored.ciphertext.empty() &&
+                (request.body().empty() ||
+                 std::string(stored.ciphertext.begin(), stored.ciphertext.end()) == request.body());
+        if (found) break;
+      }
+      HUSH_FUZZ_CHECK(found);
+    }
   }
 }
 
@@ -80,6 +106,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (request.body_case() == api::Request::kSend && response->status().code() == api::Status::OK &&
         !response->send_result().duplicate()) {
       check_send_stored(world, world.state(index), request.send());
+    }
+    if (request.body_case() == api::Request::kSendToMany && response->status().code() == api::Status::OK &&
+        !response->send_to_many_result().duplicate()) {
+      check_send_to_many_stored(world, world.state(index), request.send_to_many());
     }
   }
   return 0;

@@ -329,7 +329,8 @@ void crypto_differential() {
 }
 
 // fuzz_requests: one valid request of each type (on a logged-in session where it needs one), and
-// two scripts: a media upload round trip and a send whose envelope the recipient acknowledges.
+// scripts: a media upload round trip, a send whose envelope the recipient acknowledges, and a
+// group message in two batches whose envelope a recipient acknowledges.
 void requests() {
   namespace api = wire::api;
   const fuzz::RequestFixtureKeys& keys = fuzz::request_fixture_keys();
@@ -466,6 +467,33 @@ void requests() {
        {fuzz::request_record(0, create_upload), fuzz::request_record(0, append_chunk),
         fuzz::request_record(0, finish_upload), fuzz::request_record(1, read_media),
         fuzz::request_record(0, upload_status)});
+
+  // A group message from device 1 to peer and to device 2, then its second batch without the
+  // body (to device 2 again: a duplicate), which device 2 acknowledges.
+  const api::Request send_to_many = request([&](api::Request& r) {
+    api::SendToMany* body = r.mutable_send_to_many();
+    body->set_message_id(std::string(16, '\x33'));
+    body->set_type(7);
+    body->set_body("sender key message");
+    api::Recipient* peer = body->add_recipients();
+    peer->set_username(fuzz::kPeerUsername);
+    peer->add_devices()->set_device_id(1);
+    peer->mutable_devices(0)->set_registration_id(keys.peer1.registration_id);
+    api::Recipient* self = body->add_recipients();
+    self->set_username(fuzz::kFuzzerUsername);
+    self->add_devices()->set_device_id(2);
+    self->mutable_devices(0)->set_registration_id(keys.fuzzer2.registration_id);
+  });
+  const api::Request send_to_many_later_batch = request([&](api::Request& r) {
+    *r.mutable_send_to_many() = send_to_many.send_to_many();
+    r.mutable_send_to_many()->clear_body();
+    r.mutable_send_to_many()->mutable_recipients()->DeleteSubrange(0, 1);
+  });
+  // Sequence 1 is peer's envelope, 2 device 2's.
+  const api::Request acknowledge_second = request([&](api::Request& r) { r.mutable_acknowledge()->add_sequences(2); });
+  seed("send_to_many", kBoth,
+       {fuzz::request_record(0, send_to_many), fuzz::request_record(0, send_to_many_later_batch),
+        fuzz::request_record(1, acknowledge_second)});
 }
 
 // Blobs under fuzz_attachment_decrypt's fixed key (attachment_fixture.hpp): whole ones that

@@ -1,11 +1,14 @@
 // The server never sees plaintext (ARCHITECTURE.md decision 4): two parties run hush's own Signal
-// protocol through hushd (bundle from the key directory, PreKeySignalMessage through the queue),
-// and neither the database files nor the server's logs contain the message text.
+// protocol through hushd (bundle from the key directory, PreKeySignalMessage through the queue,
+// and a group's SenderKeyMessage through SendToMany, its body stored once), and neither the
+// database files nor the server's logs contain the message text.
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 
+#include "hush/protocol/memory_stores.hpp"
+#include "hush/protocol/sender_keys.hpp"
 #include "hush_party.hpp"
 #include "server_fixture.hpp"
 
@@ -13,6 +16,7 @@ namespace hush::test {
 namespace {
 
 constexpr std::string_view kMarker = "MARKER-PLAINTEXT-123";
+constexpr std::string_view kGroupMarker = "MARKER-GROUP-PLAINTEXT-456";
 
 ByteView field_view(const std::string& field) {
   return {reinterpret_cast<const std::uint8_t*>(field.data()), field.size()};
@@ -111,6 +115,34 @@ TEST_F(NoPlaintext, DatabaseAndLogsNeverContainTheMessageText) {
   ASSERT_TRUE(plaintext.ok());
   EXPECT_EQ(to_string(plaintext->view()), kMarker);
 
+  // A group message: encrypted once with alice's sender key (its distribution message would reach
+  // bob over their session; here bob's store takes it directly), stored once by SendToMany.
+  crypto::SeededRng rng(7);
+  const protocol::SenderKeyName alice_in_group{to_bytes("group-1"), alice.address()};
+  protocol::InMemorySenderKeyStore alice_keys, bob_keys;
+  auto distribution = protocol::create_sender_key_distribution(alice_keys, alice_in_group, rng);
+  ASSERT_TRUE(distribution.ok());
+  ASSERT_TRUE(protocol::process_sender_key_distribution(bob_keys, alice_in_group, distribution->view()).ok());
+  auto group_ciphertext = protocol::group_encrypt(alice_keys, alice_in_group, as_bytes(kGroupMarker), rng);
+  ASSERT_TRUE(group_ciphertext.ok());
+  api::Request group;
+  group.mutable_send_to_many()->set_message_id(std::string(16, 'g'));
+  group.mutable_send_to_many()->set_type(4);  // SenderKeyMessage
+  group.mutable_send_to_many()->set_body(as_field(*group_ciphertext));
+  auto* member = group.mutable_send_to_many()->add_recipients();
+  member->set_username("bob");
+  member->add_devices()->set_device_id(1);
+  member->mutable_devices(0)->set_registration_id(wire_bundle.registration_id());
+  auto group_sent = a->call(group);
+  ASSERT_TRUE(group_sent);
+  ASSERT_EQ(group_sent->status().code(), api::Status::OK) << group_sent->status().reason();
+  auto group_push = b->next_push();
+  ASSERT_TRUE(group_push && group_push->has_envelope());
+  auto group_plaintext =
+      protocol::group_decrypt(bob_keys, alice_in_group, field_view(group_push->envelope().content()));
+  ASSERT_TRUE(group_plaintext.ok());
+  EXPECT_EQ(to_string(group_plaintext->view()), kGroupMarker);
+
   // The ciphertext itself is in the database (proving the scan looks at the right bytes)...
   std::string database;
   for (const auto& entry : std::filesystem::directory_iterator(data_dir_)) {
@@ -118,8 +150,12 @@ TEST_F(NoPlaintext, DatabaseAndLogsNeverContainTheMessageText) {
   }
   const std::string stored = as_field(ciphertext->serialized);
   EXPECT_NE(database.find(stored.substr(stored.size() - 32)), std::string::npos);
+  const std::string stored_group = as_field(*group_ciphertext);
+  EXPECT_NE(database.find(stored_group.substr(stored_group.size() - 32)), std::string::npos);
   // ...and the text is neither there nor in the logs.
   EXPECT_EQ(database.find(kMarker), std::string::npos);
+  EXPECT_EQ(database.find(kGroupMarker), std::string::npos);
+  EXPECT_EQ(all_logs().find(kGroupMarker), std::string::npos);
   EXPECT_EQ(all_logs().find(kMarker), std::string::npos);
   EXPECT_FALSE(all_logs().empty());
 }

@@ -131,9 +131,11 @@ class SwitchableStorage final : public storage::Storage {
         std::span<const storage::Envelope> batch) override {
       return forward([&](auto& store) { return store.enqueue(batch); });
     }
+    using storage::MessageQueues::commit;
     Result<storage::Committed, StorageError> commit(
-        std::span<const storage::Envelope> batch, std::span<const storage::Acknowledgement> acknowledgements) override {
-      return forward([&](auto& store) { return store.commit(batch, acknowledgements); });
+        std::span<const storage::Envelope> batch, std::span<const storage::Fanout> fanouts,
+        std::span<const storage::Acknowledgement> acknowledgements) override {
+      return forward([&](auto& store) { return store.commit(batch, fanouts, acknowledgements); });
     }
     Result<std::vector<storage::QueuedEnvelope>, StorageError> fetch(storage::DeviceAddress recipient,
                                                                      storage::QueueSequence after,
@@ -159,6 +161,9 @@ class SwitchableStorage final : public storage::Storage {
     }
     Result<std::size_t, StorageError> depth(storage::DeviceAddress recipient) override {
       return forward([&](auto& store) { return store.depth(recipient); });
+    }
+    Result<std::size_t, StorageError> shared_bodies() override {
+      return forward([&](auto& store) { return store.shared_bodies(); });
     }
   };
 

@@ -8,9 +8,11 @@ namespace hush::server {
 
 namespace {
 
-// What one group weighs against the batch bound: its envelopes and acknowledged handles.
+// What one group weighs against the batch bound: its envelopes (a fan-out's one per recipient) and
+// acknowledged handles.
 std::size_t weight(const Committer::Work& work) {
   std::size_t size = work.envelopes.size();
+  if (work.fanout) size += work.fanout->recipients.size();
   if (work.acknowledgement) size += work.acknowledgement->envelopes.size() + work.acknowledgement->notices.size();
   return std::max<std::size_t>(size, 1);
 }
@@ -60,44 +62,63 @@ void Committer::run() {
       }
     }
     std::vector<storage::Envelope> batch;
+    std::vector<storage::Fanout> fanouts;
     std::vector<storage::Acknowledgement> acknowledgements;
     for (Group& group : groups) {
       for (storage::Envelope& envelope : group.work.envelopes) batch.push_back(std::move(envelope));
+      if (group.work.fanout) fanouts.push_back(std::move(*group.work.fanout));
       if (group.work.acknowledgement) acknowledgements.push_back(std::move(*group.work.acknowledgement));
     }
-    auto committed = queues_.commit(batch, acknowledgements);
+    auto committed = queues_.commit(batch, fanouts, acknowledgements);
     if (metrics_ != nullptr) count(committed);
+    // Each group's slice of the outcome, in submission order.
+    std::vector<Result<storage::Committed, storage::StorageError>> slices;
+    slices.reserve(groups.size());
     std::size_t next_envelope = 0;
+    std::size_t next_fanout = 0;
     std::size_t next_acknowledgement = 0;
     for (Group& group : groups) {
-      const std::size_t size = group.work.envelopes.size();
-      const bool acknowledges = group.work.acknowledgement.has_value();
       if (!committed.ok()) {
-        group.done(fail(committed.error()));
+        slices.emplace_back(fail(committed.error()));
         continue;
       }
+      const std::size_t size = group.work.envelopes.size();
       storage::Committed slice;
       const auto first = committed->enqueued.begin() + static_cast<std::ptrdiff_t>(next_envelope);
       slice.enqueued.assign(std::make_move_iterator(first),
                             std::make_move_iterator(first + static_cast<std::ptrdiff_t>(size)));
-      if (acknowledges) slice.acknowledged.push_back(committed->acknowledged[next_acknowledgement++]);
       next_envelope += size;
-      group.done(std::move(slice));
+      if (group.work.fanout) slice.fanned_out.push_back(std::move(committed->fanned_out[next_fanout++]));
+      if (group.work.acknowledgement) slice.acknowledged.push_back(committed->acknowledged[next_acknowledgement++]);
+      slices.emplace_back(std::move(slice));
+    }
+    // In sequence order: the batch's envelopes were stored before the fan-outs.
+    for (const bool fanouts_pass : {false, true}) {
+      for (std::size_t i = 0; i < groups.size(); ++i) {
+        if (groups[i].work.fanout.has_value() == fanouts_pass) groups[i].done(std::move(slices[i]));
+      }
     }
   }
 }
 
 void Committer::count(const Result<storage::Committed, storage::StorageError>& outcome) {
   if (!outcome.ok()) return metrics_->count_storage_error(Metrics::StorageOperation::kCommit);
-  metrics_->count_commit_batch(outcome->enqueued.size());
-  for (const storage::EnqueueOutcome& enqueued : outcome->enqueued) {
-    if (!enqueued.ok()) continue;
+  std::size_t envelopes = outcome->enqueued.size();
+  const auto count_one = [this](const storage::EnqueueOutcome& enqueued) {
+    if (!enqueued.ok()) return;
     if (enqueued->status == storage::EnqueueStatus::kStored) {
       metrics_->envelopes_stored.fetch_add(1, std::memory_order_relaxed);
     } else {
       metrics_->envelopes_duplicate.fetch_add(1, std::memory_order_relaxed);
     }
+  };
+  for (const storage::EnqueueOutcome& enqueued : outcome->enqueued) count_one(enqueued);
+  for (const storage::FanoutOutcome& fanned_out : outcome->fanned_out) {
+    if (!fanned_out.ok()) continue;
+    envelopes += fanned_out->size();
+    for (const storage::EnqueueOutcome& enqueued : *fanned_out) count_one(enqueued);
   }
+  metrics_->count_commit_batch(envelopes);
 }
 
 }  // namespace hush::server

@@ -1,8 +1,8 @@
-// Group commit: Sends and Acknowledges arriving at the same time are gathered into one storage
-// commit (one transaction, one fsync) by a dedicated thread. This is where throughput comes from:
-// one synced write per message, or per acknowledgement, would cap the server near the disk's sync
-// rate (issue 3, "Proof"). Owns the commit thread and its queue; not validation (the handlers) nor
-// pushing (the callback).
+// Group commit: Sends, SendToManys and Acknowledges arriving at the same time are gathered into one
+// storage commit (one transaction, one fsync) by a dedicated thread. This is where throughput comes
+// from: one synced write per message, or per acknowledgement, would cap the server near the disk's
+// sync rate (issue 3, "Proof"). Owns the commit thread and its queue; not validation (the handlers)
+// nor pushing (the callback).
 #pragma once
 
 #include <condition_variable>
@@ -21,13 +21,16 @@ class Metrics;
 
 class Committer {
  public:
-  // One request's share of a commit: envelopes to store and/or one device's acknowledgement.
+  // One request's share of a commit: envelopes to store, a fan-out (one body for many devices),
+  // and/or one device's acknowledgement.
   struct Work {
     std::vector<storage::Envelope> envelopes;
+    std::optional<storage::Fanout> fanout;
     std::optional<storage::Acknowledgement> acknowledgement;
   };
-  // The outcome of one submitted Work: `enqueued` holds its envelopes' outcomes in order and
-  // `acknowledged` one entry when it had an acknowledgement; or the error that failed the batch.
+  // The outcome of one submitted Work: `enqueued` holds its envelopes' outcomes in order,
+  // `fanned_out` one entry when it had a fan-out and `acknowledged` one when it had an
+  // acknowledgement; or the error that failed the batch.
   using Callback = std::function<void(Result<storage::Committed, storage::StorageError>)>;
 
   // `max_batch_envelopes` bounds one storage call; more waiting work goes in the next one.
@@ -40,7 +43,10 @@ class Committer {
   Committer& operator=(const Committer&) = delete;
 
   // Queues `work` for the next commit; `done` runs on the commit thread once it is durable (or
-  // refused). Thread-safe. After stop(), `done` gets kIo at once.
+  // refused). Thread-safe. After stop(), `done` gets kIo at once. The callbacks of one commit run
+  // in the order of the queue sequences it drew (storage stores a commit's envelopes before its
+  // fan-outs): first those of the works without a fan-out, then those with one, each in submission
+  // order; so pushes made from them reach a device in sequence order (Session::deliver).
   void submit(Work work, Callback done);
 
   // Commits everything already submitted, then joins the thread. Idempotent.

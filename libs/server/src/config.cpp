@@ -119,6 +119,8 @@ const std::vector<Key>& keys() {
 
       {"limits.max_envelope_size", integer([](Options& o) { return &o.limits.max_envelope_size; }, 1)},
       {"limits.max_envelopes_per_send", integer([](Options& o) { return &o.limits.max_envelopes_per_send; }, 1)},
+      {"limits.max_devices_per_send_to_many",
+       integer([](Options& o) { return &o.limits.max_devices_per_send_to_many; }, 1)},
       {"limits.requests_per_second", integer([](Options& o) { return &o.limits.requests_per_second; }, 1)},
       {"limits.media_chunks_per_second", integer([](Options& o) { return &o.limits.media_chunks_per_second; }, 1)},
       {"limits.media_chunks_burst", integer([](Options& o) { return &o.limits.media_chunks_burst; }, 1)},

@@ -55,7 +55,8 @@ bool Router::blocks(const api::Request& request) {
     case api::Request::kRemoveDevice:
     case api::Request::kCreateUpload:
     case api::Request::kAppendChunk:
-    case api::Request::kFinishUpload: return true;
+    case api::Request::kFinishUpload:
+    case api::Request::kSendToMany: return true;
     default: return false;
   }
 }
@@ -94,6 +95,15 @@ void Router::handle(SessionState& state, const std::shared_ptr<Session>& self, c
   if (request.body_case() == api::Request::kAcknowledge) {
     return acknowledge(state, request.acknowledge(), std::move(response), std::move(reply));
   }
+  // Checked on the blocking pool (a device-list read per recipient account), answered by the
+  // commit thread.
+  if (request.body_case() == api::Request::kSendToMany) {
+    if (blocking_ == nullptr) return send_to_many(state, request.send_to_many(), std::move(response), std::move(reply));
+    blocking_->post([this, &state, request, response = std::move(response), reply = std::move(reply)]() mutable {
+      send_to_many(state, request.send_to_many(), std::move(response), std::move(reply));
+    });
+    return;
+  }
   if (blocking_ != nullptr && blocks(request)) {
     blocking_->post([this, &state, self, request, reply = std::move(reply)] { reply(answer(state, self, request)); });
     return;
@@ -118,6 +128,7 @@ api::Response Router::answer(SessionState& state, const std::shared_ptr<Session>
     case api::Request::kKeyStatus: answer = key_status(state); break;
     case api::Request::kPing: break;
     case api::Request::kSend:
+    case api::Request::kSendToMany:
     case api::Request::kAcknowledge:
     case api::Request::BODY_NOT_SET: set_status(answer, api::Status::BAD_REQUEST, "unknown_request"); break;
   }

@@ -1,8 +1,8 @@
 // The request handlers of api.proto over the storage interfaces: accounts and login, the key
 // directory, store-and-forward, media. Beast-free: a connection hands each decoded Request to
 // handle() on its strand and gets the Response through `reply` (at once, or from the commit
-// thread for Send). Owns the API's rules and error names (docs/protocol.md part 2); not sockets,
-// frames or timers.
+// thread for Send and SendToMany). Owns the API's rules and error names (docs/protocol.md part 2);
+// not sockets, frames or timers.
 #pragma once
 
 #include <chrono>
@@ -40,11 +40,14 @@ class Router {
   // Handles one request of the connection whose state is `state`. Must be called on that
   // connection's strand; `self` is the connection (registered for delivery on login). Send and
   // Acknowledge are answered from the commit thread, the requests blocks() names from the blocking
-  // pool (the caller must then leave `state` alone until `reply` has run), the rest at once.
+  // pool or (SendToMany, checked there) the commit thread (the caller must then leave `state`
+  // alone until `reply` has run), the rest at once.
   void handle(SessionState& state, const std::shared_ptr<Session>& self, const api::Request& request, Reply reply);
 
-  // Whether `request` writes to storage outside the group commit (one synced write of its own),
-  // and so is handled on the blocking pool.
+  // Whether `request` waits on storage at length — a write outside the group commit (one synced
+  // write of its own), or SendToMany's device-list reads for every recipient account before its
+  // commit — and so is handled on the blocking pool, the connection reading nothing more until it
+  // is answered.
   static bool blocks(const api::Request& request);
   // Whether `request` is allowed on a transfers-only connection (media requests and Ping).
   static bool media_request(const api::Request& request);
@@ -80,7 +83,7 @@ class Router {
 
  private:
   using Response = api::Response;
-  // Every request but Send and Acknowledge, answered synchronously.
+  // Every request but Send, SendToMany and Acknowledge, answered synchronously.
   Response answer(SessionState& state, const std::shared_ptr<Session>& self, const api::Request& request);
   Response register_account(SessionState& state, const std::shared_ptr<Session>& self,
                             const api::RegisterAccount& request);
@@ -88,6 +91,7 @@ class Router {
   Response upload_keys(SessionState& state, const api::UploadKeys& request);
   Response fetch_bundles(SessionState& state, const api::FetchBundles& request);
   void send(SessionState& state, const api::Send& request, Response response, Reply reply);
+  void send_to_many(const SessionState& state, const api::SendToMany& request, Response response, Reply reply);
   void acknowledge(SessionState& state, const api::Acknowledge& request, Response response, Reply reply);
   Response list_devices(SessionState& state);
   Response remove_device(SessionState& state, const api::RemoveDevice& request);

@@ -36,6 +36,7 @@ void expect_same_settings(const Options& a, const Options& b) {
   EXPECT_EQ(a.metrics_loopback_only, b.metrics_loopback_only);
   EXPECT_EQ(a.limits.max_envelope_size, b.limits.max_envelope_size);
   EXPECT_EQ(a.limits.max_envelopes_per_send, b.limits.max_envelopes_per_send);
+  EXPECT_EQ(a.limits.max_devices_per_send_to_many, b.limits.max_devices_per_send_to_many);
   EXPECT_EQ(a.limits.requests_per_second, b.limits.requests_per_second);
   EXPECT_EQ(a.limits.requests_burst, b.limits.requests_burst);
   EXPECT_EQ(a.limits.media_chunks_per_second, b.limits.media_chunks_per_second);
@@ -103,6 +104,7 @@ metrics_loopback_only = false
 [limits]
 max_envelope_size = 1000
 max_envelopes_per_send = 4
+max_devices_per_send_to_many = 33
 requests_per_second = 7
 requests_burst = 9
 media_chunks_per_second = 11
@@ -143,6 +145,7 @@ max_media_chunk_size = 512
   EXPECT_FALSE(options.metrics_loopback_only);
   EXPECT_EQ(options.limits.max_envelope_size, 1000u);
   EXPECT_EQ(options.limits.max_envelopes_per_send, 4u);
+  EXPECT_EQ(options.limits.max_devices_per_send_to_many, 33u);
   EXPECT_EQ(options.limits.requests_per_second, 7u);
   EXPECT_EQ(options.limits.requests_burst, 9u);
   EXPECT_EQ(options.limits.media_chunks_per_second, 11u);

@@ -15,12 +15,28 @@ namespace hush::storage::memory {
 // Duplicate-detection key within one recipient device: (sender, id); sealed sender is {0, 0}.
 using DedupKey = std::pair<DeviceAddress, MessageId>;
 
+// A fan-out body's key: (sender device, message id).
+using BodyKey = std::pair<DeviceAddress, MessageId>;
+
+// A fan-out body, stored once, and how many queued envelopes refer to it (never 0 while stored).
+struct SharedBody {
+  Bytes bytes;
+  std::size_t references = 0;
+};
+
+// One queued envelope. A fan-out's keeps no ciphertext of its own: its body is
+// State::bodies[(sender, id)], filled in when it is fetched.
+struct QueuedItem {
+  Envelope envelope;
+  bool shared_body = false;
+};
+
 struct DeviceState {
   Device device;
   std::optional<SignedPreKey> signed_prekey;
   std::map<std::uint32_t, PreKey> one_time_prekeys;
   std::optional<PreKey> last_resort_key;
-  std::map<QueueSequence, Envelope> queue;
+  std::map<QueueSequence, QueuedItem> queue;
   std::map<DedupKey, Timestamp> dedup;                // -> retain until
   std::map<NoticeId, DeliveryFailureNotice> notices;  // this device's, as a sender
 };
@@ -46,12 +62,17 @@ struct State {
   std::map<std::string, AccountId, std::less<>> usernames;
   std::map<InviteHash, Timestamp> invites;  // -> expires at
   std::map<MediaId, UploadRecord> uploads;
+  std::map<BodyKey, SharedBody> bodies;  // fan-out bodies
   AccountId next_account_id = 1;
   QueueSequence next_sequence = 1;
   NoticeId next_notice = 1;
 
   // The device's state, or nullptr. Caller holds the mutex.
   DeviceState* find_device(DeviceAddress address);
+
+  // Drops a queued envelope's reference to its fan-out body (if it has one), deleting the body
+  // with its last reference. Call for every envelope removed from a queue. Caller holds the mutex.
+  void release(const QueuedItem& item);
 
   // The steps of create_account() and add_device(), so that create_account_with_device() can run
   // both under one lock. Caller holds the mutex; each checks everything before it changes anything.
@@ -99,7 +120,8 @@ class Messages final : public MessageQueues {
  public:
   explicit Messages(State& state) : state_(state) {}
   Result<std::vector<EnqueueOutcome>, StorageError> enqueue(std::span<const Envelope> batch) override;
-  Result<Committed, StorageError> commit(std::span<const Envelope> batch,
+  using MessageQueues::commit;
+  Result<Committed, StorageError> commit(std::span<const Envelope> batch, std::span<const Fanout> fanouts,
                                          std::span<const Acknowledgement> acknowledgements) override;
   Result<std::vector<QueuedEnvelope>, StorageError> fetch(DeviceAddress recipient, QueueSequence after,
                                                           std::size_t limit) override;
@@ -110,6 +132,7 @@ class Messages final : public MessageQueues {
   Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender, NoticeId after,
                                                                            std::size_t limit) override;
   Result<std::size_t, StorageError> remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) override;
+  Result<std::size_t, StorageError> shared_bodies() override;
 
  private:
   State& state_;

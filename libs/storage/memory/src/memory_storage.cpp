@@ -40,6 +40,13 @@ DeviceState* State::find_device(DeviceAddress address) {
   return device == account->second.devices.end() ? nullptr : &device->second;
 }
 
+void State::release(const QueuedItem& item) {
+  if (!item.shared_body) return;
+  auto body = bodies.find(BodyKey{*item.envelope.sender, item.envelope.id});
+  if (body == bodies.end()) return;  // cannot happen: a fan-out's envelope holds a reference
+  if (--body->second.references == 0) bodies.erase(body);
+}
+
 // --- accounts ---
 
 Result<Account, StorageError> State::insert_account(std::string_view username, const std::optional<InviteHash>& invite,
@@ -126,9 +133,11 @@ Result<std::vector<Device>, StorageError> Accounts::list_devices(AccountId accou
 Result<void, StorageError> Accounts::remove_device(DeviceAddress address) {
   Lock lock(state_.mutex);
   auto found = state_.accounts.find(address.account);
-  if (found == state_.accounts.end() || found->second.devices.erase(address.device) == 0) {
-    return fail(StorageError::kNotFound);
-  }
+  if (found == state_.accounts.end()) return fail(StorageError::kNotFound);
+  auto device = found->second.devices.find(address.device);
+  if (device == found->second.devices.end()) return fail(StorageError::kNotFound);
+  for (const auto& [sequence, item] : device->second.queue) state_.release(item);  // its queue goes with it
+  found->second.devices.erase(device);
   return {};
 }
 

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -142,6 +143,11 @@ Result<std::vector<LockedDevice>, StorageError> lock_devices(Connection& connect
 // cannot be removed meanwhile; queue writers' locks do not conflict with it).
 Result<bool, StorageError> device_exists(Connection& connection, DeviceAddress address);
 
+// Drops references to fan-out bodies (body id -> envelopes referring to it that were deleted),
+// deleting each body with its last one. For use inside the transaction that deleted them, after
+// its device locks.
+Result<void, StorageError> release_bodies(Connection& connection, const std::map<std::int64_t, std::int64_t>& released);
+
 class Accounts final : public AccountStore {
  public:
   explicit Accounts(Database& database) : database_(database) {}
@@ -181,7 +187,8 @@ class Messages final : public MessageQueues {
  public:
   explicit Messages(Database& database) : database_(database) {}
   Result<std::vector<EnqueueOutcome>, StorageError> enqueue(std::span<const Envelope> batch) override;
-  Result<Committed, StorageError> commit(std::span<const Envelope> batch,
+  using MessageQueues::commit;
+  Result<Committed, StorageError> commit(std::span<const Envelope> batch, std::span<const Fanout> fanouts,
                                          std::span<const Acknowledgement> acknowledgements) override;
   Result<std::vector<QueuedEnvelope>, StorageError> fetch(DeviceAddress recipient, QueueSequence after,
                                                           std::size_t limit) override;
@@ -192,6 +199,7 @@ class Messages final : public MessageQueues {
   Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender, NoticeId after,
                                                                            std::size_t limit) override;
   Result<std::size_t, StorageError> remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) override;
+  Result<std::size_t, StorageError> shared_bodies() override;
 
  private:
   Database& database_;

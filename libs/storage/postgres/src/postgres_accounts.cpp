@@ -174,12 +174,20 @@ Result<void, StorageError> Accounts::remove_device(DeviceAddress address) {
     auto removed = connection.run("DELETE FROM devices WHERE account_id = $1 AND device_id = $2 RETURNING 1", device);
     if (!removed.ok()) return fail(removed.error());
     if (removed->empty()) return fail(StorageError::kNotFound);
-    // Everything stored for the device goes with it, in the same transaction.
+    // Its queued envelopes go, releasing the fan-out bodies they refer to.
+    auto queued = connection.run(
+        "DELETE FROM messages WHERE recipient_account = $1 AND recipient_device = $2 RETURNING body_id", device);
+    if (!queued.ok()) return fail(queued.error());
+    std::map<std::int64_t, std::int64_t> released;
+    for (int row = 0; row < queued->size(); ++row) {
+      if (!queued->is_null(row, 0)) ++released[queued->integer_or_zero(row, 0)];
+    }
+    HUSH_TRY(release_bodies(connection, released));
+    // Everything else stored for the device goes with it, in the same transaction.
     for (const char* sql : {
              "DELETE FROM signed_prekeys WHERE account_id = $1 AND device_id = $2",
              "DELETE FROM one_time_prekeys WHERE account_id = $1 AND device_id = $2",
              "DELETE FROM last_resort_keys WHERE account_id = $1 AND device_id = $2",
-             "DELETE FROM messages WHERE recipient_account = $1 AND recipient_device = $2",
              "DELETE FROM message_dedup WHERE recipient_account = $1 AND recipient_device = $2",
              "DELETE FROM delivery_failures WHERE sender_account = $1 AND sender_device = $2",
          }) {

@@ -11,6 +11,8 @@
 // - devices.queue_depth counts queued envelopes; it is updated in every queue transaction, so the
 //   table leaves room on each page (fillfactor) for PostgreSQL to update rows in place (HOT).
 // - message_dedup outlives the envelope (until its expires_at); a sealed sender is (0, 0).
+// - A fan-out's body is one message_bodies row with a reference count, kept by every transaction
+//   that queues or deletes an envelope referring to it (messages.body_id), under the body's row lock.
 // - Ciphertext and media chunks are incompressible: STORAGE EXTERNAL stores them out of line
 //   without trying to compress them. Media bytes are rows of media_chunks, one per append.
 #include "schema.hpp"
@@ -130,11 +132,31 @@ CREATE TABLE media_chunks (
 ALTER TABLE media_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 )sql";
 
+// Version 2: fan-out bodies (api SendToMany), each stored once per (sender device, message id) with
+// the number of queued envelopes that refer to it; such an envelope has messages.body_id set and an
+// empty ciphertext of its own. Ids come from a sequence and are never reused, so an envelope can
+// never come to name another message's body. reference_count changes with every delivery, so the
+// table leaves room for in-place updates (the body itself is stored out of line).
+constexpr const char* kVersion2 = R"sql(
+CREATE SEQUENCE message_body_id;
+CREATE TABLE message_bodies (
+  id BIGINT PRIMARY KEY,
+  sender_account BIGINT NOT NULL,
+  sender_device BIGINT NOT NULL,
+  message_id BYTEA NOT NULL,
+  body BYTEA NOT NULL,
+  reference_count BIGINT NOT NULL,
+  UNIQUE (sender_account, sender_device, message_id)
+) WITH (fillfactor = 70);
+ALTER TABLE message_bodies ALTER COLUMN body SET STORAGE EXTERNAL;
+ALTER TABLE messages ADD COLUMN body_id BIGINT;
+)sql";
+
 struct Migration {
   int version;
   const char* sql;
 };
-constexpr std::array<Migration, 1> kMigrations{{{1, kVersion1}}};
+constexpr std::array<Migration, 2> kMigrations{{{1, kVersion1}, {2, kVersion2}}};
 static_assert(kMigrations.back().version == kPostgresSchemaVersion);
 
 // The advisory lock serializing migrations: ("hush" as a 32-bit number, a hash of the schema name),

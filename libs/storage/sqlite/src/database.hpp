@@ -49,6 +49,10 @@ class Database {
 // Whether the device exists. For use inside a transaction.
 Result<bool, StorageError> device_exists(Connection& connection, DeviceAddress address);
 
+// Drops `count` references to fan-out body `body_id` (envelopes referring to it were deleted),
+// deleting the body with its last one. For use inside the write transaction that deleted them.
+Result<void, StorageError> release_body(Connection& connection, std::int64_t body_id, std::int64_t count);
+
 // A DeviceAddress's columns: ids are stored as SQLite's signed 64-bit integers.
 inline std::int64_t to_column(AccountId id) {
   return static_cast<std::int64_t>(id);
@@ -96,7 +100,8 @@ class Messages final : public MessageQueues {
  public:
   explicit Messages(Database& database) : database_(database) {}
   Result<std::vector<EnqueueOutcome>, StorageError> enqueue(std::span<const Envelope> batch) override;
-  Result<Committed, StorageError> commit(std::span<const Envelope> batch,
+  using MessageQueues::commit;
+  Result<Committed, StorageError> commit(std::span<const Envelope> batch, std::span<const Fanout> fanouts,
                                          std::span<const Acknowledgement> acknowledgements) override;
   Result<std::vector<QueuedEnvelope>, StorageError> fetch(DeviceAddress recipient, QueueSequence after,
                                                           std::size_t limit) override;
@@ -107,6 +112,7 @@ class Messages final : public MessageQueues {
   Result<std::vector<DeliveryFailureNotice>, StorageError> pending_notices(DeviceAddress sender, NoticeId after,
                                                                            std::size_t limit) override;
   Result<std::size_t, StorageError> remove_notices(DeviceAddress sender, std::span<const NoticeId> ids) override;
+  Result<std::size_t, StorageError> shared_bodies() override;
 
  private:
   Database& database_;

@@ -7,6 +7,8 @@
 // - devices.queue_depth counts the device's queued envelopes, kept by enqueue, acknowledge and
 //   expire in their own transactions, so the depth limit costs one row read rather than a count.
 // - message_dedup outlives the envelope (until its expires_at); a sealed sender is (0, 0).
+// - A fan-out's body is one message_bodies row with a reference count, kept by every step that
+//   queues or deletes an envelope referring to it (messages.body_id), in the same transaction.
 // - Media bytes are rows of media_chunks, one per append, not files: one fsync covers a chunk and
 //   its offset, there is one folder to back up, and no file name leaks an id. SQLite's overflow
 //   pages store large blobs efficiently; chunks are at most Options::max_media_chunk_size.
@@ -137,8 +139,26 @@ CREATE TABLE delivery_failures (
 CREATE INDEX delivery_failures_by_sender ON delivery_failures (sender_account, sender_device, id);
 )sql";
 
-constexpr std::array<::hush::sqlite::Migration, 4> kMigrations{
-    {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}}};
+// Version 5: fan-out bodies (api SendToMany), each stored once per (sender device, message id) with
+// the number of queued envelopes that refer to it; such an envelope has messages.body_id set and an
+// empty ciphertext of its own. id is AUTOINCREMENT so a body id is never reused: an envelope can
+// never come to name another message's body. Rows of earlier versions get body_id NULL (their
+// ciphertext is their own).
+constexpr const char* kVersion5 = R"sql(
+CREATE TABLE message_bodies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sender_account INTEGER NOT NULL,
+  sender_device INTEGER NOT NULL,
+  message_id BLOB NOT NULL,
+  body BLOB NOT NULL,
+  reference_count INTEGER NOT NULL,
+  UNIQUE (sender_account, sender_device, message_id)
+);
+ALTER TABLE messages ADD COLUMN body_id INTEGER;
+)sql";
+
+constexpr std::array<::hush::sqlite::Migration, 5> kMigrations{
+    {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}, {5, kVersion5}}};
 static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 
 }  // namespace

@@ -172,6 +172,19 @@ Result<void, StorageError> Accounts::remove_device(DeviceAddress address) {
                  .bind(2, to_column(address.device))
                  .run());
     if (connection.changes() == 0) return fail(StorageError::kNotFound);
+    // Its queued envelopes release the fan-out bodies they refer to.
+    Statement references = connection.prepare(
+        "SELECT body_id, count(*) FROM messages WHERE recipient_account = ?1 AND recipient_device = ?2 "
+        "AND body_id IS NOT NULL GROUP BY body_id");
+    references.bind(1, to_column(address.account)).bind(2, to_column(address.device));
+    std::vector<std::pair<std::int64_t, std::int64_t>> released;
+    for (;;) {
+      auto row = references.step();
+      if (!row.ok()) return fail(row.error());
+      if (!*row) break;
+      released.emplace_back(references.column_int(0), references.column_int(1));
+    }
+    for (const auto& [body_id, count] : released) HUSH_TRY(release_body(connection, body_id, count));
     // Everything stored for the device goes with it, in the same transaction.
     for (const char* sql : {
              "DELETE FROM signed_prekeys WHERE account_id = ?1 AND device_id = ?2",

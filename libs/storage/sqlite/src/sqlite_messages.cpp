@@ -2,6 +2,9 @@
 // fsync however many envelopes and acknowledgements it holds (group commit); duplicate detection
 // is a separate table that outlives acknowledgement, and expiry deletes with RETURNING so nothing
 // expires unreported, recording each sender's delivery failure notice in the same transaction.
+// A fan-out's body is one row of message_bodies with a reference count; its queued envelopes carry
+// its id (messages.body_id) and no ciphertext of their own, and every step that deletes an envelope
+// releases its reference in the same transaction (release_body()).
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -13,6 +16,19 @@
 #include "database.hpp"
 
 namespace hush::storage::sqlite {
+
+Result<void, StorageError> release_body(Connection& connection, std::int64_t body_id, std::int64_t count) {
+  Statement update = connection.prepare(
+      "UPDATE message_bodies SET reference_count = reference_count - ?2 WHERE id = ?1 RETURNING reference_count");
+  auto row = update.bind(1, body_id).bind(2, count).step();
+  if (!row.ok()) return fail(row.error());
+  if (!*row) return fail(StorageError::kCorrupt);  // an envelope referred to no body
+  const std::int64_t left = update.column_int(0);
+  HUSH_TRY(update.step());  // finish the statement
+  if (left > 0) return {};
+  return connection.prepare("DELETE FROM message_bodies WHERE id = ?1").bind(1, body_id).run();
+}
+
 namespace {
 
 // Duplicate detection stores a sealed sender as (0, 0): SQLite primary keys cannot hold NULL.
@@ -113,11 +129,14 @@ Result<bool, StorageError> remember(Connection& connection, const Envelope& enve
   return connection.changes() > 0;
 }
 
-// Inserts the envelope into its recipient's queue; its new sequence.
-Result<QueueSequence, StorageError> insert_envelope(Connection& connection, const Envelope& envelope) {
+// Inserts the envelope into its recipient's queue; its new sequence. With `body_id` it is a
+// fan-out's: no ciphertext of its own (the caller counts the body's reference).
+Result<QueueSequence, StorageError> insert_envelope(Connection& connection, const Envelope& envelope,
+                                                    std::optional<std::int64_t> body_id) {
   Statement insert = connection.prepare(
       "INSERT INTO messages (recipient_account, recipient_device, sender_account, sender_device, message_id, "
-      "server_time, expires_at, ciphertext, type) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING sequence");
+      "server_time, expires_at, ciphertext, type, body_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+      "RETURNING sequence");
   insert.bind(1, to_column(envelope.recipient.account)).bind(2, to_column(envelope.recipient.device));
   if (envelope.sender) {
     insert.bind(3, to_column(envelope.sender->account)).bind(4, to_column(envelope.sender->device));
@@ -129,10 +148,52 @@ Result<QueueSequence, StorageError> insert_envelope(Connection& connection, cons
       .bind(7, envelope.expires_at)
       .bind(8, ByteView(envelope.ciphertext))
       .bind(9, std::int64_t{static_cast<std::uint8_t>(envelope.type)});
+  if (body_id) {
+    insert.bind(10, *body_id);
+  } else {
+    insert.bind_null(10);
+  }
   auto row = insert.step();
   if (!row.ok()) return fail(row.error());
   if (!*row) return fail(StorageError::kIo);
   return static_cast<QueueSequence>(insert.column_int(0));
+}
+
+// The body held for a fan-out's (sender, id), if any: its id, and whether it equals `body` (when
+// `body` is empty, whatever it holds).
+struct HeldBody {
+  std::int64_t id = 0;
+  bool same = false;
+};
+Result<std::optional<HeldBody>, StorageError> held_body(Connection& connection, const Fanout& fanout) {
+  Statement statement = connection.prepare(
+      "SELECT id, body = ?4 FROM message_bodies WHERE sender_account = ?1 AND sender_device = ?2 "
+      "AND message_id = ?3");
+  auto row = statement.bind(1, to_column(fanout.sender.account))
+                 .bind(2, to_column(fanout.sender.device))
+                 .bind(3, ByteView(fanout.id))
+                 .bind(4, ByteView(fanout.body))
+                 .step();
+  if (!row.ok()) return fail(row.error());
+  if (!*row) return std::optional<HeldBody>();
+  return std::optional<HeldBody>(HeldBody{statement.column_int(0), statement.column_int(1) != 0});
+}
+
+// Stores a fan-out's body with no reference yet; its id.
+Result<std::int64_t, StorageError> insert_body(Connection& connection, const Fanout& fanout) {
+  Statement insert = connection.prepare(
+      "INSERT INTO message_bodies (sender_account, sender_device, message_id, body, reference_count) "
+      "VALUES (?1, ?2, ?3, ?4, 0) RETURNING id");
+  auto row = insert.bind(1, to_column(fanout.sender.account))
+                 .bind(2, to_column(fanout.sender.device))
+                 .bind(3, ByteView(fanout.id))
+                 .bind(4, ByteView(fanout.body))
+                 .step();
+  if (!row.ok()) return fail(row.error());
+  if (!*row) return fail(StorageError::kIo);
+  const std::int64_t id = insert.column_int(0);
+  HUSH_TRY(insert.step());  // finish the statement
+  return id;
 }
 
 // The steps of enqueue(), acknowledge() and remove_notices(), run inside one write transaction in
@@ -149,14 +210,20 @@ class QueueWrite {
                                                      std::span<const QueueSequence> sequences) {
     std::size_t deleted = 0;
     for (QueueSequence sequence : sequences) {
-      HUSH_TRY(connection_
-                   .prepare("DELETE FROM messages WHERE sequence = ?1 AND recipient_account = ?2 "
-                            "AND recipient_device = ?3")
-                   .bind(1, to_column(sequence))
-                   .bind(2, to_column(recipient.account))
-                   .bind(3, to_column(recipient.device))
-                   .run());
-      deleted += static_cast<std::size_t>(connection_.changes());
+      Statement statement = connection_.prepare(
+          "DELETE FROM messages WHERE sequence = ?1 AND recipient_account = ?2 AND recipient_device = ?3 "
+          "RETURNING body_id");
+      auto row = statement.bind(1, to_column(sequence))
+                     .bind(2, to_column(recipient.account))
+                     .bind(3, to_column(recipient.device))
+                     .step();
+      if (!row.ok()) return fail(row.error());
+      if (!*row) continue;
+      ++deleted;
+      const std::optional<std::int64_t> body_id =
+          statement.column_is_null(0) ? std::nullopt : std::optional(statement.column_int(0));
+      HUSH_TRY(statement.step());  // finish the statement
+      if (body_id) HUSH_TRY(release_body(connection_, *body_id, 1));
     }
     if (deleted > 0) {
       auto depth = depth_of(recipient);
@@ -187,37 +254,36 @@ class QueueWrite {
     std::vector<EnqueueOutcome> outcomes;
     outcomes.reserve(batch.size());
     for (const Envelope& envelope : batch) {
-      auto depth = depth_of(envelope.recipient);
-      if (!depth.ok()) return fail(depth.error());
-      QueueDepth& queue = **depth;
-      if (!queue.stored) {
-        outcomes.push_back(fail(StorageError::kNotFound));
-        continue;
-      }
-      const bool too_large = envelope.ciphertext.size() > limits_.max_envelope_size;
-      if (too_large || queue.current() >= limits_.max_queue_depth) {
-        // Refused, unless it is a duplicate: that is reported first, also when the queue is full.
-        auto duplicate = seen_before(connection_, envelope);
-        if (!duplicate.ok()) return fail(duplicate.error());
-        if (*duplicate) {
-          outcomes.push_back(Enqueued{EnqueueStatus::kDuplicate, 0});
-        } else {
-          outcomes.push_back(fail(too_large ? StorageError::kTooLarge : StorageError::kQueueFull));
-        }
-        continue;
-      }
-      auto is_new = remember(connection_, envelope);
-      if (!is_new.ok()) return fail(is_new.error());
-      if (!*is_new) {
-        outcomes.push_back(Enqueued{EnqueueStatus::kDuplicate, 0});
-        continue;
-      }
-      auto sequence = insert_envelope(connection_, envelope);
-      if (!sequence.ok()) return fail(sequence.error());
-      ++queue.change;
-      outcomes.push_back(Enqueued{EnqueueStatus::kStored, *sequence});
+      auto outcome = store_one(envelope, nullptr);
+      if (!outcome.ok()) return fail(outcome.error());
+      outcomes.push_back(std::move(*outcome));
     }
     return outcomes;
+  }
+
+  // Stores one fan-out as Fanout promises: its body once (or a reference to the one held), an
+  // envelope per recipient referring to it.
+  Result<FanoutOutcome, StorageError> fan_out(const Fanout& fanout) {
+    if (fanout.body.size() > limits_.max_envelope_size) return FanoutOutcome(fail(StorageError::kTooLarge));
+    auto held = held_body(connection_, fanout);
+    if (!held.ok()) return fail(held.error());
+    if (!*held && fanout.body.empty()) return FanoutOutcome(fail(StorageError::kNotFound));
+    if (*held && !fanout.body.empty() && !(*held)->same) return FanoutOutcome(fail(StorageError::kConflict));
+    Body body{&fanout, *held ? std::optional((*held)->id) : std::nullopt, 0};
+    std::vector<EnqueueOutcome> outcomes;
+    outcomes.reserve(fanout.recipients.size());
+    for (DeviceAddress recipient : fanout.recipients) {
+      auto outcome = store_one(envelope_for(fanout, recipient), &body);
+      if (!outcome.ok()) return fail(outcome.error());
+      outcomes.push_back(std::move(*outcome));
+    }
+    if (body.stored > 0) {
+      HUSH_TRY(connection_.prepare("UPDATE message_bodies SET reference_count = reference_count + ?2 WHERE id = ?1")
+                   .bind(1, *body.id)
+                   .bind(2, body.stored)
+                   .run());
+    }
+    return FanoutOutcome(std::move(outcomes));
   }
 
   // Writes the queue depths the steps above changed.
@@ -238,6 +304,48 @@ class QueueWrite {
           std::max<std::int64_t>(0, static_cast<std::int64_t>(stored.value_or(0)) + change));
     }
   };
+
+  // The body a fan-out's envelopes refer to: stored when its first envelope is (none is stored
+  // for a fan-out whose every envelope is refused or a duplicate), counted once at the end.
+  struct Body {
+    const Fanout* fanout = nullptr;
+    std::optional<std::int64_t> id;  // once held or stored
+    std::int64_t stored = 0;         // envelopes stored referring to it
+  };
+
+  // One envelope as enqueue() decides it (duplicate first, then size, then room); with `body`, a
+  // fan-out's referring to that body. Fails only when the backend does.
+  Result<EnqueueOutcome, StorageError> store_one(const Envelope& envelope, Body* body) {
+    auto depth = depth_of(envelope.recipient);
+    if (!depth.ok()) return fail(depth.error());
+    QueueDepth& queue = **depth;
+    if (!queue.stored) return EnqueueOutcome(fail(StorageError::kNotFound));
+    const bool too_large = envelope.ciphertext.size() > limits_.max_envelope_size;
+    if (too_large || queue.current() >= limits_.max_queue_depth) {
+      // Refused, unless it is a duplicate: that is reported first, also when the queue is full.
+      auto duplicate = seen_before(connection_, envelope);
+      if (!duplicate.ok()) return fail(duplicate.error());
+      if (*duplicate) return EnqueueOutcome(Enqueued{EnqueueStatus::kDuplicate, 0});
+      return EnqueueOutcome(fail(too_large ? StorageError::kTooLarge : StorageError::kQueueFull));
+    }
+    auto is_new = remember(connection_, envelope);
+    if (!is_new.ok()) return fail(is_new.error());
+    if (!*is_new) return EnqueueOutcome(Enqueued{EnqueueStatus::kDuplicate, 0});
+    std::optional<std::int64_t> body_id;
+    if (body != nullptr) {
+      if (!body->id) {
+        auto inserted = insert_body(connection_, *body->fanout);
+        if (!inserted.ok()) return fail(inserted.error());
+        body->id = *inserted;
+      }
+      body_id = body->id;
+      ++body->stored;
+    }
+    auto sequence = insert_envelope(connection_, envelope, body_id);
+    if (!sequence.ok()) return fail(sequence.error());
+    ++queue.change;
+    return EnqueueOutcome(Enqueued{EnqueueStatus::kStored, *sequence});
+  }
 
   Result<QueueDepth*, StorageError> depth_of(DeviceAddress device) {
     auto found = depths_.find(device);
@@ -276,9 +384,9 @@ Result<std::vector<EnqueueOutcome>, StorageError> Messages::enqueue(std::span<co
   return write_queues(database_, [&](QueueWrite& queues) { return queues.store(batch); });
 }
 
-Result<Committed, StorageError> Messages::commit(std::span<const Envelope> batch,
+Result<Committed, StorageError> Messages::commit(std::span<const Envelope> batch, std::span<const Fanout> fanouts,
                                                  std::span<const Acknowledgement> acknowledgements) {
-  if (batch.empty() && acknowledgements.empty()) return Committed{};
+  if (batch.empty() && fanouts.empty() && acknowledgements.empty()) return Committed{};
   return write_queues(database_, [&](QueueWrite& queues) -> Result<Committed, StorageError> {
     Committed committed;
     committed.acknowledged.reserve(acknowledgements.size());
@@ -293,6 +401,12 @@ Result<Committed, StorageError> Messages::commit(std::span<const Envelope> batch
     auto enqueued = queues.store(batch);
     if (!enqueued.ok()) return fail(enqueued.error());
     committed.enqueued = std::move(*enqueued);
+    committed.fanned_out.reserve(fanouts.size());
+    for (const Fanout& fanout : fanouts) {
+      auto fanned_out = queues.fan_out(fanout);
+      if (!fanned_out.ok()) return fail(fanned_out.error());
+      committed.fanned_out.push_back(std::move(*fanned_out));
+    }
     return committed;
   });
 }
@@ -301,10 +415,13 @@ Result<std::vector<QueuedEnvelope>, StorageError> Messages::fetch(DeviceAddress 
                                                                   std::size_t limit) {
   limit = std::min(limit, database_.limits().max_fetch_count);
   return database_.read([&](Connection& connection) -> Result<std::vector<QueuedEnvelope>, StorageError> {
+    // A fan-out's envelope gets its body's bytes as its ciphertext.
     Statement statement = connection.prepare(
-        "SELECT sequence, sender_account, sender_device, message_id, server_time, expires_at, ciphertext, type "
-        "FROM messages WHERE recipient_account = ?1 AND recipient_device = ?2 AND sequence > ?3 "
-        "ORDER BY sequence LIMIT ?4");
+        "SELECT m.sequence, m.sender_account, m.sender_device, m.message_id, m.server_time, m.expires_at, "
+        "CASE WHEN m.body_id IS NULL THEN m.ciphertext ELSE b.body END, m.type "
+        "FROM messages m LEFT JOIN message_bodies b ON b.id = m.body_id "
+        "WHERE m.recipient_account = ?1 AND m.recipient_device = ?2 AND m.sequence > ?3 "
+        "ORDER BY m.sequence LIMIT ?4");
     statement.bind(1, to_column(recipient.account))
         .bind(2, to_column(recipient.device))
         .bind(3, to_column(after))
@@ -321,6 +438,7 @@ Result<std::vector<QueuedEnvelope>, StorageError> Messages::fetch(DeviceAddress 
       if (!statement.column_into(3, queued.envelope.id)) return fail(StorageError::kCorrupt);
       queued.envelope.server_time = to_timestamp(statement.column_int(4));
       queued.envelope.expires_at = to_timestamp(statement.column_int(5));
+      if (statement.column_is_null(6)) return fail(StorageError::kCorrupt);  // a reference to no body
       queued.envelope.ciphertext = statement.column_blob(6);
       const std::int64_t type = statement.column_int(7);
       if (type < 0 || type > 255) return fail(StorageError::kCorrupt);
@@ -341,9 +459,10 @@ Result<std::vector<ExpiredEnvelope>, StorageError> Messages::expire(Timestamp no
     Statement statement = connection.prepare(
         "DELETE FROM messages WHERE sequence IN "
         "(SELECT sequence FROM messages WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2) "
-        "RETURNING recipient_account, recipient_device, sender_account, sender_device, message_id");
+        "RETURNING recipient_account, recipient_device, sender_account, sender_device, message_id, body_id");
     statement.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
     std::vector<ExpiredEnvelope> expired;
+    std::map<std::int64_t, std::int64_t> released;  // fan-out body id -> references expired
     for (;;) {
       auto row = statement.step();
       if (!row.ok()) return fail(row.error());
@@ -353,8 +472,10 @@ Result<std::vector<ExpiredEnvelope>, StorageError> Messages::expire(Timestamp no
                                          static_cast<DeviceId>(statement.column_int(1))};
       envelope.sender = sender_from_row(statement, 2);
       if (!statement.column_into(4, envelope.id)) return fail(StorageError::kCorrupt);
+      if (!statement.column_is_null(5)) ++released[statement.column_int(5)];
       expired.push_back(envelope);
     }
+    for (const auto& [body_id, count] : released) HUSH_TRY(release_body(connection, body_id, count));
     std::map<DeviceAddress, std::int64_t> removed;
     for (const ExpiredEnvelope& envelope : expired) --removed[envelope.recipient];
     for (const auto& [recipient, change] : removed) HUSH_TRY(adjust_depth(connection, recipient, change));
@@ -373,6 +494,16 @@ Result<std::size_t, StorageError> Messages::depth(DeviceAddress recipient) {
     auto depth = queue_depth(connection, recipient);
     if (!depth.ok()) return fail(depth.error());
     return depth->value_or(0);
+  });
+}
+
+Result<std::size_t, StorageError> Messages::shared_bodies() {
+  return database_.read([&](Connection& connection) -> Result<std::size_t, StorageError> {
+    Statement statement = connection.prepare("SELECT count(*) FROM message_bodies");
+    auto row = statement.step();
+    if (!row.ok()) return fail(row.error());
+    if (!*row || statement.column_int(0) < 0) return fail(StorageError::kCorrupt);
+    return static_cast<std::size_t>(statement.column_int(0));
   });
 }
 

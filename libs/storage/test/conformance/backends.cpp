@@ -85,6 +85,7 @@ DeviceAddress ConformanceTest::make_device(const std::string& username) {
 HUSH_INSTANTIATE_FOR_BACKENDS(AccountsConformance);
 HUSH_INSTANTIATE_FOR_BACKENDS(KeyDirectoryConformance);
 HUSH_INSTANTIATE_FOR_BACKENDS(MessageQueueConformance);
+HUSH_INSTANTIATE_FOR_BACKENDS(FanoutConformance);
 HUSH_INSTANTIATE_FOR_BACKENDS(MediaStoreConformance);
 
 }  // namespace hush::storage::test

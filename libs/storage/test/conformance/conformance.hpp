@@ -44,6 +44,7 @@ class ConformanceTest : public ::testing::TestWithParam<Backend> {
 class AccountsConformance : public ConformanceTest {};
 class KeyDirectoryConformance : public ConformanceTest {};
 class MessageQueueConformance : public ConformanceTest {};
+class FanoutConformance : public ConformanceTest {};
 class MediaStoreConformance : public ConformanceTest {};
 
 }  // namespace hush::storage::test

@@ -35,9 +35,19 @@ TEST_F(PostgresNoPlaintext, TablesContainCiphertextButNotTheMarker) {
   ASSERT_TRUE(node->messages().enqueue(std::vector<Envelope>{sent}).ok());
   ASSERT_TRUE(node->media().create_upload(filled<16>(1), alice.account, marker.size(), at(0), at(10)).ok());
   ASSERT_TRUE(node->media().append(filled<16>(1), 0, scramble(as_bytes(marker))).ok());
+  // A group message to three devices: its body is stored once (message_bodies).
+  Fanout group;
+  group.sender = alice;
+  group.id = message_id(2);
+  group.body = scramble(as_bytes(marker + " (to the group)"));
+  group.recipients = {alice, make_device(*node, "bob"), make_device(*node, "carol")};
+  ASSERT_TRUE(node->messages().fan_out(group).ok());
 
   const std::string tables = dump(schema());
   EXPECT_NE(tables.find(to_hex(sent.ciphertext)), std::string::npos) << "the dump must show stored envelopes";
+  const std::size_t body_at = tables.find(to_hex(group.body));
+  EXPECT_NE(body_at, std::string::npos) << "the dump must show stored fan-out bodies";
+  EXPECT_EQ(tables.find(to_hex(group.body), body_at + 1), std::string::npos) << "a fan-out body is stored once";
   EXPECT_EQ(tables.find(to_hex(as_bytes(marker))), std::string::npos);
   EXPECT_EQ(tables.find(marker), std::string::npos);
 }

@@ -1,6 +1,6 @@
-// PostgreSQL only: wakes (wakes.hpp) reach another node — enqueue, commit, expire and device removal
-// each wake the right device, only once the write committed; a commit to 300 recipients wakes all
-// 300; a lost listening connection is re-established and followed by kResync.
+// PostgreSQL only: wakes (wakes.hpp) reach another node — enqueue, commit, fan-out, expire and device
+// removal each wake the right device, only once the write committed; a commit to 300 recipients
+// wakes all 300; a lost listening connection is re-established and followed by kResync.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -92,6 +92,31 @@ TEST_F(PostgresWakesTest, CommitWakesRecipientsOfStoredEnvelopesOnly) {
   EXPECT_TRUE(wait_for({envelopes_for(carol)}));
   EXPECT_FALSE(received(envelopes_for(bob)));  // same notification as carol's: would have arrived
   EXPECT_FALSE(received(envelopes_for(alice)));
+}
+
+TEST_F(PostgresWakesTest, AFanoutWakesEveryRecipientOfAStoredReference) {
+  DeviceAddress sender = make_device(*writer_, "sender");
+  DeviceAddress alice = make_device(*writer_, "alice");
+  DeviceAddress bob = make_device(*writer_, "bob");
+  DeviceAddress carol = make_device(*writer_, "carol");
+  ASSERT_TRUE(writer_->messages().enqueue(std::vector<Envelope>{envelope(bob, sender, 1)}).ok());
+  ASSERT_TRUE(wait_for({envelopes_for(bob)}));
+  forget();
+  // Bob already has message 1 (a duplicate: no wake); the body-less second batch wakes carol.
+  Fanout fanout;
+  fanout.sender = sender;
+  fanout.id = message_id(1);
+  fanout.expires_at = at(1000);
+  fanout.body = pattern(30, 1);
+  fanout.recipients = {alice, bob};
+  auto fanned_out = writer_->messages().fan_out(fanout);
+  ASSERT_TRUE(fanned_out.ok());
+  fanout.body.clear();
+  fanout.recipients = {carol};
+  ASSERT_TRUE(writer_->messages().fan_out(fanout).ok());
+  EXPECT_TRUE(wait_for({envelopes_for(alice), envelopes_for(carol)}));
+  EXPECT_FALSE(received(envelopes_for(bob)));
+  EXPECT_FALSE(received(envelopes_for(sender)));
 }
 
 TEST_F(PostgresWakesTest, ExpiryWakesTheSenderDeviceOfANotice) {

@@ -78,5 +78,57 @@ TEST(SqliteCommit, AFailedCommitAppliesNothing) {
   EXPECT_EQ(raw.query("SELECT queue_depth FROM devices WHERE account_id = " + std::to_string(alice.account)), "3");
 }
 
+// The same with fan-outs: an acknowledgement that releases a body's last reference, and a fan-out
+// whose second envelope fails. Nothing applies: the released body is still held, the new body is
+// not, no envelope or depth changed.
+TEST(SqliteCommit, AFailedCommitWithFanoutsAppliesNothing) {
+  ScratchFolder folder;
+  auto opened = open_sqlite_storage(folder.path());
+  ASSERT_TRUE(opened.ok()) << to_string(opened.error());
+  MessageQueues& messages = (*opened)->messages();
+  const DeviceAddress alice = make_device((*opened)->accounts(), "alice");
+  const DeviceAddress bob = make_device((*opened)->accounts(), "bob");
+  const DeviceAddress carol = make_device((*opened)->accounts(), "carol");
+
+  Fanout first;
+  first.sender = carol;
+  first.id = message_id(1);
+  first.body = pattern(50, 1);
+  first.recipients = {alice};
+  auto stored = messages.fan_out(first);
+  ASSERT_TRUE(stored.ok() && (*stored)[0].ok());
+  const QueueSequence to_alice = (*stored)[0]->sequence;
+
+  Fanout second = first;
+  second.id = message_id(2);
+  second.body = pattern(60, 2);
+  second.recipients = {alice, bob};
+  const std::vector<Acknowledgement> acknowledgements{{alice, {to_alice}, {}}};
+
+  RawSqlite raw(folder.path() / "hush.sqlite3");
+  raw.exec(
+      "CREATE TRIGGER inject_fault BEFORE INSERT ON messages WHEN NEW.body_id IS NOT NULL AND "
+      "NEW.recipient_account = " +
+      std::to_string(bob.account) + " BEGIN SELECT RAISE(ABORT, 'injected'); END");
+  auto failed = messages.commit({}, std::vector<Fanout>{second}, acknowledgements);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(*messages.shared_bodies(), 1u);
+  EXPECT_EQ(raw.query("SELECT reference_count FROM message_bodies"), "1");
+  auto left = messages.fetch(alice, 0, 10);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].envelope.ciphertext, first.body);
+  EXPECT_EQ(*messages.depth(alice), 1u);
+  EXPECT_EQ(*messages.depth(bob), 0u);
+
+  raw.exec("DROP TRIGGER inject_fault");
+  auto committed = messages.commit({}, std::vector<Fanout>{second}, acknowledgements);
+  ASSERT_TRUE(committed.ok()) << to_string(committed.error());
+  EXPECT_EQ(committed->acknowledged.at(0).envelopes, 1u);
+  EXPECT_EQ(*messages.shared_bodies(), 1u);  // the first body went, the second came
+  EXPECT_EQ(raw.query("SELECT reference_count FROM message_bodies"), "2");
+  EXPECT_EQ(messages.fetch(bob, 0, 10)->at(0).envelope.ciphertext, second.body);
+}
+
 }  // namespace
 }  // namespace hush::storage::test

@@ -1,7 +1,7 @@
 // SQLite only: versioned schema migrations. Databases written by version 1 (before media),
-// version 2 (before device names and message types) and version 3 (before delivery failure
-// notices) are built here from frozen copies of those schemas, then opened and migrated by the
-// current code.
+// version 2 (before device names and message types), version 3 (before delivery failure notices)
+// and version 4 (before fan-out bodies) are built here from frozen copies of those schemas, then
+// opened and migrated by the current code.
 #include <gtest/gtest.h>
 
 #include "hush/crypto/hash.hpp"
@@ -57,6 +57,15 @@ constexpr const char* kFrozenVersion3Additions = R"sql(
 UPDATE schema_version SET version = 3;
 ALTER TABLE devices ADD COLUMN name TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN type INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+// What version 4 added to version 3, exactly as released: never edit.
+constexpr const char* kFrozenVersion4Additions = R"sql(
+UPDATE schema_version SET version = 4;
+CREATE TABLE delivery_failures (id INTEGER PRIMARY KEY AUTOINCREMENT, sender_account INTEGER NOT NULL,
+  sender_device INTEGER NOT NULL, recipient_account INTEGER NOT NULL, recipient_device INTEGER NOT NULL,
+  message_id BLOB NOT NULL, reason INTEGER NOT NULL);
+CREATE INDEX delivery_failures_by_sender ON delivery_failures (sender_account, sender_device, id);
 )sql";
 
 std::string hex_blob(ByteView bytes) {
@@ -168,7 +177,7 @@ TEST(SqliteMigration, MigratesAVersion2DatabaseKeepingItsData) {
   ASSERT_TRUE(storage.messages().enqueue(std::vector<Envelope>{typed}).ok());
   EXPECT_EQ(storage.messages().fetch({1, 1}, 0, 10)->at(0).envelope.type, EnvelopeType::kPreKeySignalMessage);
   opened->reset();
-  EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), "4");
+  EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), std::to_string(kSqliteSchemaVersion));
 }
 
 TEST(SqliteMigration, MigratesAVersion3DatabaseAndRecordsDeliveryFailureNotices) {
@@ -210,7 +219,7 @@ TEST(SqliteMigration, MigratesAVersion3DatabaseAndRecordsDeliveryFailureNotices)
     notice = (*expired)[0].notice;
     EXPECT_NE(notice, 0u);
   }
-  EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), "4");
+  EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), std::to_string(kSqliteSchemaVersion));
   // The notice is durable: it is there after reopening, until removed.
   auto reopened = open_sqlite_storage(folder.path());
   ASSERT_TRUE(reopened.ok()) << to_string(reopened.error());
@@ -219,6 +228,69 @@ TEST(SqliteMigration, MigratesAVersion3DatabaseAndRecordsDeliveryFailureNotices)
   EXPECT_EQ(*(*reopened)->messages().pending_notices({1, 1}, 0, 10), expected);
   EXPECT_EQ(*(*reopened)->messages().remove_notices({1, 1}, std::vector<NoticeId>{notice}), 1u);
   EXPECT_TRUE((*reopened)->messages().pending_notices({1, 1}, 0, 10)->empty());
+}
+
+TEST(SqliteMigration, MigratesAVersion4DatabaseAndFansOut) {
+  ScratchFolder folder;
+  const auto path = folder.path() / "hush.sqlite3";
+  // As a version 4 hushd queued it: alice (1, 1) to bob (2, 1), and a notice for alice.
+  Envelope queued = envelope({2, 1}, DeviceAddress{1, 1}, 7, at(1000), 40);
+  queued.type = EnvelopeType::kSignalMessage;
+  {
+    RawSqlite raw(path);
+    raw.exec(std::string(kFrozenVersion1) + kFrozenVersion2Additions + kFrozenVersion3Additions +
+             kFrozenVersion4Additions);
+    raw.exec("INSERT INTO accounts (username, created_at, next_device_id) VALUES ('alice', 0, 2), ('bob', 0, 2)");
+    raw.exec("INSERT INTO devices VALUES (1, 1, 1234, " + hex_blob(new_device(1).identity_key) + ", " +
+             hex_blob(new_device(1).auth_key) + ", 0, 0, 'laptop'), (2, 1, 5678, " +
+             hex_blob(new_device(2).identity_key) + ", " + hex_blob(new_device(2).auth_key) + ", 0, 1, 'phone')");
+    raw.exec(
+        "INSERT INTO messages (recipient_account, recipient_device, sender_account, sender_device, message_id, "
+        "server_time, expires_at, ciphertext, type) VALUES (2, 1, 1, 1, " +
+        hex_blob(queued.id) + ", " + column(queued.server_time) + ", " + column(queued.expires_at) + ", " +
+        hex_blob(queued.ciphertext) + ", 2)");
+    raw.exec("INSERT INTO message_dedup VALUES (2, 1, 1, 1, " + hex_blob(queued.id) + ", " + column(queued.expires_at) +
+             ")");
+    raw.exec(
+        "INSERT INTO delivery_failures (sender_account, sender_device, recipient_account, recipient_device, "
+        "message_id, reason) VALUES (1, 1, 2, 1, " +
+        hex_blob(message_id(3)) + ", 1)");
+  }
+  auto opened = open_sqlite_storage(folder.path());
+  ASSERT_TRUE(opened.ok()) << to_string(opened.error());
+  Storage& storage = **opened;
+  // The old envelope keeps its own ciphertext; the notice is still pending.
+  auto fetched = storage.messages().fetch({2, 1}, 0, 10);
+  ASSERT_TRUE(fetched.ok());
+  ASSERT_EQ(fetched->size(), 1u);
+  EXPECT_EQ((*fetched)[0].envelope, queued);
+  EXPECT_EQ(storage.messages().pending_notices({1, 1}, 0, 10)->size(), 1u);
+  EXPECT_EQ(*storage.messages().shared_bodies(), 0u);
+
+  // What version 5 added: a fan-out from alice to bob, queued after the old envelope.
+  Fanout fanout;
+  fanout.sender = {1, 1};
+  fanout.id = message_id(8);
+  fanout.server_time = at(1);
+  fanout.expires_at = at(1000);
+  fanout.type = static_cast<EnvelopeType>(7);
+  fanout.body = pattern(64, 8);
+  fanout.recipients = {{2, 1}};
+  auto fanned_out = storage.messages().fan_out(fanout);
+  ASSERT_TRUE(fanned_out.ok()) << to_string(fanned_out.error());
+  ASSERT_EQ(fanned_out->size(), 1u);
+  ASSERT_TRUE((*fanned_out)[0].ok());
+  EXPECT_EQ((*fanned_out)[0]->status, EnqueueStatus::kStored);
+  fetched = storage.messages().fetch({2, 1}, 0, 10);
+  ASSERT_EQ(fetched->size(), 2u);
+  EXPECT_EQ((*fetched)[0].envelope, queued);
+  EXPECT_EQ((*fetched)[1].envelope.ciphertext, fanout.body);
+  EXPECT_EQ(*storage.messages().shared_bodies(), 1u);
+  const std::vector<QueueSequence> both{(*fetched)[0].sequence, (*fetched)[1].sequence};
+  EXPECT_EQ(*storage.messages().acknowledge({2, 1}, both), 2u);
+  EXPECT_EQ(*storage.messages().shared_bodies(), 0u);
+  opened->reset();
+  EXPECT_EQ(RawSqlite(path).query("SELECT version FROM schema_version"), std::to_string(kSqliteSchemaVersion));
 }
 
 TEST(SqliteMigration, RefusesADatabaseFromANewerVersion) {

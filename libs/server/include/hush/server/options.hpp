@@ -30,6 +30,16 @@ struct Limits {
   // Default 16 (storage allows 6 devices per account; the slack tolerates a stale view).
   std::size_t max_envelopes_per_send = 16;
 
+  // Recipient devices one SendToMany may list ("max_devices_per_send_to_many"); an account listed
+  // with no device counts as one, since it costs the same device-list check. Its body counts
+  // against max_envelope_size, as an envelope's content. The frame caps the list anyway: a device
+  // takes about 7 bytes of it and an account about its username's length more, so a 64 KiB frame
+  // without a body holds at most some 9,000 devices, and with a 60 KiB body a few hundred. This
+  // bound keeps the work of one request well below that, about a quarter of one group commit
+  // (4,096 envelopes), and its STALE_DEVICES answer within a frame. A larger group is sent in
+  // several requests with the same message_id, the body in the first only. Default 1,024.
+  std::size_t max_devices_per_send_to_many = 1024;
+
   // Requests per second one connection may make, averaged by a token bucket that holds
   // `requests_burst` tokens ("requests_per_second"). Over it: LIMIT_EXCEEDED with retry_after_ms.
   // Default 200 per second, burst 400.

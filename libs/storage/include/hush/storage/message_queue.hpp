@@ -1,5 +1,6 @@
 // Store-and-forward: one queue of ciphertext envelopes per recipient device, with duplicate
-// detection by sender-chosen id and expiry that reports what expired (ARCHITECTURE.md decision 5).
+// detection by sender-chosen id and expiry that reports what expired (ARCHITECTURE.md decision 5),
+// and fan-outs whose one body many queued envelopes share (group messages).
 // Owns durability and order; not routing, pushing or decryption (envelopes are opaque bytes).
 #pragma once
 
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "hush/base/bytes.hpp"
@@ -105,10 +107,56 @@ struct Acknowledgement {
   std::vector<NoticeId> notices;
 };
 
-// The outcome of commit(): one EnqueueOutcome per envelope, in order, and per acknowledgement, in
-// order, how many envelopes and notices it removed.
+// One message to many devices with the same ciphertext (a group message: api SendToMany). Its body
+// is stored ONCE per (sender device, message id) and each recipient's queue gets a small envelope
+// that refers to it, so a message to a thousand devices costs one body plus a thousand queue rows.
+// Such an envelope is in every other respect an ordinary one: fetch() returns it with the body as
+// its ciphertext, in queue order among the others; it has a sequence, duplicate detection, depth,
+// acknowledgement, expiry and delivery failure notice exactly as an enqueued Envelope would. A
+// body is deleted with the last envelope that refers to it (acknowledged, expired, or its
+// recipient device removed): no body outlives its references, none is deleted while one remains.
+// One message may be fanned out in several calls (a recipient list too large for one request):
+// the first gives the body, later ones may leave it empty to refer to the one stored.
+struct Fanout {
+  DeviceAddress sender;                        // no sealed sender: the body is found by (sender, id)
+  MessageId id{};                              // the sender's; the key of duplicate detection
+  Timestamp server_time{};                     // as Envelope
+  Timestamp expires_at{};                      // of every envelope queued by this fan-out
+  EnvelopeType type = EnvelopeType::kUnknown;  // every recipient's envelope type
+  // The ciphertext every recipient gets, at most Options::max_envelope_size. Empty: the body an
+  // earlier fan-out of (sender, id) stored, which must still be held (some envelope refers to it).
+  // Given while one is held: it must be byte-identical to it.
+  Bytes body;
+  std::vector<DeviceAddress> recipients;  // one envelope each, queued in this order
+
+  friend bool operator==(const Fanout&, const Fanout&) = default;
+};
+
+// The envelope a fan-out queues for `recipient`: everything but the ciphertext, which is the body
+// held once for (sender, id) and referred to.
+inline Envelope envelope_for(const Fanout& fanout, DeviceAddress recipient) {
+  Envelope envelope;
+  envelope.recipient = recipient;
+  envelope.sender = fanout.sender;
+  envelope.id = fanout.id;
+  envelope.server_time = fanout.server_time;
+  envelope.expires_at = fanout.expires_at;
+  envelope.type = fanout.type;
+  return envelope;
+}
+
+// The outcome of one Fanout: per recipient, in order, what enqueue() would report for its envelope
+// (kStored with its sequence, kDuplicate, or kNotFound / kQueueFull for that recipient alone). Or
+// an error for the whole fan-out, which then stored nothing: kTooLarge (body over
+// Options::max_envelope_size), kNotFound (no body given and none held for (sender, id)),
+// kConflict (the body given differs from the one held for (sender, id)).
+using FanoutOutcome = Result<std::vector<EnqueueOutcome>, StorageError>;
+
+// The outcome of commit(): one EnqueueOutcome per envelope, in order; one FanoutOutcome per
+// fan-out, in order; and per acknowledgement, in order, how many envelopes and notices it removed.
 struct Committed {
   std::vector<EnqueueOutcome> enqueued;
+  std::vector<FanoutOutcome> fanned_out;
   struct Removed {
     std::size_t envelopes = 0;
     std::size_t notices = 0;
@@ -132,11 +180,26 @@ class MessageQueues {
 
   // Group commit of everything the server gathered from concurrent requests: applies every
   // acknowledgement (as acknowledge() and remove_notices() would; first, so the room they free
-  // counts for max_queue_depth), then enqueues `batch` (as enqueue() would), all in ONE durable
-  // transaction: when the call returns, all of it is synced; if it fails (kIo, kCorrupt), none of
-  // it happened. Either span may be empty.
-  virtual Result<Committed, StorageError> commit(std::span<const Envelope> batch,
+  // counts for max_queue_depth), then enqueues `batch` (as enqueue() would), then each fan-out in
+  // order (Fanout), all in ONE durable transaction: when the call returns, all of it is synced; if
+  // it fails (kIo, kCorrupt), none of it happened. Any span may be empty. Sequences follow that
+  // order: the envelopes of `batch` get smaller ones than those of the fan-outs, and each fan-out
+  // smaller ones than the next (the server pushes what it committed in sequence order).
+  virtual Result<Committed, StorageError> commit(std::span<const Envelope> batch, std::span<const Fanout> fanouts,
                                                  std::span<const Acknowledgement> acknowledgements) = 0;
+
+  // commit() without fan-outs.
+  Result<Committed, StorageError> commit(std::span<const Envelope> batch,
+                                         std::span<const Acknowledgement> acknowledgements) {
+    return commit(batch, {}, acknowledgements);
+  }
+
+  // One fan-out alone in its own durable transaction (commit() with nothing else).
+  FanoutOutcome fan_out(const Fanout& fanout) {
+    auto committed = commit({}, std::span<const Fanout>(&fanout, 1), {});
+    if (!committed.ok()) return fail(committed.error());
+    return std::move(committed->fanned_out.front());
+  }
 
   // Up to `limit` envelopes (at most Options::max_fetch_count) queued for `recipient` with a
   // sequence greater than `after`, in sequence order. An envelope past its expires_at stays
@@ -171,6 +234,10 @@ class MessageQueues {
 
   // Envelopes queued for `recipient`.
   virtual Result<std::size_t, StorageError> depth(DeviceAddress recipient) = 0;
+
+  // Fan-out bodies held (each stored once, referred to by at least one queued envelope). For
+  // tests and operators: it shows that a body is stored once and deleted with its last reference.
+  virtual Result<std::size_t, StorageError> shared_bodies() = 0;
 };
 
 }  // namespace hush::storage
