@@ -65,61 +65,23 @@ class Pipeline {
     started_.push_back(*id);
     return {};
   }
-  // The answer to the oldest request still in flight (there must be one), within `timeout`. After
-  // kStallProbeAfter of silence a Ping goes out: on a connection a censor cut towards the server
-  // only, it draws the reset at once instead of the whole timeout.
+  // The answer to the oldest request still in flight (there must be one), within `timeout`; after
+  // kStallProbeAfter of silence a Ping checks that the connection is alive (wait_alive).
   Result<api::Response, ClientError> next(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    bool probed = false;
-    while (true) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return fail(ClientError::transport(TransportError::kTimeout));
-      auto answer = connection_.poll(started_.front(), probed ? left : std::min(left, kStallProbeAfter));
-      if (!answer.ok()) {
-        started_.pop_front();
-        return fail(ClientError::transport(answer.error()));
-      }
-      if (*answer) {
-        started_.pop_front();
-        reap_probes();
-        return std::move(**answer);
-      }
-      if (!probed) {
-        api::Request ping;
-        ping.mutable_ping();
-        auto id = connection_.start(std::move(ping));
-        if (!id.ok()) return fail(ClientError::transport(id.error()));
-        probes_.push_back(*id);
-        probed = true;
-      }
-    }
-  }
-  ~Pipeline() {
-    for (const std::uint64_t id : probes_) (void)connection_.wait(id);
-  }
-  Pipeline(const Pipeline&) = delete;
-  Pipeline& operator=(const Pipeline&) = delete;
-
-  // Forgets the probes already answered (each holds a slot of the connection's started requests).
-  void reap_probes() {
-    std::erase_if(probes_, [this](std::uint64_t id) {
-      auto answer = connection_.poll(id, std::chrono::milliseconds(0));
-      return !answer.ok() || answer->has_value();
-    });
+    auto response = connection_.wait_alive(started_.front(), timeout, kStallProbeAfter);
+    started_.pop_front();
+    if (!response.ok()) return fail(ClientError::transport(response.error()));
+    return std::move(*response);
   }
   // Takes and drops every answer still due (after a refusal the requests behind it fail too).
   void drain() {
     for (const std::uint64_t id : started_) (void)connection_.wait(id);
-    for (const std::uint64_t id : probes_) (void)connection_.wait(id);
     started_.clear();
-    probes_.clear();
   }
 
  private:
   ServerConnection& connection_;
   std::deque<std::uint64_t> started_;
-  std::vector<std::uint64_t> probes_;  // Pings sent by next(); their answers are drained
 };
 
 // `folder/name`, or `folder/stem-N.ext` for the first N that does not exist yet. Only the worker

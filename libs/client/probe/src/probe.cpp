@@ -20,6 +20,10 @@ using std::chrono::milliseconds;
 
 namespace {
 
+// Silence, with chunks in flight, after which the large transfer pings its connection: a reset
+// that reached only the server is then found within about a second, not a step timeout.
+constexpr std::chrono::milliseconds kStallProbeAfter{1000};
+
 // Chunks in flight during a probe transfer: enough to fill a link with a few hundred ms of round
 // trip (8 x 15 KiB), few enough that a cut loses little.
 constexpr std::size_t kMediaWindow = 8;
@@ -282,7 +286,7 @@ class AccountSteps {
           next += length;
         }
         if (broken || in_flight.empty()) break;
-        auto answer = connection.wait(in_flight.front().first, options_.step_timeout);
+        auto answer = connection.wait_alive(in_flight.front().first, options_.step_timeout, kStallProbeAfter);
         in_flight.pop_front();
         if (!answer.ok()) {
           broken = answer.error();
@@ -300,6 +304,9 @@ class AccountSteps {
           return std::string(failure::kUnknown);
         }
       }
+      // A broken connection is given up at once: its answers will not come (a timed-out one would
+      // make each wait below take the whole step timeout).
+      if (broken) connection.abort();
       for (const auto& [id, length] : in_flight) (void)connection.wait(id, options_.step_timeout);
       if (broken) {
         if (auto why = recover(*broken); !why.empty()) return why;
@@ -338,7 +345,7 @@ class AccountSteps {
           next += std::min<std::uint64_t>(wire::kMediaChunkSize, size - next);
         }
         if (broken || in_flight.empty()) break;
-        auto answer = connection.wait(in_flight.front(), options_.step_timeout);
+        auto answer = connection.wait_alive(in_flight.front(), options_.step_timeout, kStallProbeAfter);
         in_flight.pop_front();
         if (!answer.ok()) {
           broken = answer.error();
@@ -356,6 +363,7 @@ class AccountSteps {
         back.insert(back.end(), chunk.data().begin(), chunk.data().end());
         segment_bytes_ += chunk.data().size();
       }
+      if (broken) connection.abort();
       for (const std::uint64_t id : in_flight) (void)connection.wait(id, options_.step_timeout);
       if (broken) {
         if (auto why = recover(*broken); !why.empty()) return why;

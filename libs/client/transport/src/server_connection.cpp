@@ -519,6 +519,24 @@ Result<std::optional<api::Response>, TransportError> ServerConnection::poll(std:
   return std::optional<api::Response>(std::move(response));
 }
 
+Result<api::Response, TransportError> ServerConnection::wait_alive(std::uint64_t id, std::chrono::milliseconds timeout,
+                                                                   std::chrono::milliseconds probe_after) {
+  const auto deadline = Clock::now() + timeout;
+  auto early = poll(id, std::min(probe_after, timeout));
+  if (!early.ok()) return fail(early.error());
+  if (*early) return std::move(**early);
+  api::Request ping;
+  ping.mutable_ping();
+  auto ping_id = start(std::move(ping));
+  if (!ping_id.ok()) {
+    impl_->started.erase(id);
+    return fail(ping_id.error());
+  }
+  impl_->started.erase(*ping_id);  // nobody waits for it: its answer is dropped on arrival
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return wait(id, std::max(left, std::chrono::milliseconds(1)));
+}
+
 Result<api::Push, TransportError> ServerConnection::next_push(std::chrono::milliseconds timeout) {
   Impl& s = *impl_;
   const auto deadline = Clock::now() + timeout;

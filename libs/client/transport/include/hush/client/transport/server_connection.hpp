@@ -163,6 +163,11 @@ class ServerConnection {
   // stays started, to be waited for again). Errors as wait(), but never kTimeout. For a transfer
   // that checks, while it waits, whether the connection is still alive.
   Result<std::optional<wire::api::Response>, TransportError> poll(std::uint64_t id, std::chrono::milliseconds timeout);
+  // wait() for a transfer: after `probe_after` of silence a Ping goes out (its answer dropped), so
+  // that a connection a censor cut towards the server only — the client just waits — draws the
+  // reset at once instead of the whole `timeout`. Errors as wait().
+  Result<wire::api::Response, TransportError> wait_alive(std::uint64_t id, std::chrono::milliseconds timeout,
+                                                         std::chrono::milliseconds probe_after);
   static constexpr std::size_t kMaxStartedRequests = 64;
 
   // The next push, queued or read within `timeout`, sending heartbeats meanwhile (see
