@@ -43,6 +43,8 @@ TRANSFER_BEGIN = "<!-- transfer:begin -->"
 TRANSFER_END = "<!-- transfer:end -->"
 SCALE_BEGIN = "<!-- scale:begin -->"
 SCALE_END = "<!-- scale:end -->"
+GROUPS_BEGIN = "<!-- groups:begin -->"
+GROUPS_END = "<!-- groups:end -->"
 
 CONTEXT = [
     ("BM_EstablishRoundTrip", "Establishment round trip: BM_Establish plus the responder's reply, decrypted"),
@@ -283,15 +285,16 @@ def main():
         "To run a subset by hand: `build/release/bench/protocol_bench --benchmark_filter=PingPong`.")
     out("")
 
-    # The end-to-end load, file-transfer and scale-out sections belong to bench/load/report_load.py
-    # (scripts/load), bench/transfer/report_transfer.py (scripts/transfer) and
-    # bench/load/report_scale.py (scripts/scale): kept as they are.
+    # The end-to-end load, file-transfer, scale-out and group sections belong to
+    # bench/load/report_load.py (scripts/load), bench/transfer/report_transfer.py (scripts/transfer),
+    # bench/load/report_scale.py (scripts/scale) and bench/groups/report_groups.py (scripts/groups):
+    # kept as they are.
     kept = ""
     if os.path.exists(args.output_md):
         with open(args.output_md, encoding="utf-8") as f:
             previous = f.read()
         for begin_marker, end_marker in ((LOAD_BEGIN, LOAD_END), (TRANSFER_BEGIN, TRANSFER_END),
-                                         (SCALE_BEGIN, SCALE_END)):
+                                         (SCALE_BEGIN, SCALE_END), (GROUPS_BEGIN, GROUPS_END)):
             begin, end = previous.find(begin_marker), previous.find(end_marker)
             if begin != -1 and end != -1:
                 kept += "\n" + previous[begin:end + len(end_marker)] + "\n"
