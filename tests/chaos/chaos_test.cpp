@@ -289,6 +289,8 @@ class Party {
       return;
     }
     for (const client::Message& message : *received) {
+      // A message reported again because its download ended later is not a new one.
+      if (message.update) continue;
       if (message.kind == "text") ++texts_in;
       if (message.kind == "file") report_.incoming_files.push_back(message.id);
     }
