@@ -155,7 +155,13 @@ TEST(FaultProxy, ForwardsBytesUntouchedAndCountsThem) {
   std::thread sender([&] { client.send_all(bytes); });
   EXPECT_EQ(client.receive(kSize), bytes);
   sender.join();
-  const ProxyCounters counters = proxy.counters();
+  // The proxy counts a write just after send() returns, so the client can read the last bytes
+  // a moment before they are counted.
+  ProxyCounters counters = proxy.counters();
+  for (const auto deadline = Clock::now() + kPatience; counters.bytes_to_client < kSize && Clock::now() < deadline;
+       counters = proxy.counters()) {
+    std::this_thread::sleep_for(1ms);
+  }
   EXPECT_EQ(counters.connections, 1u);
   EXPECT_EQ(counters.cuts, 0u);
   EXPECT_EQ(counters.bytes_to_target, kSize);

@@ -362,6 +362,62 @@ TEST_F(SlowMediaTest, ALargeUploadNeverDelaysMessages) {
   EXPECT_EQ(read_file(files[0].attachment->path), read_file(file));
 }
 
+TEST_F(SlowMediaTest, ABurstLargerThanThePushQueueDuringAnUploadIsHandledNotDropped) {
+  // Alice's connection keeps at most 64 pushes; bob sends five times that while her file goes up
+  // and she reads nothing. The file's message must still go on the same connection (the Send's
+  // answer comes behind the burst), and every text must be reported exactly once.
+  constexpr std::size_t kQueue = 64;
+  constexpr std::size_t kBurst = 5 * kQueue;
+  auto small_queue = options();
+  small_queue.connection.max_queued_pushes = kQueue;
+  auto alice = Account::register_new(homes_ / "alice", unlock(), settings(), "alice", "", rng_, small_queue);
+  ASSERT_TRUE(alice.ok());
+  auto bob = register_home("bob");
+  ASSERT_TRUE(bob);
+  Messenger at_alice(**alice), at_bob(*bob);
+  ASSERT_TRUE(at_bob.send_text("alice", "hello").ok());
+  ASSERT_EQ(receive(at_alice).size(), 1u);  // sessions both ways: the burst is plain Signal messages
+
+  const auto file = random_file(homes_ / "files", "large.bin", 3 * 1024 * 1024, 11);
+  auto queued = at_alice.queue_file("bob", file);
+  ASSERT_TRUE(queued.ok()) << client::describe(queued.error());
+  for (std::size_t i = 0; i < kBurst; ++i) {
+    ASSERT_TRUE(at_bob.send_text("alice", "burst " + std::to_string(i)).ok());
+  }
+  auto finished = at_alice.finish_transfers();
+  ASSERT_TRUE(finished.ok()) << client::describe(finished.error());
+  EXPECT_EQ(find(at_alice, true, "bob", *queued)->state, MessageState::kSent);
+
+  std::map<std::string, int> seen;
+  for (int round = 0; round < 20 && seen.size() < kBurst; ++round) {
+    auto received = at_alice.receive(200ms);
+    ASSERT_TRUE(received.ok()) << client::describe(received.error());
+    for (const auto& event : *received) {
+      if (event.kind == "text") ++seen[event.body];
+    }
+  }
+  EXPECT_EQ(seen.size(), kBurst);
+  for (const auto& [body, count] : seen) EXPECT_EQ(count, 1) << body;
+  auto history = at_alice.history("bob");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), kBurst + 2);  // hello, the file, the burst
+  auto at_bob_events = receive_all(at_bob);
+  EXPECT_EQ(std::count_if(at_bob_events.begin(), at_bob_events.end(),
+                          [&](const client::Message& event) { return event.kind == "file" && event.id == *queued; }),
+            1);
+  // Alice's delivery receipts for the burst went merged, a few messages instead of one each (one
+  // each would exceed the server's request rate), and every one of bob's messages is delivered.
+  std::size_t receipts = 0;
+  std::set<Bytes> delivered;
+  for (const auto& event : at_bob_events) {
+    if (event.kind != "receipt") continue;
+    ++receipts;
+    delivered.insert(event.target_ids.begin(), event.target_ids.end());
+  }
+  EXPECT_EQ(delivered.size(), kBurst + 1);
+  EXPECT_LE(receipts, kBurst / 8);
+}
+
 TEST_F(SlowMediaTest, ADownloadThatEndsLaterIsReportedAgainAsAnUpdate) {
   auto alice = register_home("alice");
   auto bob = register_home("bob");

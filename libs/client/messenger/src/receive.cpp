@@ -30,6 +30,8 @@ namespace {
 
 // The blob id the server gives (16 random bytes), as in api.proto.
 constexpr std::size_t kMediaIdSize = 16;
+// Envelopes acknowledged by one Acknowledge at most (about 5 KB of sequence numbers).
+constexpr int kMaxAcknowledgedAtOnce = 512;
 
 bool valid_pointer(const content::AttachmentPointer& pointer) {
   return pointer.id().size() == kMediaIdSize && pointer.key().size() == kAttachmentKeySize &&
@@ -167,6 +169,49 @@ Applied apply_content(StoreTransaction& transaction, Account& account, const det
 
 }  // namespace
 
+Result<api::Response, ClientError> Messenger::call(api::Request request) {
+  ServerConnection& connection = account_.connection();
+  auto id = connection.start(std::move(request));
+  if (!id.ok()) return fail(ClientError::transport(id.error()));
+  while (true) {
+    auto response = connection.wait(*id);
+    if (response.ok()) return std::move(*response);
+    if (response.error() != TransportError::kPushQueueFull) return fail(ClientError::transport(response.error()));
+    HUSH_TRY(handle_queued_pushes());
+  }
+}
+
+Result<void, ClientError> Messenger::handle_queued_pushes() {
+  ServerConnection& connection = account_.connection();
+  // All of them off the queue first, so that the acknowledgement's answer has room to arrive.
+  std::vector<api::Push> pushes;
+  for (std::size_t left = connection.queued_pushes(); left > 0; --left) {
+    auto push = connection.next_push(std::chrono::milliseconds(0));
+    if (!push.ok()) break;
+    pushes.push_back(std::move(*push));
+  }
+  api::Acknowledge pending;
+  for (const api::Push& push : pushes) {
+    auto events = push.has_envelope() ? handle_envelope(push.envelope(), &pending) : handle_push(push);
+    if (!events.ok()) {
+      acknowledge_stored(pending);
+      return fail(events.error());  // not acknowledged: it comes again
+    }
+    for (Message& event : *events) later_.push_back(std::move(event));
+    if (pending.sequences_size() >= kMaxAcknowledgedAtOnce) acknowledge_stored(pending);
+  }
+  acknowledge_stored(pending);
+  return {};
+}
+
+void Messenger::acknowledge_stored(api::Acknowledge& pending) {
+  if (pending.sequences_size() == 0 && pending.notices_size() == 0) return;
+  // Durable: now the server may forget them. A failure (the connection dropped, a rate limit)
+  // only means they come again, are recognised as duplicates and acknowledged then.
+  (void)acknowledge(pending);
+  pending.Clear();
+}
+
 Result<void, ClientError> Messenger::acknowledge(const api::Acknowledge& acknowledge) {
   api::Request request;
   *request.mutable_acknowledge() = acknowledge;
@@ -176,9 +221,11 @@ Result<void, ClientError> Messenger::acknowledge(const api::Acknowledge& acknowl
   return {};
 }
 
-Result<std::vector<Message>, ClientError> Messenger::handle_envelope(const api::Envelope& envelope) {
+Result<std::vector<Message>, ClientError> Messenger::handle_envelope(const api::Envelope& envelope,
+                                                                     api::Acknowledge* batch) {
   api::Acknowledge ack;
   ack.add_sequences(envelope.sequence());
+  if (batch) batch->add_sequences(envelope.sequence());
   detail::HeldEnvelope opened;
   opened.sender = envelope.sender();
   opened.sender_device = envelope.sender_device();
@@ -191,11 +238,15 @@ Result<std::vector<Message>, ClientError> Messenger::handle_envelope(const api::
   if (opened.sender.empty() || opened.sender.size() > kMaxAddressNameSize ||
       opened.message_id.size() != wire::kMessageIdSize || opened.sender_device == 0 ||
       opened.content.size() > detail::kMaxHeldContent) {
-    HUSH_TRY(acknowledge(ack));
+    if (!batch) HUSH_TRY(acknowledge(ack));
     return std::vector<Message>();
   }
   auto events = open_envelope(opened, true);
-  if (!events.ok()) return fail(events.error());
+  if (!events.ok()) {
+    if (batch) batch->mutable_sequences()->RemoveLast();  // not stored: it must come again
+    return fail(events.error());
+  }
+  if (batch) return events;  // the caller acknowledges the batch
   // Durable: now the server may forget it. What was stored is reported even when the
   // acknowledgement does not go through (the connection dropped, a rate limit): the envelope then
   // comes again, is recognised as a duplicate and acknowledged, and is never reported a second
@@ -293,7 +344,11 @@ Result<std::vector<Message>, ClientError> Messenger::receive(std::chrono::millis
   // What was stored and acknowledged is returned even when a later step fails (the connection
   // drops while waiting, receipts or downloads cannot go out): it would not come again. The
   // failure then shows at the next call; receipts stay queued, downloads pending.
+  // Envelopes stored and not yet acknowledged: one Acknowledge for what a burst queued, rather
+  // than one each, which would exceed the server's request rate.
+  api::Acknowledge pending;
   auto stop = [&](const ClientError& error) -> Result<std::vector<Message>, ClientError> {
+    acknowledge_stored(pending);
     if (received.empty()) return fail(error);
     return std::move(received);
   };
@@ -329,8 +384,11 @@ Result<std::vector<Message>, ClientError> Messenger::receive(std::chrono::millis
       return stop(ClientError::transport(push.error()));
     }
     quiet_since = Clock::now();
-    auto events = handle_push(*push);
+    auto events = push->has_envelope() ? handle_envelope(push->envelope(), &pending) : handle_push(*push);
     if (!events.ok()) return stop(events.error());
+    if (pending.sequences_size() >= kMaxAcknowledgedAtOnce || account_.connection().queued_pushes() == 0) {
+      acknowledge_stored(pending);
+    }
     for (Message& event : *events) {
       if (options.download_attachments && event.attachment && !event.outgoing &&
           event.attachment->transfer == TransferState::kPending) {

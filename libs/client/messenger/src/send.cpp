@@ -27,6 +27,62 @@ constexpr int kSendAttempts = 2;
 // Outbox entries read per store transaction while flushing.
 constexpr std::size_t kFlushBatch = 32;
 
+// Receipts to one peer merged into one message while flushing: a burst of arrivals queues a
+// delivery receipt each, and a Send each would exceed the server's request rate.
+constexpr int kMaxMergedReceiptIds = 512;
+
+// An outbox entry as flushed: merged receipts go as one entry, and all their rows leave together.
+struct FlushItem {
+  detail::OutboxEntry entry;
+  std::vector<std::int64_t> sequences;  // the outbox rows it stands for
+};
+
+std::optional<wire::content::Content> receipt_of(const detail::OutboxEntry& entry) {
+  wire::content::Content content;
+  if (!content.ParseFromArray(entry.content.data(), static_cast<int>(entry.content.size())) || !content.has_receipt()) {
+    return std::nullopt;
+  }
+  return content;
+}
+
+// The entries in order, with receipts of one type to one peer merged into the first of them
+// under a fresh id (a merge that is sent again after a lost answer is a new message: receipts
+// applied twice change nothing, while one id reused for different contents would be dropped by the
+// server as a duplicate).
+std::vector<FlushItem> merge_receipts(std::vector<detail::OutboxEntry> entries, Account& account) {
+  std::vector<std::optional<wire::content::Content>> receipts;
+  for (const auto& entry : entries) receipts.push_back(receipt_of(entry));
+  std::vector<bool> merged(entries.size(), false);
+  std::vector<FlushItem> items;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (merged[i]) continue;
+    const std::int64_t sequence = entries[i].sequence;
+    FlushItem item{std::move(entries[i]), {sequence}};
+    if (receipts[i]) {
+      wire::content::Content combined = detail::new_content(account);
+      *combined.mutable_receipt() = receipts[i]->receipt();
+      for (std::size_t j = i + 1; j < entries.size(); ++j) {
+        if (merged[j] || !receipts[j] || entries[j].recipient != item.entry.recipient ||
+            receipts[j]->receipt().type() != combined.receipt().type() ||
+            combined.receipt().message_ids_size() + receipts[j]->receipt().message_ids_size() > kMaxMergedReceiptIds) {
+          continue;
+        }
+        for (const auto& id : receipts[j]->receipt().message_ids()) combined.mutable_receipt()->add_message_ids(id);
+        item.sequences.push_back(entries[j].sequence);
+        item.entry.queued_ms = std::max(item.entry.queued_ms, entries[j].queued_ms);  // gives up as its newest part
+        merged[j] = true;
+      }
+      if (item.sequences.size() > 1) {
+        item.entry.message_id.assign(combined.message_id().begin(), combined.message_id().end());
+        const std::string serialized = combined.SerializeAsString();
+        item.entry.content.assign(serialized.begin(), serialized.end());
+      }
+    }
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
 ClientError protocol_failure(protocol::ProtocolError error) {
   if (error == protocol::ProtocolError::kUntrustedIdentity) {
     return {ClientErrorKind::kUntrustedIdentity, "identity_changed"};
@@ -70,8 +126,8 @@ Result<void, ClientError> Messenger::fetch_sessions(const std::string& recipient
   api::Request request;
   request.mutable_fetch_bundles()->set_username(recipient);
   request.mutable_fetch_bundles()->set_device_id(device_id);
-  auto response = account_.connection().call(std::move(request));
-  if (!response.ok()) return fail(ClientError::transport(response.error()));
+  auto response = call(std::move(request));
+  if (!response.ok()) return fail(response.error());
   if (response->status().code() != api::Status::OK) return fail(ClientError::server(response->status().reason()));
   ClientStore& store = account_.store();
   auto transaction = store.transaction();
@@ -194,15 +250,19 @@ Result<void, ClientError> Messenger::flush_outbox() {
       entries = std::move(*read);
     }
     if (entries.empty()) return {};
-    for (const detail::OutboxEntry& entry : entries) {
-      after = entry.sequence;
+    after = entries.back().sequence;
+    for (const FlushItem& item : merge_receipts(std::move(entries), account_)) {
+      const detail::OutboxEntry& entry = item.entry;
+      auto dequeue_all = [&](StoreTransaction& transaction) {
+        for (std::int64_t sequence : item.sequences) (void)detail::dequeue(transaction, sequence);
+      };
       const auto waited = std::chrono::milliseconds(account_.now_ms() - std::min(entry.queued_ms, account_.now_ms()));
       if (waited > options_.give_up) {
         // Kept trying long enough: the user learns it failed instead of a message arriving days late.
         auto transaction = store.transaction();
         (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kFailed,
                                     "gave_up");
-        (void)detail::dequeue(transaction, entry.sequence);
+        dequeue_all(transaction);
         if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
         continue;
       }
@@ -235,7 +295,7 @@ Result<void, ClientError> Messenger::flush_outbox() {
         (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kFailed,
                                     sent.error().detail);
       }
-      (void)detail::dequeue(transaction, entry.sequence);
+      dequeue_all(transaction);
       if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
     }
   }
@@ -329,8 +389,8 @@ Result<bool, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry
       // The ratchet steps are on disk before any ciphertext leaves.
       if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
     }
-    auto response = account_.connection().call(std::move(request));
-    if (!response.ok()) return fail(ClientError::transport(response.error()));
+    auto response = call(std::move(request));
+    if (!response.ok()) return fail(response.error());
     const api::Status& status = response->status();
     if (status.code() == api::Status::OK) return true;
     if (status.code() != api::Status::STALE_DEVICES || attempt + 1 == kSendAttempts) {

@@ -25,7 +25,7 @@ constexpr std::size_t kMaxSavedNameSize = 100;
 // While a call waits for a transfer: how often it looks at the worker (and reports progress), and
 // how often it pings the message connection, which nothing else uses meanwhile, so that the
 // server's idle timeout (60 s by default) does not close it. Pushes wait in the connection, not
-// acknowledged, for the next receive().
+// acknowledged, for the next receive() (unless a burst fills its queue: see Messenger::call).
 constexpr std::chrono::milliseconds kTransferPollSlice{50};
 constexpr std::chrono::seconds kTransferKeepAlive{20};
 
@@ -267,11 +267,7 @@ Result<void, ClientError> Messenger::wait_a_moment(std::chrono::steady_clock::ti
     last_ping = now;
     api::Request ping;
     ping.mutable_ping();
-    auto answer = account_.connection().call(std::move(ping));
-    // A full push queue is no failure: the connection is busy, not idle.
-    if (!answer.ok() && answer.error() != TransportError::kPushQueueFull) {
-      return fail(ClientError::transport(answer.error()));
-    }
+    HUSH_TRY(call(std::move(ping)));
   }
   (void)transfers_->wait_for_outcome(kTransferPollSlice);
   return {};

@@ -451,7 +451,17 @@ Result<crypto::Sha256Digest, TransportError> probe_certificate(const ServerAddre
 Result<api::Response, TransportError> ServerConnection::call(api::Request request, std::chrono::milliseconds timeout) {
   auto id = start(std::move(request));
   if (!id.ok()) return fail(id.error());
-  return wait(*id, timeout);
+  auto response = wait(*id, timeout);
+  if (!response.ok() && response.error() == TransportError::kPushQueueFull) {
+    // wait() keeps the request for a caller that takes pushes and waits again; call() does not.
+    impl_->started.erase(*id);
+    impl_->answers.erase(*id);
+  }
+  return response;
+}
+
+std::size_t ServerConnection::queued_pushes() const {
+  return impl_->pushes.size();
 }
 
 Result<std::uint64_t, TransportError> ServerConnection::start(api::Request request) {
@@ -480,7 +490,9 @@ Result<api::Response, TransportError> ServerConnection::wait(std::uint64_t id, s
   struct Forget {
     Impl& s;
     std::uint64_t id;
+    bool keep = false;
     ~Forget() {
+      if (keep) return;
       s.started.erase(id);
       s.answers.erase(id);
     }
@@ -489,7 +501,10 @@ Result<api::Response, TransportError> ServerConnection::wait(std::uint64_t id, s
   auto answer = s.answers.find(id);
   while (answer == s.answers.end()) {
     if (s.closed) return fail(s.read_failure());
-    if (s.pushes.size() >= s.options.max_queued_pushes) return fail(TransportError::kPushQueueFull);
+    if (s.pushes.size() >= s.options.max_queued_pushes) {
+      forget.keep = true;
+      return fail(TransportError::kPushQueueFull);
+    }
     s.start_read();
     if (!s.step(deadline)) return fail(TransportError::kTimeout);
     answer = s.answers.find(id);

@@ -232,9 +232,20 @@ class Messenger {
   Result<bool, ClientError> send_entry(const detail::OutboxEntry& entry);
   Result<void, ClientError> fetch_sessions(const std::string& recipient, std::uint32_t device_id);
   // receive.cpp: one envelope (live or held) decrypted, stored and reported.
-  Result<std::vector<Message>, ClientError> handle_envelope(const wire::api::Envelope& envelope);
+  // With `batch`, its acknowledgement is added there (when stored) instead of sent.
+  Result<std::vector<Message>, ClientError> handle_envelope(const wire::api::Envelope& envelope,
+                                                            wire::api::Acknowledge* batch = nullptr);
   Result<std::vector<Message>, ClientError> open_envelope(const detail::HeldEnvelope& envelope, bool live);
   Result<void, ClientError> acknowledge(const wire::api::Acknowledge& acknowledge);
+  // A request on the message connection, its answer awaited. When a burst of pushes fills the
+  // connection's queue before the answer comes, they are handled (stored, acknowledged, kept in
+  // later_ for the next receive()) and the wait goes on, instead of the call failing and the
+  // connection being dropped and every unacknowledged envelope sent again.
+  Result<wire::api::Response, ClientError> call(wire::api::Request request);
+  // Handles the pushes queued on the message connection, reporting through later_.
+  Result<void, ClientError> handle_queued_pushes();
+  // Sends one Acknowledge for the stored envelopes `pending` holds, and empties it.
+  void acknowledge_stored(wire::api::Acknowledge& pending);
   // compose.cpp: an attachment encrypted to its staging file and queued with its message.
   Result<Bytes, ClientError> queue_attachment(const std::string& recipient, const std::filesystem::path& file,
                                               const FileOptions& options, bool wait);
@@ -264,7 +275,8 @@ class Messenger {
   MessengerOptions options_;
   // Created with the first transfer; its thread and connection live as long as the messenger.
   std::unique_ptr<detail::TransferWorker> transfers_;
-  // Messages whose download ended outside receive(): the next receive() reports them again.
+  // Messages whose download ended outside receive() (the next receive() reports them again), and
+  // pushes handled by call() to make room for its answer (the next receive() reports them).
   std::vector<Message> later_;
   // Uploads that will never complete, by (recipient, message id): their messages fail at the next flush.
   std::map<std::pair<std::string, Bytes>, ClientError> failed_uploads_;

@@ -154,7 +154,9 @@ class ServerConnection {
 
   // Pipelining: start() sends `request` with a fresh id and returns the id without waiting;
   // wait() then waits for that id's response as call() does (responses to other started requests
-  // that arrive first are kept until waited for). At most kMaxStartedRequests may be outstanding
+  // that arrive first are kept until waited for). After kPushQueueFull the request stays started:
+  // take pushes with next_push() and wait() for it again (a burst of pushes must not cost the
+  // answer); after any other outcome it is forgotten. At most kMaxStartedRequests may be outstanding
   // (kInvalidArgument beyond). For transfers, where a round trip per chunk would bound the rate.
   Result<std::uint64_t, TransportError> start(wire::api::Request request);
   Result<wire::api::Response, TransportError> wait(std::uint64_t id,
@@ -174,6 +176,9 @@ class ServerConnection {
   // ConnectionOptions). Errors: kTimeout (nothing arrived; the connection stays open), kStalled
   // (the server stopped answering: the connection is closed), kClosed, kProtocol.
   Result<wire::api::Push, TransportError> next_push(std::chrono::milliseconds timeout);
+
+  // Pushes read and not yet taken by next_push().
+  std::size_t queued_pushes() const;
 
   // True once the connection is closed (by either side or after a failure).
   bool closed() const;
