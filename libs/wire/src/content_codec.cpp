@@ -40,6 +40,16 @@ Result<void, WireError> validate(const content::Content& content) {
   if (content.has_receipt() && content.receipt().message_ids_size() > kMaxReceiptIds) {
     return fail(WireError::kInvalidField);
   }
+  // A group id is 16 bytes wherever it is named (absent: not about a group).
+  auto group_id_ok = [](const std::string& id, bool required) {
+    return id.size() == kGroupIdSize || (!required && id.empty());
+  };
+  if ((content.has_data() && content.data().has_group() && !group_id_ok(content.data().group().group_id(), true)) ||
+      (content.has_receipt() && !group_id_ok(content.receipt().group_id(), false)) ||
+      (content.has_typing() && !group_id_ok(content.typing().group_id(), false)) ||
+      (content.has_group_sender_key() && !group_id_ok(content.group_sender_key().group_id(), true))) {
+    return fail(WireError::kInvalidField);
+  }
   return {};
 }
 

@@ -87,6 +87,35 @@ TEST(ContentCodec, RejectsGarbageAndBadFields) {
   EXPECT_EQ(encode_content(receipts).error(), WireError::kInvalidField);
 }
 
+TEST(ContentCodec, AGroupIdIsSixteenBytesWhereverItIsNamed) {
+  const std::string id(kGroupIdSize, 'g'), short_id(kGroupIdSize - 1, 'g');
+  content::Content data = text_message("to the group");
+  data.mutable_data()->mutable_group()->set_group_id(id);
+  EXPECT_TRUE(encode_content(data).ok());
+  data.mutable_data()->mutable_group()->set_group_id(short_id);
+  EXPECT_EQ(encode_content(data).error(), WireError::kInvalidField);
+  data.mutable_data()->mutable_group()->set_group_id("");  // a group context without its group
+  EXPECT_EQ(encode_content(data).error(), WireError::kInvalidField);
+
+  content::Content receipt = text_message("");
+  receipt.mutable_receipt()->add_message_ids("0123456789abcdef");
+  EXPECT_TRUE(encode_content(receipt).ok());  // no group: a 1:1 receipt
+  receipt.mutable_receipt()->set_group_id(id);
+  EXPECT_TRUE(encode_content(receipt).ok());
+  receipt.mutable_receipt()->set_group_id(short_id);
+  EXPECT_EQ(encode_content(receipt).error(), WireError::kInvalidField);
+
+  content::Content key = text_message("");
+  key.mutable_group_sender_key()->set_distribution("chain");
+  EXPECT_EQ(encode_content(key).error(), WireError::kInvalidField);
+  key.mutable_group_sender_key()->set_group_id(id);
+  EXPECT_TRUE(encode_content(key).ok());
+
+  content::Content typing = text_message("");
+  typing.mutable_typing()->set_group_id(id + "x");
+  EXPECT_EQ(encode_content(typing).error(), WireError::kInvalidField);
+}
+
 TEST(ContentCodec, CarriesEveryKindOfContent) {
   content::Content content = text_message("caption below");
   auto* attachment = content.mutable_data()->add_attachments();

@@ -3,9 +3,11 @@
 // anything is queued, so that the outbox entry is complete and an upload can resume from it.
 #include "compose.hpp"
 
+#include <map>
 #include <system_error>
 
 #include "contact_table.hpp"
+#include "group_table.hpp"
 #include "hush/client/attachment/attachment_cipher.hpp"
 #include "hush/client/attachment/file_facts.hpp"
 #include "hush/client/messenger/messenger.hpp"
@@ -31,10 +33,12 @@ content::Content new_content(Account& account) {
 }
 
 Result<void, StoreError> enqueue_receipt(StoreTransaction& transaction, Account& account, const std::string& peer,
-                                         const std::vector<Bytes>& ids, content::ReceiptMessage::Type type) {
+                                         const std::vector<Bytes>& ids, content::ReceiptMessage::Type type,
+                                         ByteView group_id) {
   if (ids.empty()) return {};
   content::Content receipt = new_content(account);
   receipt.mutable_receipt()->set_type(type);
+  receipt.mutable_receipt()->set_group_id(std::string(group_id.begin(), group_id.end()));
   for (const Bytes& id : ids) receipt.mutable_receipt()->add_message_ids(std::string(id.begin(), id.end()));
   const Bytes id(receipt.message_id().begin(), receipt.message_id().end());
   const std::string serialized = receipt.SerializeAsString();
@@ -146,6 +150,8 @@ Result<Bytes, ClientError> Messenger::set_expire_timer(const std::string& peer, 
     return fail(invalid("expire_timer"));
   }
   if (peer.empty() || peer.size() > kMaxAddressNameSize) return fail(invalid("recipient"));
+  // A group's timer is part of its state: an admin changes it with a signed update.
+  if (auto group = detail::group_of_peer(peer)) return set_group_timer(*group, static_cast<std::uint32_t>(seconds));
   {
     auto transaction = account_.store().transaction();
     (void)detail::set_expire_timer(transaction, peer, static_cast<std::uint32_t>(seconds), account_.now_ms());
@@ -226,7 +232,19 @@ Result<std::size_t, ClientError> Messenger::mark_read(const std::string& peer) {
     for (const Bytes& id : *unread) {
       (void)detail::advance_state(transaction, false, peer, id, MessageState::kRead);
     }
-    (void)detail::enqueue_receipt(transaction, account_, peer, *unread, content::ReceiptMessage::READ);
+    if (auto group = detail::group_of_peer(peer)) {
+      // In a group, each author is told over the pairwise session.
+      std::map<std::string, std::vector<Bytes>> by_author;
+      for (const Bytes& id : *unread) {
+        auto found = detail::find_message(transaction, false, peer, id);
+        if (found.ok() && *found && !(*found)->author.empty()) by_author[(*found)->author].push_back(id);
+      }
+      for (const auto& [author, ids] : by_author) {
+        (void)detail::enqueue_receipt(transaction, account_, author, ids, content::ReceiptMessage::READ, *group);
+      }
+    } else {
+      (void)detail::enqueue_receipt(transaction, account_, peer, *unread, content::ReceiptMessage::READ);
+    }
     if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
     marked = unread->size();
   }

@@ -17,9 +17,11 @@ namespace hush::client::detail {
 // A Content with a fresh random id and the sender's clock.
 wire::content::Content new_content(Account& account);
 
-// Queues one receipt of `type` for `ids` to `peer` in the outbox (no history row).
+// Queues one receipt of `type` for `ids` to `peer` in the outbox (no history row); with
+// `group_id`, for messages `peer` wrote in that group's conversation.
 Result<void, StoreError> enqueue_receipt(StoreTransaction& transaction, Account& account, const std::string& peer,
-                                         const std::vector<Bytes>& ids, wire::content::ReceiptMessage::Type type);
+                                         const std::vector<Bytes>& ids, wire::content::ReceiptMessage::Type type,
+                                         ByteView group_id = {});
 
 // A new identity key seen for (name, device): recorded as an unaccepted change and, unless the
 // same key was already pending, added to the history as an "identity_changed" row, which is

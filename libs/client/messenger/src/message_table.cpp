@@ -106,6 +106,7 @@ Result<Message, StoreError> read_message(StoreTransaction& transaction, StoreSta
           Location{detail.location().latitude(), detail.location().longitude(), detail.location().name()};
     }
     message.target_id.assign(detail.target_id().begin(), detail.target_id().end());
+    message.author = detail.author();
   }
   if (!select.column_is_null(11)) {
     const std::int64_t transfer = select.column_int(9);
@@ -132,7 +133,7 @@ Result<void, StoreError> insert_message(StoreTransaction& transaction, const Mes
   const Bytes sealed =
       transaction.seal(message_row(message.outgoing, message.peer, message.id), as_bytes(message.body));
   std::optional<Bytes> sealed_detail;
-  if (message.location || !message.target_id.empty()) {
+  if (message.location || !message.target_id.empty() || !message.author.empty()) {
     wire::client_store::MessageDetail detail;
     if (message.location) {
       detail.mutable_location()->set_latitude(message.location->latitude);
@@ -140,6 +141,7 @@ Result<void, StoreError> insert_message(StoreTransaction& transaction, const Mes
       detail.mutable_location()->set_name(message.location->name);
     }
     detail.set_target_id(std::string(message.target_id.begin(), message.target_id.end()));
+    detail.set_author(message.author);
     sealed_detail =
         transaction.seal(detail_row(message.outgoing, message.peer, message.id), as_bytes(detail.SerializeAsString()));
   }

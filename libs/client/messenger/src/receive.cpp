@@ -9,11 +9,13 @@
 
 #include "compose.hpp"
 #include "contact_table.hpp"
+#include "group_table.hpp"
 #include "hush/client/attachment/attachment_cipher.hpp"
 #include "hush/client/contact_link/contact_link.hpp"
 #include "hush/client/messenger/messenger.hpp"
 #include "hush/client/store/limits.hpp"
 #include "hush/protocol/messages.hpp"
+#include "hush/protocol/sender_keys.hpp"
 #include "hush/protocol/session_cipher.hpp"
 #include "hush/wire/client_store.pb.h"
 #include "hush/wire/content_codec.hpp"
@@ -71,46 +73,144 @@ Message record_undecryptable(StoreTransaction& transaction, const detail::HeldEn
   return message;
 }
 
-Applied apply_content(StoreTransaction& transaction, Account& account, const detail::HeldEnvelope& envelope,
-                      const content::Content& decoded) {
+// A group update from `envelope.sender` over the pairwise session, checked against the state
+// held and taken, or refused (a "group_rejected" row in the sender's conversation).
+Applied apply_group_update(StoreTransaction& transaction, Account& account, const detail::HeldEnvelope& envelope,
+                           const content::Content& decoded) {
+  Applied applied;
+  ClientStore& store = account.store();
+  const std::uint64_t now = account.now_ms();
+  const std::string& self = account.username();
+  auto refuse = [&](std::string why) {
+    Message message = incoming(envelope, decoded, "group_rejected");
+    message.body = std::move(why);
+    (void)detail::insert_message(transaction, message, now);
+    applied.events.push_back(std::move(message));
+    return std::move(applied);
+  };
+  auto proposed = parse_group_state(as_bytes(decoded.group_update().state()));
+  if (!proposed.ok()) return refuse(to_string(proposed.error()));
+  auto held = detail::find_group(transaction, proposed->id);
+  if (!held.ok()) return applied;  // the transaction is poisoned: nothing is acknowledged
+  const auto identity = store.identities().identity({envelope.sender, envelope.sender_device});
+  if (!identity) return refuse("bad_group_signature");
+  auto accepted = accept_update(*held, decoded.group_update(), envelope.sender, *identity, self);
+  if (!accepted.ok()) return refuse(to_string(accepted.error()));
+  (void)detail::put_group(transaction, *accepted, now);
+  Message message = incoming(envelope, decoded, "group");
+  message.peer = detail::group_peer(accepted->id);
+  message.author = envelope.sender;
+  message.body = detail::describe_group_change(*held, *accepted);
+  (void)detail::insert_message(transaction, message, now);
+  applied.events.push_back(std::move(message));
+  if (*held && accepted->is_member(self) && !detail::names_missing((*held)->members, accepted->members).empty()) {
+    // Someone left: whoever it was must not read our next messages. A new key for those who stay.
+    const protocol::SenderKeyName own{accepted->id, {self, account.device_id()}};
+    if (store.sender_keys().load_sender_key(own)) {
+      (void)protocol::rotate_sender_key(store.sender_keys(), own, account.rng());
+      (void)detail::forget_shares(transaction, accepted->id);
+    }
+  }
+  return applied;
+}
+
+// A receipt: the messages it names move on. In a group, per member, and the history row once
+// every member other than us got as far.
+Applied apply_receipt(StoreTransaction& transaction, const detail::HeldEnvelope& envelope,
+                      const content::Content& decoded, const std::string& self) {
   Applied applied;
   const std::string& sender = envelope.sender;
-  const std::uint64_t now = account.now_ms();
-  if (decoded.has_receipt()) {
-    Message event = incoming(envelope, decoded, "receipt");
-    const bool read = decoded.receipt().type() == content::ReceiptMessage::READ;
-    event.body = read ? "read" : "delivered";
-    for (const std::string& target : decoded.receipt().message_ids()) {
-      if (target.size() != wire::kMessageIdSize) continue;
-      const Bytes id(target.begin(), target.end());
-      (void)detail::advance_state(transaction, true, sender, id, read ? MessageState::kRead : MessageState::kDelivered);
-      event.target_ids.push_back(id);
+  Message event = incoming(envelope, decoded, "receipt");
+  const bool read = decoded.receipt().type() == content::ReceiptMessage::READ;
+  const MessageState state = read ? MessageState::kRead : MessageState::kDelivered;
+  event.body = read ? "read" : "delivered";
+  const ByteView group = as_bytes(decoded.receipt().group_id());
+  std::optional<GroupState> group_state;
+  if (!group.empty()) {
+    auto found = detail::find_group(transaction, group);
+    if (!found.ok() || !*found) return applied;
+    group_state = std::move(**found);
+    event.peer = detail::group_peer(group);
+    event.author = sender;
+  }
+  for (const std::string& target : decoded.receipt().message_ids()) {
+    if (target.size() != wire::kMessageIdSize) continue;
+    const Bytes id(target.begin(), target.end());
+    if (!group_state) {
+      (void)detail::advance_state(transaction, true, sender, id, state);
+    } else {
+      auto own = detail::find_message(transaction, true, event.peer, id);
+      if (!own.ok() || !*own) continue;  // not a message of ours in this group
+      (void)detail::record_group_receipt(transaction, group, id, sender, state);
+      auto receipts = detail::group_receipts(transaction, group, id);
+      if (!receipts.ok()) continue;
+      std::size_t as_far = 0;
+      for (const auto& [member, reached] : *receipts) {
+        if (member != self && group_state->is_member(member) && reached >= state) ++as_far;
+      }
+      const std::size_t others = group_state->members.size() - (group_state->is_member(self) ? 1 : 0);
+      if (as_far >= others) (void)detail::advance_state(transaction, true, event.peer, id, state);
     }
-    applied.events.push_back(std::move(event));
+    event.target_ids.push_back(id);
+  }
+  applied.events.push_back(std::move(event));
+  return applied;
+}
+
+// `conversation`: where the message belongs — its sender's name, or a group's conversation when
+// it came encrypted with the sender's Sender Key for that group.
+Applied apply_content(StoreTransaction& transaction, Account& account, const detail::HeldEnvelope& envelope,
+                      const content::Content& decoded, const std::string& conversation) {
+  Applied applied;
+  const std::string& sender = envelope.sender;
+  const bool in_group = conversation != sender;
+  const std::uint64_t now = account.now_ms();
+  if (decoded.has_receipt())
+    return in_group ? applied : apply_receipt(transaction, envelope, decoded, account.username());
+  if (decoded.has_typing()) return applied;  // nothing to keep
+  if (decoded.has_group_update())
+    return in_group ? applied : apply_group_update(transaction, account, envelope, decoded);
+  if (decoded.has_group_sender_key()) {
+    // Another member's chain for a group: kept for its messages (checked against the group's
+    // membership when one comes). Nothing to report.
+    if (in_group) return applied;
+    const auto& shared = decoded.group_sender_key();
+    const protocol::SenderKeyName name{Bytes(shared.group_id().begin(), shared.group_id().end()),
+                                       {sender, envelope.sender_device}};
+    (void)protocol::process_sender_key_distribution(account.store().sender_keys(), name,
+                                                    as_bytes(shared.distribution()));
     return applied;
   }
-  if (decoded.has_typing()) return applied;  // nothing to keep
+  if (in_group && decoded.has_data() && decoded.data().has_group() &&
+      detail::group_peer(as_bytes(decoded.data().group().group_id())) != conversation) {
+    return applied;  // names another group than its key's: not this group's message
+  }
   Message message = incoming(envelope, decoded, "unsupported");
+  message.peer = conversation;
+  if (in_group) message.author = sender;
   std::optional<wire::client_store::AttachmentRecord> record;
   bool wants_receipt = false;
   if (decoded.has_data()) {
     const content::DataMessage& data = decoded.data();
     if (data.has_delete_()) {
       const Bytes target(data.delete_().target_message_id().begin(), data.delete_().target_message_id().end());
-      // Only the author may delete: the target must be a message this sender sent us.
-      auto found = detail::find_message(transaction, false, sender, target);
-      if (found.ok() && *found && (*found)->kind != "deleted") {
+      // Only the author may delete: the target must be a message this sender sent us (in a
+      // group: wrote in it).
+      auto found = detail::find_message(transaction, false, conversation, target);
+      if (found.ok() && *found && (*found)->kind != "deleted" && (!in_group || (*found)->author == sender)) {
         if ((*found)->attachment && !(*found)->attachment->path.empty()) {
           applied.files_to_remove.push_back((*found)->attachment->path);
         }
-        (void)detail::erase_message(transaction, false, sender, target);
+        (void)detail::erase_message(transaction, false, conversation, target);
         Message event = incoming(envelope, decoded, "delete");
+        event.peer = conversation;
+        if (in_group) event.author = sender;
         event.target_id = target;
         applied.events.push_back(std::move(event));
       }
       return applied;
     }
-    if (data.expire_timer_update()) {
+    if (data.expire_timer_update() && !in_group) {
       // Either side sets the conversation's timer (decode_content checked its range).
       (void)detail::set_expire_timer(transaction, sender, data.expire_timer_seconds(), now);
       message.kind = "timer";
@@ -157,14 +257,39 @@ Applied apply_content(StoreTransaction& transaction, Account& account, const det
   (void)detail::touch_contact(transaction, sender, now);
   (void)detail::insert_message(transaction, message, now);
   if (record) {
-    (void)detail::put_attachment(transaction, false, sender, message.id, TransferState::kPending, "", *record);
+    (void)detail::put_attachment(transaction, false, conversation, message.id, TransferState::kPending, "", *record);
     message.attachment = detail::attachment_from_record(*record, TransferState::kPending, "");
   }
   if (wants_receipt) {
-    (void)detail::enqueue_receipt(transaction, account, sender, {message.id}, content::ReceiptMessage::DELIVERY);
+    const auto group = detail::group_of_peer(conversation);
+    (void)detail::enqueue_receipt(transaction, account, sender, {message.id}, content::ReceiptMessage::DELIVERY,
+                                  group ? ByteView(*group) : ByteView());
   }
   applied.events.push_back(std::move(message));
   return applied;
+}
+
+// A group message: decrypted with the sender's Sender Key for the one group it is a member of
+// (by our state) whose chain has the message's key id; `conversation` becomes that group's.
+// kNoSenderKey when none has: a removed member's message, or one whose key has not come yet.
+Result<crypto::SecretBytes, protocol::ProtocolError> open_group_message(StoreTransaction& transaction,
+                                                                        ClientStore& store,
+                                                                        const detail::HeldEnvelope& envelope,
+                                                                        const std::string& self,
+                                                                        std::string& conversation) {
+  auto message = protocol::SenderKeyMessage::parse(envelope.content);
+  if (!message.ok()) return fail(message.error());
+  auto groups = detail::list_groups(transaction);
+  if (!groups.ok()) return fail(protocol::ProtocolError::kCorruptRecord);
+  for (const GroupState& group : *groups) {
+    if (!group.is_member(envelope.sender) || !group.is_member(self)) continue;
+    const protocol::SenderKeyName name{group.id, {envelope.sender, envelope.sender_device}};
+    auto record = store.sender_keys().load_sender_key(name);
+    if (!record || record->find(message->key_id()) == nullptr) continue;
+    conversation = detail::group_peer(group.id);
+    return protocol::group_decrypt(store.sender_keys(), name, envelope.content);
+  }
+  return fail(protocol::ProtocolError::kNoSenderKey);
 }
 
 }  // namespace
@@ -272,6 +397,8 @@ Result<std::vector<Message>, ClientError> Messenger::open_envelope(const detail:
     auto stores = store.protocol_stores();
     const bool prekey_type = envelope.type == static_cast<std::uint32_t>(protocol::MessageType::kPreKey);
     const bool known_type = prekey_type || envelope.type == static_cast<std::uint32_t>(protocol::MessageType::kSignal);
+    const bool group_type = envelope.type == static_cast<std::uint32_t>(protocol::MessageType::kSenderKey);
+    std::string conversation = sender;
 
     // The identity a PreKeySignalMessage introduces, checked against a contact link's fingerprint.
     std::optional<protocol::IdentityKey> introduced;
@@ -292,6 +419,8 @@ Result<std::vector<Message>, ClientError> Messenger::open_envelope(const detail:
             ? Result<crypto::SecretBytes, protocol::ProtocolError>(fail(protocol::ProtocolError::kUntrustedIdentity))
         : known_type
             ? protocol::decrypt(stores, address, static_cast<protocol::MessageType>(envelope.type), envelope.content)
+        : group_type
+            ? open_group_message(transaction, store, envelope, account_.username(), conversation)
             : Result<crypto::SecretBytes, protocol::ProtocolError>(fail(protocol::ProtocolError::kInvalidMessage));
 
     if (!plaintext.ok() && plaintext.error() == protocol::ProtocolError::kUntrustedIdentity && introduced) {
@@ -310,7 +439,7 @@ Result<std::vector<Message>, ClientError> Messenger::open_envelope(const detail:
       const ByteView content_id = decoded.ok() ? as_bytes(decoded->message_id()) : ByteView();
       if (decoded.ok() &&
           std::equal(envelope.message_id.begin(), envelope.message_id.end(), content_id.begin(), content_id.end())) {
-        applied = apply_content(transaction, account_, envelope, *decoded);
+        applied = apply_content(transaction, account_, envelope, *decoded, conversation);
       } else {
         applied.events.push_back(record_undecryptable(transaction, envelope, "invalid_content", account_.now_ms()));
       }

@@ -7,6 +7,7 @@
 
 #include "compose.hpp"
 #include "contact_table.hpp"
+#include "group_table.hpp"
 #include "hush/client/messenger/messenger.hpp"
 #include "hush/client/store/limits.hpp"
 #include "hush/protocol/session_builder.hpp"
@@ -14,6 +15,7 @@
 #include "hush/wire/content_codec.hpp"
 #include "message_table.hpp"
 #include "outbox_table.hpp"
+#include "server_status.hpp"
 #include "transfer_worker.hpp"
 
 namespace hush::client {
@@ -36,6 +38,18 @@ struct FlushItem {
   detail::OutboxEntry entry;
   std::vector<std::int64_t> sequences;  // the outbox rows it stands for
 };
+
+// The group an outbox entry carries an update of; nullopt for anything else.
+std::optional<Bytes> updated_group(const detail::OutboxEntry& entry) {
+  wire::content::Content content;
+  if (!content.ParseFromArray(entry.content.data(), static_cast<int>(entry.content.size())) ||
+      !content.has_group_update()) {
+    return std::nullopt;
+  }
+  auto state = parse_group_state(as_bytes(content.group_update().state()));
+  if (!state.ok()) return std::nullopt;
+  return state->id;
+}
 
 std::optional<wire::content::Content> receipt_of(const detail::OutboxEntry& entry) {
   wire::content::Content content;
@@ -64,6 +78,7 @@ std::vector<FlushItem> merge_receipts(std::vector<detail::OutboxEntry> entries, 
       for (std::size_t j = i + 1; j < entries.size(); ++j) {
         if (merged[j] || !receipts[j] || entries[j].recipient != item.entry.recipient ||
             receipts[j]->receipt().type() != combined.receipt().type() ||
+            receipts[j]->receipt().group_id() != combined.receipt().group_id() ||
             combined.receipt().message_ids_size() + receipts[j]->receipt().message_ids_size() > kMaxMergedReceiptIds) {
           continue;
         }
@@ -177,6 +192,13 @@ Result<Bytes, ClientError> Messenger::queue(Message message, const wire::content
   if (message.kind == "text" || message.kind == "file" || message.kind == "location") {
     auto transaction = account_.store().transaction();
     auto timer = detail::expire_timer(transaction, message.peer);
+    if (auto group = detail::group_of_peer(message.peer)) {
+      // A group's timer is in its state.
+      auto state = detail::find_group(transaction, *group);
+      if (!state.ok()) return fail(ClientError::store(state.error()));
+      if (!*state) return fail(ClientError{ClientErrorKind::kInvalidArgument, "unknown_group"});
+      timer = (*state)->expire_timer_seconds;
+    }
     if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
     if (!timer.ok()) return fail(ClientError::store(timer.error()));
     if (*timer > 0) {
@@ -291,6 +313,11 @@ Result<void, ClientError> Messenger::flush_outbox() {
         (void)detail::touch_contact(transaction, entry.recipient, account_.now_ms());
         (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kSent);
         (void)detail::start_expiry(transaction, entry.recipient, entry.message_id, account_.now_ms());
+        // A group update goes to each member as an entry of its own; its row is the group's.
+        if (auto group = updated_group(entry)) {
+          (void)detail::advance_state(transaction, true, detail::group_peer(*group), entry.message_id,
+                                      MessageState::kSent);
+        }
       } else if (permanent(sent.error()) || sent.error().kind == ClientErrorKind::kUntrustedIdentity) {
         (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kFailed,
                                     sent.error().detail);
@@ -322,7 +349,11 @@ Result<std::vector<QueuedMessage>, ClientError> Messenger::queued() {
       // Receipts and deletions have no history row of their own: named by their content.
       wire::content::Content content;
       const bool parsed = content.ParseFromArray(entry.content.data(), static_cast<int>(entry.content.size()));
-      const char* kind = !parsed ? "unknown" : content.has_receipt() ? "receipt" : "delete";
+      const char* kind = !parsed                          ? "unknown"
+                         : content.has_receipt()          ? "receipt"
+                         : content.has_group_update()     ? "group"
+                         : content.has_group_sender_key() ? "sender_key"
+                                                          : "delete";
       QueuedMessage item{entry.recipient, entry.message_id, kind, MessageState::kPending, entry.queued_ms};
       auto stored = detail::find_message(transaction, true, entry.recipient, entry.message_id);
       if (!stored.ok()) return fail(ClientError::store(stored.error()));
@@ -351,6 +382,7 @@ Result<bool, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry
     if (!*pointer) return false;
     *content.mutable_data()->mutable_attachments(0) = std::move(**pointer);
   }
+  if (detail::group_of_peer(recipient)) return send_group_entry(entry, std::move(content));
   auto encoded = wire::encode_content(content);
   if (!encoded.ok()) return fail(ClientError{ClientErrorKind::kInvalidArgument, wire::to_string(encoded.error())});
 
@@ -393,31 +425,30 @@ Result<bool, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry
     if (!response.ok()) return fail(response.error());
     const api::Status& status = response->status();
     if (status.code() == api::Status::OK) return true;
+    // The server's own trouble (kTransport) leaves the message queued.
     if (status.code() != api::Status::STALE_DEVICES || attempt + 1 == kSendAttempts) {
-      if (status.code() == api::Status::UNAVAILABLE || status.code() == api::Status::INTERNAL ||
-          (status.code() == api::Status::LIMIT_EXCEEDED && status.retry_after_ms() > 0)) {
-        // The server's trouble, not the message's: it stays queued.
-        return fail(
-            ClientError{ClientErrorKind::kTransport, status.reason().empty() ? "unavailable" : status.reason()});
-      }
-      return fail(
-          ClientError::server(status.reason().empty() ? api::Status::Code_Name(status.code()) : status.reason()));
+      return fail(detail::status_failure(status));
     }
-    // Fix what the server named: extra devices lose their session, stale ones are rebuilt from a
-    // fresh bundle, missing ones get one.
     const api::SendResult& result = response->send_result();
-    {
-      auto transaction = store.transaction();
-      for (const std::uint32_t device : result.extra_devices())
-        (void)detail::delete_session(transaction, recipient, device);
-      for (const std::uint32_t device : result.stale_devices())
-        (void)detail::delete_session(transaction, recipient, device);
-      if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
-    }
-    for (const std::uint32_t device : result.stale_devices()) HUSH_TRY(fetch_sessions(recipient, device));
-    for (const std::uint32_t device : result.missing_devices()) HUSH_TRY(fetch_sessions(recipient, device));
+    HUSH_TRY(fix_sessions(recipient, {result.extra_devices().begin(), result.extra_devices().end()},
+                          {result.stale_devices().begin(), result.stale_devices().end()},
+                          {result.missing_devices().begin(), result.missing_devices().end()}));
   }
   return fail(ClientError::server("stale_devices"));
+}
+
+Result<void, ClientError> Messenger::fix_sessions(const std::string& name, const std::vector<std::uint32_t>& extra,
+                                                  const std::vector<std::uint32_t>& stale,
+                                                  const std::vector<std::uint32_t>& missing) {
+  {
+    auto transaction = account_.store().transaction();
+    for (const std::uint32_t device : extra) (void)detail::delete_session(transaction, name, device);
+    for (const std::uint32_t device : stale) (void)detail::delete_session(transaction, name, device);
+    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  }
+  for (const std::uint32_t device : stale) HUSH_TRY(fetch_sessions(name, device));
+  for (const std::uint32_t device : missing) HUSH_TRY(fetch_sessions(name, device));
+  return {};
 }
 
 }  // namespace hush::client

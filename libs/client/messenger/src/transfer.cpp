@@ -11,6 +11,7 @@
 #include "hush/client/messenger/messenger.hpp"
 #include "hush/wire/client_store.pb.h"
 #include "message_table.hpp"
+#include "server_status.hpp"
 #include "transfer_worker.hpp"
 
 namespace hush::client {
@@ -28,14 +29,6 @@ constexpr std::size_t kMaxSavedNameSize = 100;
 // acknowledged, for the next receive() (unless a burst fills its queue: see Messenger::call).
 constexpr std::chrono::milliseconds kTransferPollSlice{50};
 constexpr std::chrono::seconds kTransferKeepAlive{20};
-
-ClientError status_failure(const api::Status& status) {
-  if (status.code() == api::Status::UNAVAILABLE || status.code() == api::Status::INTERNAL ||
-      (status.code() == api::Status::LIMIT_EXCEEDED && status.retry_after_ms() > 0)) {
-    return ClientError{ClientErrorKind::kTransport, status.reason().empty() ? "unavailable" : status.reason()};
-  }
-  return ClientError::server(status.reason().empty() ? api::Status::Code_Name(status.code()) : status.reason());
-}
 
 // A name from another person made safe to create in our folder: no separators, no leading dot,
 // only printable ASCII letters, digits and ". _ -" kept.
@@ -127,7 +120,7 @@ Result<std::optional<content::AttachmentPointer>, ClientError> Messenger::upload
     create.mutable_create_upload()->set_size(record.blob_size());
     auto response = connection.call(std::move(create));
     if (!response.ok()) return fail(ClientError::transport(response.error()));
-    if (response->status().code() != api::Status::OK) return fail(status_failure(response->status()));
+    if (response->status().code() != api::Status::OK) return fail(detail::status_failure(response->status()));
     pointer.set_id(response->upload_created().media_id());
     HUSH_TRY(save(TransferState::kPending));  // a crash from here on resumes this upload
   }

@@ -13,6 +13,7 @@
 
 #include "hush/client/attachment/attachment_cipher.hpp"
 #include "hush/wire/frame_codec.hpp"
+#include "server_status.hpp"
 
 namespace hush::client::detail {
 
@@ -37,17 +38,6 @@ constexpr std::chrono::milliseconds kFinishUploadTimeout{60000};
 constexpr std::chrono::milliseconds kStallProbeAfter{1000};
 
 // A LIMIT_EXCEEDED that says when to come back (media_chunks_per_second).
-bool asks_to_wait(const api::Status& status) {
-  return status.code() == api::Status::LIMIT_EXCEEDED && status.retry_after_ms() > 0;
-}
-
-ClientError status_failure(const api::Status& status) {
-  if (status.code() == api::Status::UNAVAILABLE || status.code() == api::Status::INTERNAL || asks_to_wait(status)) {
-    return ClientError{ClientErrorKind::kTransport, status.reason().empty() ? "unavailable" : status.reason()};
-  }
-  return ClientError::server(status.reason().empty() ? api::Status::Code_Name(status.code()) : status.reason());
-}
-
 std::uint64_t file_size_or_zero(const std::filesystem::path& path) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
@@ -294,7 +284,7 @@ TransferOutcome TransferWorker::upload(TransferJob& job, ServerConnection& conne
       report_progress(committed);
       continue;
     }
-    if (asks_to_wait(status) && ++pauses <= kMaxTransferPauses) {
+    if (detail::asks_to_wait(status) && ++pauses <= kMaxTransferPauses) {
       // Over the server's chunk rate: the chunks behind this one fail too. Wait, then go on from
       // what is committed.
       in_flight.drain();
@@ -304,7 +294,7 @@ TransferOutcome TransferWorker::upload(TransferJob& job, ServerConnection& conne
     }
     if (status.code() != api::Status::CONFLICT || !response->has_upload_offset()) {
       in_flight.drain();
-      return end(status_failure(status));
+      return end(detail::status_failure(status));
     }
     // Out of step (a resend after a lost answer): drain, then go on from the server's offset.
     in_flight.drain();
@@ -318,7 +308,7 @@ TransferOutcome TransferWorker::upload(TransferJob& job, ServerConnection& conne
     finish.mutable_finish_upload()->set_sha256(job.digest);
     auto response = connection.call(std::move(finish), kFinishUploadTimeout);
     if (!response.ok()) return end(ClientError::transport(response.error()));
-    if (response->status().code() != api::Status::OK) return end(status_failure(response->status()));
+    if (response->status().code() != api::Status::OK) return end(detail::status_failure(response->status()));
   }
   outcome.progressed = true;
   return outcome;
@@ -365,7 +355,7 @@ TransferOutcome TransferWorker::download(TransferJob& job, ServerConnection& con
       auto response = in_flight.next(kTransferRequestTimeout);
       if (!response.ok()) return end(response.error());
       const api::Status& status = response->status();
-      if (asks_to_wait(status) && ++pauses <= kMaxTransferPauses) {
+      if (detail::asks_to_wait(status) && ++pauses <= kMaxTransferPauses) {
         in_flight.drain();
         pause(std::chrono::milliseconds(status.retry_after_ms()));
         next = offset;
@@ -374,7 +364,7 @@ TransferOutcome TransferWorker::download(TransferJob& job, ServerConnection& con
       if (status.code() != api::Status::OK) {
         in_flight.drain();
         blob.close();
-        return end(status_failure(status));
+        return end(detail::status_failure(status));
       }
       const api::MediaChunk& chunk = response->media_chunk();
       if (chunk.offset() != offset || chunk.data().empty() || chunk.total_size() != job.total ||

@@ -173,8 +173,38 @@ ALTER TABLE contacts ADD COLUMN expire_timer INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX messages_by_expiry ON messages (expires_ms) WHERE expires_ms > 0;
 )sql";
 
-constexpr std::array<sqlite::Migration, 4> kMigrations{
-    {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}}};
+// Version 5: groups. One row per group this account is or was in: `record` is the sealed
+//   serialized GroupState (content.proto) last accepted, `updated_ms` when it was taken. A group's
+//   conversation is stored in messages under the peer "#" + the id in hex (no account name starts
+//   with "#"), with each incoming row's author in its sealed detail.
+//   group_key_shares: the members this device sent its current Sender Key (key_id) for a group
+//   to, over their pairwise sessions; a member without a row, or with an older key id, gets it
+//   before the next group message. Emptied for a group when the key rotates.
+//   group_receipts: per member, how far one of our group messages came (MessageState 2
+//   delivered, 3 read).
+constexpr const char* kVersion5 = R"sql(
+CREATE TABLE groups (
+  id BLOB PRIMARY KEY,
+  record BLOB NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE TABLE group_key_shares (
+  group_id BLOB NOT NULL,
+  member BLOB NOT NULL,
+  key_id INTEGER NOT NULL,
+  PRIMARY KEY (group_id, member)
+);
+CREATE TABLE group_receipts (
+  group_id BLOB NOT NULL,
+  message_id BLOB NOT NULL,
+  member BLOB NOT NULL,
+  state INTEGER NOT NULL,
+  PRIMARY KEY (group_id, message_id, member)
+);
+)sql";
+
+constexpr std::array<sqlite::Migration, 5> kMigrations{
+    {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}, {5, kVersion5}}};
 static_assert(kMigrations.back().version == kClientStoreSchemaVersion);
 
 }  // namespace

@@ -88,7 +88,8 @@ TEST(StoreSchema, VersionTwoStoreIsMigratedToThreeKeepingItsMessages) {
     RawDatabase raw(path);
     raw.exec(
         "DROP TABLE outbox; DROP TABLE attachments; DROP TABLE contacts; DROP TABLE identity_changes; "
-        "DROP TABLE held_envelopes; DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expire_timer; "
+        "DROP TABLE held_envelopes; DROP TABLE groups; DROP TABLE group_key_shares; DROP TABLE group_receipts; "
+        "DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expire_timer; "
         "ALTER TABLE messages DROP COLUMN expires_ms; ALTER TABLE messages DROP COLUMN state; ALTER TABLE "
         "messages DROP COLUMN failure; ALTER TABLE messages DROP COLUMN detail; UPDATE schema_version SET "
         "version = 2; "
@@ -106,7 +107,7 @@ TEST(StoreSchema, VersionTwoStoreIsMigratedToThreeKeepingItsMessages) {
   }
 }
 
-TEST(StoreSchema, VersionThreeStoreIsMigratedToFourWithNoTimers) {
+TEST(StoreSchema, VersionThreeStoreIsMigratedWithNoTimersAndNoGroups) {
   ScratchFolder home;
   const auto path = home.path() / "store.sqlite3";
   ASSERT_TRUE(create_store(home.path()).ok());
@@ -115,17 +116,21 @@ TEST(StoreSchema, VersionThreeStoreIsMigratedToFourWithNoTimers) {
     RawDatabase raw(path);
     raw.exec(
         "DROP INDEX messages_by_expiry; ALTER TABLE messages DROP COLUMN expire_timer; ALTER TABLE messages DROP "
-        "COLUMN expires_ms; ALTER TABLE contacts DROP COLUMN expire_timer; UPDATE schema_version SET version = 3; "
+        "COLUMN expires_ms; ALTER TABLE contacts DROP COLUMN expire_timer; DROP TABLE groups; "
+        "DROP TABLE group_key_shares; DROP TABLE group_receipts; "
+        "UPDATE schema_version SET version = 3; "
         "INSERT INTO messages (direction, peer, peer_device, message_id, timestamp_ms, stored_ms, kind, record) "
         "VALUES (0, 'bob', 1, x'01', 2, 2, 'text', x'00'); "
         "INSERT INTO contacts (name, added_ms) VALUES ('bob', 1);");
   }
   ASSERT_TRUE(ClientStore::open(home.path(), passphrase("pass"), cheap_options()).ok());
   RawDatabase raw(path);
-  EXPECT_EQ(raw.query("SELECT version FROM schema_version"), "4");
+  EXPECT_EQ(raw.query("SELECT version FROM schema_version"), std::to_string(kClientStoreSchemaVersion));
   // Nothing written before timers existed disappears.
   EXPECT_EQ(raw.query("SELECT expire_timer || ',' || expires_ms FROM messages"), "0,0");
   EXPECT_EQ(raw.query("SELECT expire_timer FROM contacts"), "0");
+  // Then version 5: no group yet.
+  EXPECT_EQ(raw.query("SELECT count(*) FROM groups"), "0");
 }
 
 }  // namespace

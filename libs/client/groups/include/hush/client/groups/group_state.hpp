@@ -28,6 +28,7 @@
 #include "hush/crypto/curve25519.hpp"
 #include "hush/crypto/random.hpp"
 #include "hush/wire/content.pb.h"
+#include "hush/wire/content_codec.hpp"
 
 namespace hush::client {
 
@@ -35,7 +36,7 @@ namespace hush::client {
 inline constexpr std::size_t kMaxGroupMembers = 1024;
 // A group's name, in bytes (UTF-8): a line on a screen.
 inline constexpr std::size_t kMaxGroupNameSize = 128;
-inline constexpr std::size_t kGroupIdSize = 16;
+inline constexpr std::size_t kGroupIdSize = wire::kGroupIdSize;
 // The largest serialized GroupState: 1,024 names of up to 32 bytes with their framing, the same
 // again for admins, the name and the rest — well under one message's content.
 inline constexpr std::size_t kMaxGroupStateSize = 2 * kMaxGroupMembers * 34 + kMaxGroupNameSize + 64;

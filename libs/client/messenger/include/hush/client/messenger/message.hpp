@@ -73,11 +73,16 @@ struct Location {
 // undecryptable | the protocol error  | a message that could not be read (recorded, not lost)
 // unsupported | ""                    | content this version does not show
 // timer   | ""                        | expire_timer_seconds: the conversation's new timer (0 = off)
+// group   | what changed ("created",  | a group's state changed (in its conversation; author: who
+//         | "added carol", ...)       | changed it; "" for our own change)
+// group_rejected | why ("not_admin",  | a group update that failed its checks, from `peer`: nothing
+//         | "bad_group_signature"...) | changed
 struct Message {
   Bytes id;  // the sender-chosen message id (16 bytes); for receipts, the receipt's own id
   bool outgoing = false;
-  std::string peer;                // the other account
+  std::string peer;                // the other account, or a group's conversation ("#" + its id in hex)
   std::uint32_t peer_device = 0;   // the sender's device for incoming messages, 0 for outgoing
+  std::string author;              // in a group's conversation: who wrote an incoming message
   std::uint64_t timestamp_ms = 0;  // the sender's clock
   std::string kind;
   std::string body;

@@ -37,6 +37,7 @@
 #include "hush/base/bytes.hpp"
 #include "hush/base/result.hpp"
 #include "hush/client/account/account.hpp"
+#include "hush/client/groups/group_state.hpp"
 #include "hush/client/messenger/message.hpp"
 
 namespace hush::wire::content {
@@ -166,6 +167,37 @@ class Messenger {
   // Deletes the messages whose time is up (receive() and history() do it first); how many.
   Result<std::size_t, ClientError> expire_messages();
 
+  // Groups (the rules are libs/client/groups'). A group lives on its members' devices: each change
+  // is the whole new state signed by an admin's identity key, sent to every member (and to a
+  // removed one) over the pairwise sessions and checked by each before it is taken. A group's
+  // conversation is the peer group_peer(id) ("#" + the id in hex): send_text, send_file,
+  // queue_file, send_location, send_reaction, delete_for_everyone, mark_read, history and
+  // set_expire_timer take it as they take an account's name. Its messages are encrypted once with
+  // this device's Sender Key and sent with one SendToMany to every member device; the key goes to
+  // each member over the pairwise session first, and is replaced by a new one whenever a member is
+  // removed or leaves, so that they cannot read what follows. Errors: kInvalidArgument
+  // ("group_name", "member", "not_admin", "not_a_member", "unknown_group", "ambiguous_group",
+  // and the rules' names: "invalid_group_state", ...).
+  static std::string group_peer(ByteView group_id);
+  // Creates a group with us as its admin; returns its state (revision 1).
+  Result<GroupState, ClientError> create_group(const std::string& name, const std::vector<std::string>& members);
+  // Admins only; each returns the new state.
+  Result<GroupState, ClientError> add_group_member(ByteView group_id, const std::string& member);
+  Result<GroupState, ClientError> remove_group_member(ByteView group_id, const std::string& member);
+  Result<GroupState, ClientError> add_group_admin(ByteView group_id, const std::string& member);
+  Result<GroupState, ClientError> rename_group(ByteView group_id, const std::string& name);
+  // Takes us out (any member; the last admin must name another first). Our copy stays, no longer
+  // a member: history remains, sending fails with "not_a_member".
+  Result<GroupState, ClientError> leave_group(ByteView group_id);
+  // Every group held (member or not any more), oldest first.
+  Result<std::vector<GroupState>, ClientError> groups();
+  // A group as a person names it: its id in hex (or its conversation's peer), or the name of
+  // exactly one group held ("unknown_group", "ambiguous_group").
+  Result<GroupState, ClientError> find_group(std::string_view id_or_name);
+  // Per member, how far our group message `id` came (kDelivered, kRead); members not listed have
+  // not confirmed it yet. Its history row's state moves on once every member got as far.
+  Result<std::vector<std::pair<std::string, MessageState>>, ClientError> group_receipts(ByteView group_id, ByteView id);
+
   // Sends every queued message it can, oldest first; one that fails for good, or that waited
   // longer than MessengerOptions::give_up ("gave_up"), is marked kFailed and removed. Errors: kTransport (the rest stay
   // queued). Recipients with an unaccepted identity change are skipped.
@@ -231,6 +263,11 @@ class Messenger {
   // True when sent; false while its attachment's upload runs.
   Result<bool, ClientError> send_entry(const detail::OutboxEntry& entry);
   Result<void, ClientError> fetch_sessions(const std::string& recipient, std::uint32_t device_id);
+  // What a STALE_DEVICES answer named for account `name`: extra devices lose their session, stale
+  // ones are rebuilt from a fresh bundle, missing ones get one.
+  Result<void, ClientError> fix_sessions(const std::string& name, const std::vector<std::uint32_t>& extra,
+                                         const std::vector<std::uint32_t>& stale,
+                                         const std::vector<std::uint32_t>& missing);
   // receive.cpp: one envelope (live or held) decrypted, stored and reported.
   // With `batch`, its acknowledgement is added there (when stored) instead of sent.
   Result<std::vector<Message>, ClientError> handle_envelope(const wire::api::Envelope& envelope,
@@ -268,6 +305,20 @@ class Messenger {
   // Until the upload of message `id` to `recipient` ended, reading the message connection.
   Result<void, ClientError> wait_for_upload(const std::string& recipient, ByteView id,
                                             const TransferProgress& progress);
+  // groups.cpp: a change we make (as an admin, unless `admins_only` is false), checked, then
+  // published.
+  Result<GroupState, ClientError> change_group(ByteView group_id, bool admins_only,
+                                               const std::function<Result<void, ClientError>(GroupState&)>& change,
+                                               Bytes* update_id = nullptr);
+  // Stores `after`, adds its history row and queues the signed update to everyone in the group
+  // before or after; rotates our Sender Key when someone left. Then flushes. The update's id.
+  Result<Bytes, ClientError> publish_group(const std::optional<GroupState>& before, const GroupState& after);
+  Result<Bytes, ClientError> set_group_timer(ByteView group_id, std::uint32_t seconds);
+  // One outbox entry to a group's conversation: our Sender Key to members that lack it, then
+  // the content encrypted once and sent with SendToMany. True when sent.
+  Result<bool, ClientError> send_group_entry(const detail::OutboxEntry& entry, wire::content::Content content);
+  // Our Sender Key for the group sent to `member` over the pairwise session, unless it has it.
+  Result<void, ClientError> share_sender_key(ByteView group_id, const std::string& member);
   // identity.cpp: the identities of `peer` known, fetching them when none are.
   Result<void, ClientError> ensure_identities(const std::string& peer);
 

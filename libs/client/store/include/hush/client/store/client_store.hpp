@@ -35,7 +35,7 @@ struct Stores;
 
 // The schema version this code writes; open() migrates older stores up to it and refuses newer ones
 // (kIncompatibleSchema). libs/client/README.md lists what each version added.
-inline constexpr int kClientStoreSchemaVersion = 4;
+inline constexpr int kClientStoreSchemaVersion = 5;
 
 struct StoreOptions {
   // Name of the database file in the home folder; SQLite adds "-wal" and "-shm" beside it.
