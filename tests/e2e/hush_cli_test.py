@@ -230,6 +230,65 @@ class HushCliTest(unittest.TestCase):
         got = [m for m in self.receive(alice) if m["kind"] == "text"]
         self.assertEqual([("expire_timer" in m) for m in got], [False])
 
+    def test_group_of_three_texts_files_changes_and_timer(self):
+        alice, bob, carol = (self.register(name) for name in ("alice7", "bob7", "carol7"))
+        group_id = run_hush(alice, "group", "create", "book club", "--members", "bob7, carol7").stdout.strip()
+        self.assertRegex(group_id, r"^[0-9a-f]{32}$")
+        for home in (bob, carol):
+            changes = [m for m in self.receive(home) if m["kind"] == "group"]
+            self.assertEqual([(m["author"], m["body"], m["group"]) for m in changes],
+                             [("alice7", 'created "book club"', {"id": group_id, "name": "book club"})])
+        info = json.loads(run_hush(bob, "group", "info", "book club", "--json").stdout)
+        self.assertEqual((info["id"], info["members"], info["admins"], info["member"]),
+                         (group_id, ["alice7", "bob7", "carol7"], ["alice7"], True))
+
+        # A text by name and one by id, from two members; everyone else gets each once.
+        self.texts += ["chapter one tonight?", "yes, at eight"]
+        first = run_hush(alice, "send", "--group", "book club", "chapter one tonight?").stdout.strip()
+        run_hush(bob, "send", "--group", group_id, "yes, at eight")
+        for home, expected in ((bob, ["chapter one tonight?"]), (carol, ["chapter one tonight?", "yes, at eight"]),
+                               (alice, ["yes, at eight"])):
+            got = [m for m in self.receive(home) if m["kind"] == "text"]
+            self.assertEqual([m["body"] for m in got], expected, home)
+            self.assertTrue(all(m["group"]["id"] == group_id and m["to"] == group_id for m in got))
+        self.assertEqual([m["from"] for m in json_items(run_hush(carol, "history", "--group", "book club",
+                                                                 "--json").stdout) if m["kind"] == "text"],
+                         ["alice7", "bob7"])
+        self.assertIn("[book club] bob7: yes, at eight", run_hush(alice, "history", "--group", group_id).stdout)
+
+        # A file to the group arrives bit-exact at both others.
+        photo = os.path.join(self.folder, "cover.png")
+        write_png(photo, 64, 48)
+        run_hush(alice, "send", "--group", "book club", "--file", photo, "--caption", "the cover")
+        for home in (bob, carol):
+            files = [m for m in self.receive(home) if m["kind"] == "file"]
+            self.assertEqual(len(files), 1)
+            self.assertEqual(sha256_file(files[0]["attachment"]["path"]), sha256_file(photo))
+        # A reaction through "#GROUP".
+        run_hush(carol, "react", "#book club", first, "👍")
+        self.assertEqual([m["body"] for m in self.receive(alice) if m["kind"] == "reaction"], ["👍"])
+
+        # Only admins change it; removing carol takes her out everywhere.
+        refused = run_hush(bob, "group", "add", "book club", "dave7", check=False)
+        self.assertEqual(refused.returncode, 6, refused.stderr)
+        self.assertIn("not_admin", refused.stderr)
+        run_hush(alice, "group", "remove", "book club", "carol7")
+        self.assertEqual([m["body"] for m in self.receive(carol) if m["kind"] == "group"], ["removed carol7"])
+        self.assertFalse(json.loads(run_hush(carol, "group", "info", group_id, "--json").stdout)["member"])
+        self.assertIn("not_a_member", run_hush(carol, "send", "--group", group_id, "hello?", check=False).stderr)
+        # The group's timer: set by an admin, carried by the next message.
+        run_hush(alice, "expire", "--group", "book club", "1d")
+        self.assertEqual([m["body"] for m in self.receive(bob) if m["kind"] == "group"],
+                         ["removed carol7", "timer 86400 s"])
+        self.texts.append("see you there")
+        run_hush(alice, "send", "--group", "book club", "see you there")
+        got = [m for m in self.receive(bob) if m["kind"] == "text"]
+        self.assertEqual([(m["body"], m["expire_timer"]) for m in got], [("see you there", 86400)])
+        self.assertEqual([m["kind"] for m in self.receive(carol)], [])
+        groups = json_items(run_hush(bob, "groups", "--json").stdout)
+        self.assertEqual([(g["name"], g["members"], g["expire_timer"]) for g in groups],
+                         [("book club", ["alice7", "bob7"], 86400)])
+
     def test_video_voice_note_and_photo_round_trip_bit_exact(self):
         alice = self.register("alice2")
         bob = self.register("bob2")

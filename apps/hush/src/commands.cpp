@@ -80,12 +80,26 @@ Connected connect_session(Session& session, const std::string& what, bool queue_
   return Connected{report_failure(what, connected.error()), std::nullopt};
 }
 
-void print_message(const client::Message& message, bool json, const std::string& own_username) {
-  if (json) {
-    std::cout << to_json_line(message_to_json(message, own_username)) << std::endl;
-  } else {
-    std::cout << message_to_text(message) << std::endl;
+void print_message(const client::Message& message, bool json, Session& session) {
+  std::string group_name;
+  if (!message.peer.empty() && message.peer.front() == '#') {
+    if (auto group = session.messenger->find_group(message.peer); group.ok()) group_name = group->name;
   }
+  if (json) {
+    std::cout << to_json_line(message_to_json(message, session.account->username(), group_name)) << std::endl;
+  } else {
+    std::cout << message_to_text(message, group_name) << std::endl;
+  }
+}
+
+Result<std::string, int> conversation(Session& session, const std::string& name, const std::string& group) {
+  if (group.empty() == name.empty()) return fail(report("give either a contact's NAME or --group GROUP", kExitUsage));
+  // "#GROUP" names a group as well (no account name starts with "#").
+  const std::string wanted = !group.empty() ? group : name.front() == '#' ? name.substr(1) : "";
+  if (wanted.empty()) return name;
+  auto found = session.messenger->find_group(wanted);
+  if (!found.ok()) return fail(report_failure("group " + wanted, found.error()));
+  return client::Messenger::group_peer(found->id);
 }
 
 // --- register ---

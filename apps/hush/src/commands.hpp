@@ -52,6 +52,8 @@ CommandRun define_trust(CLI::App& command);
 CommandRun define_link(CLI::App& command);
 CommandRun define_outbox(CLI::App& command);
 CommandRun define_devices(CLI::App& command);
+CommandRun define_group(CLI::App& command);
+CommandRun define_groups(CLI::App& command);
 CommandRun define_daemon(CLI::App& command);
 CommandRun define_endpoints(CLI::App& command);
 CommandRun define_probe(CLI::App& command);
@@ -99,7 +101,14 @@ client::ReconnectBackoff new_backoff(Session& session);
 // than one endpoint.
 void print_connect_report(const client::ConnectReport& report);
 
-// Prints one message: its human line, or its JSON object when `json`; one line, flushed.
-void print_message(const client::Message& message, bool json, const std::string& own_username);
+// Prints one message: its human line, or its JSON object when `json`; one line, flushed. A group
+// message is shown with its group's name, looked up in the session's store.
+void print_message(const client::Message& message, bool json, Session& session);
+
+// The conversation a command is about: the contact `name`, or with `group` given (or a `name`
+// of "#GROUP") the group it names (its id or unique name; Messenger::find_group) as its
+// conversation's peer. Reports a
+// failure (usage: both or neither given; an unknown group) and returns its exit code.
+Result<std::string, int> conversation(Session& session, const std::string& name, const std::string& group);
 
 }  // namespace hush::cli

@@ -106,7 +106,7 @@ CommandRun define_verify(CLI::App& command) {
       auto marked = messenger.mark_verified(peer);
       if (!marked.ok()) return report_failure("mark " + peer + " verified", marked.error(), peer);
       // Messages held while the identity change was pending are readable now.
-      for (const client::Message& message : *marked) print_message(message, false, (*session)->account->username());
+      for (const client::Message& message : *marked) print_message(message, false, **session);
     }
     const auto contact = find_contact(messenger, peer);
     if (contact && contact->identity_changed) {
@@ -142,7 +142,7 @@ CommandRun define_trust(CLI::App& command) {
     auto released = (*session)->messenger->trust_identity(peer);
     if (!released.ok()) return report_failure("trust " + peer, released.error(), peer);
     for (const client::Message& message : *released) {
-      print_message(message, options->json, (*session)->account->username());
+      print_message(message, options->json, **session);
     }
     if (!options->json) {
       std::cout << "accepted " << peer << "'s new identity key; " << released->size() << " held message(s) decrypted"

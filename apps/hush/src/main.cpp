@@ -28,9 +28,10 @@ constexpr const char* kDescription =
 
 constexpr CommandDefinition kCommands[] = {
     {"register", "Create an account on a hushd, with a new identity and store in the home", define_register},
-    {"send", "Send a text, a file (--file) or a location (--location); prints the message id", define_send},
+    {"send", "Send a text, a file (--file) or a location (--location) to a contact or a --group; prints the id",
+     define_send},
     {"receive", "Print new messages, receipts and identity changes (--follow: until Ctrl-C)", define_receive},
-    {"history", "Print the stored conversation with a contact (offline)", define_history},
+    {"history", "Print the stored conversation with a contact or a --group (offline)", define_history},
     {"contacts", "List contacts (offline); `contacts add NAME|LINK` adds one", define_contacts},
     {"verify", "Show the safety number with a contact and its QR code; --mark-verified", define_verify},
     {"trust", "Accept a contact's changed identity key (check `hush verify` first)", define_trust},
@@ -39,6 +40,8 @@ constexpr CommandDefinition kCommands[] = {
     {"react", "React to a message with an emoji (\"\" removes the reaction)", define_react},
     {"delete", "Delete one of your messages for everyone", define_delete},
     {"expire", "Set a conversation's disappearing-message timer (30s to 4w, or off)", define_expire},
+    {"group", "Create a group, change its members, admins or name, leave it, or show it (info)", define_group},
+    {"groups", "List your groups (offline)", define_groups},
     {"outbox", "Print how many messages wait to be sent", define_outbox},
     {"devices", "List this account's devices; `devices remove ID` removes another one", define_devices},
     {"endpoints", "List the ways to reach the server; `endpoints add URL`, `endpoints remove N`", define_endpoints},

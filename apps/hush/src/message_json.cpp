@@ -37,7 +37,7 @@ json attachment_to_json(const client::Attachment& attachment, const std::string&
 
 }  // namespace
 
-json message_to_json(const client::Message& message, std::string_view own_username) {
+json message_to_json(const client::Message& message, std::string_view own_username, std::string_view group_name) {
   const std::string own(own_username);
   json out{
       {"id", to_hex(message.id)},
@@ -52,6 +52,15 @@ json message_to_json(const client::Message& message, std::string_view own_userna
       {"state", client::to_string(message.state)},
       {"failure", text_or_null(message.failure)},
   };
+  if (!message.peer.empty() && message.peer.front() == '#') {
+    // A group's conversation ("#" + the id in hex).
+    const std::string id = message.peer.substr(1);
+    const std::string author = message.outgoing ? own : message.author;
+    out["group"] = json{{"id", id}, {"name", group_name.empty() ? json(nullptr) : json(std::string(group_name))}};
+    out["author"] = text_or_null(author);
+    out["from"] = text_or_null(author);
+    out["to"] = id;
+  }
   if (message.attachment) out["attachment"] = attachment_to_json(*message.attachment, message.body);
   if (message.location) {
     out["location"] = json{{"latitude", message.location->latitude},
@@ -71,6 +80,18 @@ json message_to_json(const client::Message& message, std::string_view own_userna
     out["targets"] = std::move(targets);
   }
   return out;
+}
+
+json group_to_json(const client::GroupState& group, std::string_view own_username) {
+  return json{
+      {"id", to_hex(group.id)},
+      {"name", group.name},
+      {"revision", group.revision},
+      {"members", group.members},
+      {"admins", group.admins},
+      {"expire_timer", group.expire_timer_seconds},
+      {"member", group.is_member(std::string(own_username))},
+  };
 }
 
 json contact_to_json(const client::Contact& contact) {

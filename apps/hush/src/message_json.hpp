@@ -8,12 +8,20 @@
 #include <string_view>
 
 #include "hush/client/endpoints/endpoint_list.hpp"
+#include "hush/client/groups/group_state.hpp"
 #include "hush/client/messenger/message.hpp"
 
 namespace hush::cli {
 
 // One message or event. `own_username` fills `from` of outgoing messages and `to` of incoming ones.
-nlohmann::json message_to_json(const client::Message& message, std::string_view own_username);
+// A message in a group's conversation also has "group" ({"id", "name"}: `group_name`, null when
+// the group is not known here) and "author"; its `from` is the author and its `to` the group id.
+nlohmann::json message_to_json(const client::Message& message, std::string_view own_username,
+                               std::string_view group_name = {});
+
+// A group: {"id", "name", "revision", "members", "admins", "expire_timer", "member" (whether
+// `own_username` is in it)}.
+nlohmann::json group_to_json(const client::GroupState& group, std::string_view own_username);
 
 nlohmann::json contact_to_json(const client::Contact& contact);
 

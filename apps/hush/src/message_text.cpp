@@ -86,10 +86,12 @@ std::string format_size(std::uint64_t bytes) {
   return text;
 }
 
-std::string message_to_text(const client::Message& message) {
-  const std::string peer = printable(message.peer);
+std::string message_to_text(const client::Message& message, std::string_view group_name) {
+  const bool in_group = !message.peer.empty() && message.peer.front() == '#';
+  const std::string peer = printable(in_group ? message.author : message.peer);
   const std::string who = message.outgoing ? "you" : peer;
-  const std::string prefix = "[" + format_time(message.timestamp_ms) + "] ";
+  std::string prefix = "[" + format_time(message.timestamp_ms) + "] ";
+  if (in_group) prefix += "[" + printable(group_name.empty() ? std::string_view(message.peer) : group_name) + "] ";
   const std::string& kind = message.kind;
   std::string line;
   if (kind == "identity_changed") {
@@ -117,6 +119,10 @@ std::string message_to_text(const client::Message& message) {
     line = message.expire_timer_seconds == 0
                ? who + " turned disappearing messages off"
                : who + " set disappearing messages to " + expire_timer_text(message.expire_timer_seconds);
+  } else if (kind == "group") {
+    line = who + " " + printable(message.body);
+  } else if (kind == "group_rejected") {
+    line = peer + " sent a group change that was refused (" + printable(message.body) + ")";
   } else if (kind == "undecryptable") {
     line = who + ": (a message that could not be decrypted: " + printable(message.body) + ")";
   } else {
@@ -129,6 +135,14 @@ std::string message_to_text(const client::Message& message) {
             (message.expires_ms > 0 ? " after " + std::string(message.outgoing ? "sending" : "arrival") : "") + "]";
   }
   return prefix + line;
+}
+
+std::string group_to_text(const client::GroupState& group, std::string_view own_username) {
+  std::string line = printable(group.name) + "  " + std::to_string(group.members.size()) +
+                     (group.members.size() == 1 ? " member" : " members") + "  id " + to_hex(group.id);
+  if (!group.is_member(std::string(own_username))) line += "  (you left or were removed)";
+  if (group.expire_timer_seconds > 0) line += "  disappearing " + expire_timer_text(group.expire_timer_seconds);
+  return line;
 }
 
 std::string contact_to_text(const client::Contact& contact) {

@@ -52,7 +52,7 @@ int follow(Session& session, bool json, const client::ReceiveOptions& options) {
   while (!stop_requested()) {
     auto received = live.poll(kFollowIdle, options);
     if (!received.ok()) return report_failure("receive", received.error());
-    for (const client::Message& message : *received) print_message(message, json, own);
+    for (const client::Message& message : *received) print_message(message, json, session);
     if (!live.online()) sleep_unless_stopped(live.until_next_attempt());
   }
   return kExitOk;
@@ -92,18 +92,25 @@ CommandRun define_receive(CLI::App& command) {
     bar.finish();
     if (!received.ok()) return report_failure("receive", received.error());
     for (const client::Message& message : *received) {
-      print_message(message, options->json, (*session)->account->username());
+      print_message(message, options->json, **session);
     }
     return kExitOk;
   };
 }
 
 CommandRun define_read(CLI::App& command) {
-  auto peer = std::make_shared<std::string>();
-  command.add_option("name", *peer, "The contact whose messages you read")->required();
-  return [peer](const GlobalOptions& global) -> int {
+  struct Options {
+    std::string name, group;
+  };
+  auto options = std::make_shared<Options>();
+  command.add_option("name", options->name, "The contact whose messages you read");
+  command.add_option("--group", options->group, "A group's messages instead (its id or name)")->type_name("GROUP");
+  return [options](const GlobalOptions& global) -> int {
     auto session = open_home(global);
     if (!session.ok()) return session.error();
+    auto chosen = conversation(**session, options->name, options->group);
+    if (!chosen.ok()) return chosen.error();
+    const std::string* peer = &*chosen;
     const Connected connected = connect_session(**session, "cannot connect", /*queue_offline=*/true);
     if (connected.stop) return *connected.stop;
     // Marks, queues the read receipt and, when connected, sends it.
@@ -112,7 +119,8 @@ CommandRun define_read(CLI::App& command) {
       if (count.error().kind == client::ClientErrorKind::kTransport) return report_queued(count.error());
       return report_failure("mark " + *peer + "'s messages read", count.error(), *peer);
     }
-    std::cout << "marked " << *count << " message(s) from " << *peer << " as read" << std::endl;
+    std::cout << "marked " << *count << " message(s) "
+              << (options->group.empty() ? "from " + *peer : "in " + options->group) << " as read" << std::endl;
     if (*count > 0 && connected.offline) return report_queued(*connected.offline);
     return kExitOk;
   };
@@ -120,19 +128,22 @@ CommandRun define_read(CLI::App& command) {
 
 CommandRun define_history(CLI::App& command) {
   struct Options {
-    std::string peer;
+    std::string name, group;
     bool json = false;
   };
   auto options = std::make_shared<Options>();
-  command.add_option("name", options->peer, "The contact")->required();
+  command.add_option("name", options->name, "The contact");
+  command.add_option("--group", options->group, "A group's conversation instead (its id or name)")->type_name("GROUP");
   command.add_flag("--json", options->json, "One JSON object per line (as receive --json)");
   return [options](const GlobalOptions& global) -> int {
     auto session = open_home(global);
     if (!session.ok()) return session.error();
-    auto messages = (*session)->messenger->history(options->peer);
-    if (!messages.ok()) return report_failure("history with " + options->peer, messages.error());
+    auto peer = conversation(**session, options->name, options->group);
+    if (!peer.ok()) return peer.error();
+    auto messages = (*session)->messenger->history(*peer);
+    if (!messages.ok()) return report_failure("history with " + *peer, messages.error());
     for (const client::Message& message : *messages) {
-      print_message(message, options->json, (*session)->account->username());
+      print_message(message, options->json, **session);
     }
     return kExitOk;
   };
