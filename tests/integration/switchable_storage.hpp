@@ -97,6 +97,19 @@ class SwitchableStorage final : public storage::Storage {
     Result<std::size_t, StorageError> expire_invites(storage::Timestamp now) override {
       return forward([&](auto& store) { return store.expire_invites(now); });
     }
+    Result<void, StorageError> add_link(const storage::PendingLink& link, storage::Timestamp now) override {
+      return forward([&](auto& store) { return store.add_link(link, now); });
+    }
+    Result<storage::PendingLink, StorageError> find_link(const storage::LinkId& id, storage::Timestamp now) override {
+      return forward([&](auto& store) { return store.find_link(id, now); });
+    }
+    Result<storage::PendingLink, StorageError> take_link(storage::AccountId account, const storage::LinkId& id,
+                                                         storage::Timestamp now) override {
+      return forward([&](auto& store) { return store.take_link(account, id, now); });
+    }
+    Result<std::size_t, StorageError> expire_links(storage::Timestamp now) override {
+      return forward([&](auto& store) { return store.expire_links(now); });
+    }
   };
 
   class Keys final : public Switched<storage::KeyDirectory> {

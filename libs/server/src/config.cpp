@@ -133,6 +133,11 @@ const std::vector<Key>& keys() {
        integer([](Options& o) { return &o.limits.bundle_fetches_per_account_per_minute; }, 1)},
       {"limits.bundle_fetches_per_account_burst",
        integer([](Options& o) { return &o.limits.bundle_fetches_per_account_burst; }, 1)},
+      {"limits.link_ttl_seconds",
+       duration<std::chrono::seconds>([](Options& o) { return &o.limits.link_ttl; }, 1, kMaxSeconds)},
+      {"limits.link_fetches_per_ip_per_minute",
+       integer([](Options& o) { return &o.limits.link_fetches_per_ip_per_minute; }, 1)},
+      {"limits.link_fetches_per_ip_burst", integer([](Options& o) { return &o.limits.link_fetches_per_ip_burst; }, 1)},
       {"limits.connections_per_ip", integer([](Options& o) { return &o.limits.connections_per_ip; }, 1)},
       {"limits.max_outgoing_frames", integer([](Options& o) { return &o.limits.max_outgoing_frames; }, 32)},
       {"limits.delivery_batch", integer([](Options& o) { return &o.limits.delivery_batch; }, 1)},
@@ -152,6 +157,9 @@ const std::vector<Key>& keys() {
       {"storage.max_upload_size", integer([](Options& o) { return &o.storage.max_upload_size; }, 1)},
       {"storage.media_quota_per_account", integer([](Options& o) { return &o.storage.media_quota_per_account; }, 0)},
       {"storage.max_media_chunk_size", integer([](Options& o) { return &o.storage.max_media_chunk_size; }, 1)},
+      {"storage.max_link_payload", integer([](Options& o) { return &o.storage.max_link_payload; }, 1)},
+      {"storage.max_pending_links_per_account",
+       integer([](Options& o) { return &o.storage.max_pending_links_per_account; }, 1)},
   };
   return table;
 }

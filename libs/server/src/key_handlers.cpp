@@ -100,7 +100,7 @@ api::Response Router::fetch_bundles(SessionState& state, const api::FetchBundles
   Response response;
   // Checked before any storage call: a refused fetch claims no prekey.
   std::chrono::milliseconds retry_after{0};
-  if (!allow_bundle_fetch(state.device->account, retry_after)) {
+  if (!bundle_fetches_.take(state.device->account, retry_after)) {
     set_limit(response, "bundle_fetches_per_account", options_.limits.bundle_fetches_per_account_per_minute);
     response.mutable_status()->set_retry_after_ms(static_cast<std::uint32_t>(retry_after.count()));
     return response;
@@ -150,21 +150,6 @@ api::Response Router::fetch_bundles(SessionState& state, const api::FetchBundles
     set_status(response, api::Status::NOT_FOUND, "no_keys");
   }
   return response;
-}
-
-bool Router::allow_bundle_fetch(storage::AccountId account, std::chrono::milliseconds& retry_after) {
-  constexpr std::size_t kMaxTrackedAccounts = 100000;
-  std::lock_guard lock(bundle_fetches_mutex_);
-  // Bounded memory: forgetting every bucket at once only ever lets an account fetch more.
-  if (bundle_fetches_.size() >= kMaxTrackedAccounts) bundle_fetches_.clear();
-  auto it = bundle_fetches_.find(account);
-  if (it == bundle_fetches_.end()) {
-    it = bundle_fetches_
-             .emplace(account, RateLimiter(options_.limits.bundle_fetches_per_account_per_minute / 60.0,
-                                           options_.limits.bundle_fetches_per_account_burst))
-             .first;
-  }
-  return it->second.take(RateLimiter::Clock::now(), retry_after);
 }
 
 void Router::notify_keys_low(storage::DeviceAddress device) {

@@ -258,6 +258,7 @@ std::size_t Router::sweep(storage::Timestamp now_ms) {
     if (expired->size() < kSweepBatch) break;
   }
   (void)storage_.accounts().expire_invites(now_ms);
+  (void)storage_.accounts().expire_links(now_ms);
   if (expired_count > 0 || uploads > 0) {
     logger_.event("expired", {{"envelopes", std::to_string(expired_count)},
                               {"notices_kept", std::to_string(notices_kept)},

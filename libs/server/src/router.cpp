@@ -21,7 +21,11 @@ Router::Router(const Options& options, storage::Storage& storage, DeliveryRegist
       logger_(logger),
       rng_(rng),
       blocking_(blocking),
-      shared_(storage.wakes() != nullptr) {}
+      shared_(storage.wakes() != nullptr),
+      registrations_(options.limits.registrations_per_ip_per_hour / 3600.0, options.limits.registrations_per_ip_burst),
+      bundle_fetches_(options.limits.bundle_fetches_per_account_per_minute / 60.0,
+                      options.limits.bundle_fetches_per_account_burst),
+      link_requests_(options.limits.link_fetches_per_ip_per_minute / 60.0, options.limits.link_fetches_per_ip_burst) {}
 
 void Router::on_wakes(std::span<const storage::Wake> wakes) {
   for (const storage::Wake& wake : wakes) {
@@ -50,6 +54,8 @@ storage::Timestamp Router::now() const {
 bool Router::blocks(const api::Request& request) {
   switch (request.body_case()) {
     case api::Request::kRegisterAccount:
+    case api::Request::kApproveLink:
+    case api::Request::kLinkDevice:
     case api::Request::kUploadKeys:
     case api::Request::kFetchBundles:
     case api::Request::kRemoveDevice:
@@ -79,6 +85,7 @@ void Router::handle(SessionState& state, const std::shared_ptr<Session>& self, c
   response.set_id(request.id());
   const bool needs_login =
       request.body_case() != api::Request::kRegisterAccount && request.body_case() != api::Request::kAuthenticate &&
+      request.body_case() != api::Request::kFetchLink && request.body_case() != api::Request::kLinkDevice &&
       request.body_case() != api::Request::kPing && request.body_case() != api::Request::kReadMedia;
   if (needs_login && !state.device) {
     set_status(response, api::Status::UNAUTHENTICATED, "not_authenticated");
@@ -126,6 +133,9 @@ api::Response Router::answer(SessionState& state, const std::shared_ptr<Session>
     case api::Request::kFinishUpload: answer = finish_upload(state, request.finish_upload()); break;
     case api::Request::kReadMedia: answer = read_media(state, request.read_media()); break;
     case api::Request::kKeyStatus: answer = key_status(state); break;
+    case api::Request::kApproveLink: answer = approve_link(state, request.approve_link()); break;
+    case api::Request::kFetchLink: answer = fetch_link(state, request.fetch_link()); break;
+    case api::Request::kLinkDevice: answer = link_device(state, self, request.link_device()); break;
     case api::Request::kPing: break;
     case api::Request::kSend:
     case api::Request::kSendToMany:
@@ -147,6 +157,30 @@ bool challenge_signed(const SessionState& state, const storage::DeviceAuthKey& a
 
 }  // namespace
 
+std::optional<storage::NewDevice> Router::new_device(const SessionState& state, const api::DeviceKeys& keys,
+                                                     const std::string& challenge_signature, Response& response) {
+  const auto identity = fixed<33>(keys.identity_key());
+  const auto auth_key = fixed<32>(keys.auth_key());
+  if (!identity || !crypto::PublicKey::deserialize(*identity).ok() || !auth_key) {
+    set_status(response, api::Status::BAD_REQUEST, "invalid_key");
+    return std::nullopt;
+  }
+  if (!challenge_signed(state, *auth_key, challenge_signature)) {
+    set_status(response, api::Status::UNAUTHENTICATED, "bad_signature");
+    return std::nullopt;
+  }
+  storage::NewDevice device;
+  device.registration_id = keys.registration_id();
+  device.identity_key = *identity;
+  device.auth_key = *auth_key;
+  device.name = keys.name();  // proto3 string: parsing refused invalid UTF-8
+  if (device.name.size() > storage_.options().max_device_name_length) {
+    set_limit(response, "max_device_name_length", storage_.options().max_device_name_length);
+    return std::nullopt;
+  }
+  return device;
+}
+
 api::Response Router::register_account(SessionState& state, const std::shared_ptr<Session>& self,
                                        const api::RegisterAccount& request) {
   Response response;
@@ -159,21 +193,13 @@ api::Response Router::register_account(SessionState& state, const std::shared_pt
     return response;
   }
   std::chrono::milliseconds retry_after{0};
-  if (!allow_registration(state.remote_ip, retry_after)) {
+  if (!registrations_.take(state.remote_ip, retry_after)) {
     set_limit(response, "registrations_per_ip", options_.limits.registrations_per_ip_per_hour);
     response.mutable_status()->set_retry_after_ms(static_cast<std::uint32_t>(retry_after.count()));
     return response;
   }
-  const auto identity = fixed<33>(request.device().identity_key());
-  const auto auth_key = fixed<32>(request.device().auth_key());
-  if (!identity || !crypto::PublicKey::deserialize(*identity).ok() || !auth_key) {
-    set_status(response, api::Status::BAD_REQUEST, "invalid_key");
-    return response;
-  }
-  if (!challenge_signed(state, *auth_key, request.challenge_signature())) {
-    set_status(response, api::Status::UNAUTHENTICATED, "bad_signature");
-    return response;
-  }
+  auto device = new_device(state, request.device(), request.challenge_signature(), response);
+  if (!device) return response;
   std::optional<storage::InviteHash> invite;
   if (options_.invite_only) {
     if (request.invite().empty()) {
@@ -182,17 +208,8 @@ api::Response Router::register_account(SessionState& state, const std::shared_pt
     }
     invite = crypto::sha256(field_bytes(request.invite()));
   }
-  storage::NewDevice device;
-  device.registration_id = request.device().registration_id();
-  device.identity_key = *identity;
-  device.auth_key = *auth_key;
-  device.name = request.device().name();  // proto3 string: parsing refused invalid UTF-8
-  if (device.name.size() > storage_.options().max_device_name_length) {
-    set_limit(response, "max_device_name_length", storage_.options().max_device_name_length);
-    return response;
-  }
   // One atomic storage call: an account never exists without its first device.
-  auto registered = storage_.accounts().create_account_with_device(request.username(), invite, device, now());
+  auto registered = storage_.accounts().create_account_with_device(request.username(), invite, *device, now());
   if (!registered.ok()) {
     if (registered.error() == storage::StorageError::kConflict) {
       set_status(response, api::Status::CONFLICT, "username_taken");
@@ -205,9 +222,7 @@ api::Response Router::register_account(SessionState& state, const std::shared_pt
   }
   const storage::Account& account = registered->account;
   const storage::Device& added = registered->device;
-  state.device = storage::DeviceAddress{account.id, added.id};
-  state.username = request.username();
-  registry_.add(*state.device, self);
+  log_in(state, self, {account.id, added.id}, request.username());
   response.mutable_registered()->set_device_id(added.id);
   logger_.event("account_registered", {{"account", std::to_string(account.id)}, {"device", std::to_string(added.id)}});
   return response;
@@ -280,19 +295,11 @@ api::Response Router::remove_device(SessionState& state, const api::RemoveDevice
   return response;
 }
 
-bool Router::allow_registration(const std::string& ip, std::chrono::milliseconds& retry_after) {
-  constexpr std::size_t kMaxTrackedAddresses = 100000;
-  std::lock_guard lock(registrations_mutex_);
-  // Bounded memory: forgetting every bucket at once only ever lets an address register more.
-  if (registrations_.size() >= kMaxTrackedAddresses) registrations_.clear();
-  auto it = registrations_.find(ip);
-  if (it == registrations_.end()) {
-    it = registrations_
-             .emplace(ip, RateLimiter(options_.limits.registrations_per_ip_per_hour / 3600.0,
-                                      options_.limits.registrations_per_ip_burst))
-             .first;
-  }
-  return it->second.take(RateLimiter::Clock::now(), retry_after);
+void Router::log_in(SessionState& state, const std::shared_ptr<Session>& self, storage::DeviceAddress device,
+                    const std::string& username) {
+  state.device = device;
+  state.username = username;
+  registry_.add(device, self);
 }
 
 void Router::on_session_closed(const SessionState& state, const Session* self) {

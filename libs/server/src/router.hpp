@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -102,11 +103,18 @@ class Router {
   Response read_media(SessionState& state, const api::ReadMedia& request);
   Response key_status(SessionState& state);
 
+  Response approve_link(SessionState& state, const api::ApproveLink& request);
+  Response fetch_link(SessionState& state, const api::FetchLink& request);
+  Response link_device(SessionState& state, const std::shared_ptr<Session>& self, const api::LinkDevice& request);
+
   void notify_keys_low(storage::DeviceAddress device);
-  // Takes one registration from the address's bucket; false (and `retry_after`) when empty.
-  bool allow_registration(const std::string& ip, std::chrono::milliseconds& retry_after);
-  // Takes one bundle fetch from the account's bucket; false (and `retry_after`) when empty.
-  bool allow_bundle_fetch(storage::AccountId account, std::chrono::milliseconds& retry_after);
+  // The device a RegisterAccount or LinkDevice adds: its keys parsed, the challenge signed by its
+  // auth key, its name within limits; otherwise nullopt and `response` says why.
+  std::optional<storage::NewDevice> new_device(const SessionState& state, const api::DeviceKeys& keys,
+                                               const std::string& challenge_signature, Response& response);
+  // Logs in `state` as `device` of `username` after RegisterAccount or LinkDevice.
+  void log_in(SessionState& state, const std::shared_ptr<Session>& self, storage::DeviceAddress device,
+              const std::string& username);
 
   const Options& options_;
   storage::Storage& storage_;
@@ -119,10 +127,9 @@ class Router {
   // reach sessions through on_wakes() only, the same way for this server's writes as for another's,
   // so one device's envelopes are always pushed from storage in queue order.
   const bool shared_;
-  std::mutex registrations_mutex_;
-  std::map<std::string, RateLimiter> registrations_;  // per remote IP
-  std::mutex bundle_fetches_mutex_;
-  std::map<storage::AccountId, RateLimiter> bundle_fetches_;  // per fetching account
+  KeyedRateLimiter<std::string> registrations_;          // per remote IP
+  KeyedRateLimiter<storage::AccountId> bundle_fetches_;  // per fetching account
+  KeyedRateLimiter<std::string> link_requests_;          // FetchLink and LinkDevice, per remote IP
 };
 
 }  // namespace hush::server

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -41,6 +43,30 @@ class RateLimiter {
   double burst_;
   double tokens_;
   Clock::time_point last_;
+};
+
+// One token bucket per key (a remote address, an account), created full on first use.
+// Thread-safe. Memory is bounded: beyond `kMaxTrackedKeys` every bucket is forgotten at once,
+// which only ever lets a key make more requests.
+template <typename Key>
+class KeyedRateLimiter {
+ public:
+  KeyedRateLimiter(double rate_per_second, double burst) : rate_(rate_per_second), burst_(burst) {}
+
+  // True when a token of `key`'s bucket was taken; otherwise `retry_after` is how long to wait.
+  bool take(const Key& key, std::chrono::milliseconds& retry_after) {
+    constexpr std::size_t kMaxTrackedKeys = 100000;
+    std::lock_guard lock(mutex_);
+    if (buckets_.size() >= kMaxTrackedKeys) buckets_.clear();
+    auto it = buckets_.try_emplace(key, rate_, burst_).first;
+    return it->second.take(RateLimiter::Clock::now(), retry_after);
+  }
+
+ private:
+  const double rate_;
+  const double burst_;
+  std::mutex mutex_;
+  std::map<Key, RateLimiter> buckets_;
 };
 
 }  // namespace hush::server

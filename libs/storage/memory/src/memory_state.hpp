@@ -61,6 +61,7 @@ struct State {
   std::map<AccountId, AccountState> accounts;
   std::map<std::string, AccountId, std::less<>> usernames;
   std::map<InviteHash, Timestamp> invites;  // -> expires at
+  std::map<LinkId, PendingLink> links;      // may hold expired ones until expire_links()
   std::map<MediaId, UploadRecord> uploads;
   std::map<BodyKey, SharedBody> bodies;  // fan-out bodies
   AccountId next_account_id = 1;
@@ -97,6 +98,10 @@ class Accounts final : public AccountStore {
   Result<void, StorageError> remove_device(DeviceAddress address) override;
   Result<void, StorageError> add_invite(const InviteHash& invite, Timestamp expires_at) override;
   Result<std::size_t, StorageError> expire_invites(Timestamp now) override;
+  Result<void, StorageError> add_link(const PendingLink& link, Timestamp now) override;
+  Result<PendingLink, StorageError> find_link(const LinkId& id, Timestamp now) override;
+  Result<PendingLink, StorageError> take_link(AccountId account, const LinkId& id, Timestamp now) override;
+  Result<std::size_t, StorageError> expire_links(Timestamp now) override;
 
  private:
   State& state_;

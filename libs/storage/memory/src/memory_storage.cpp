@@ -153,6 +153,47 @@ Result<std::size_t, StorageError> Accounts::expire_invites(Timestamp now) {
       std::erase_if(state_.invites, [now](const auto& invite) { return invite.second <= now; }));
 }
 
+Result<void, StorageError> Accounts::add_link(const PendingLink& link, Timestamp now) {
+  Lock lock(state_.mutex);
+  if (!state_.accounts.contains(link.account)) return fail(StorageError::kNotFound);
+  if (link.sealed.empty()) return fail(StorageError::kInvalidArgument);
+  if (link.sealed.size() > state_.options.max_link_payload) return fail(StorageError::kTooLarge);
+  auto held = state_.links.find(link.id);
+  if (held != state_.links.end() && held->second.expires_at > now) return fail(StorageError::kConflict);
+  const auto pending = std::count_if(state_.links.begin(), state_.links.end(), [&](const auto& entry) {
+    return entry.second.account == link.account && entry.second.expires_at > now;
+  });
+  if (static_cast<std::size_t>(pending) >= state_.options.max_pending_links_per_account) {
+    return fail(StorageError::kLimitExceeded);
+  }
+  state_.links.insert_or_assign(link.id, link);
+  return {};
+}
+
+Result<PendingLink, StorageError> Accounts::find_link(const LinkId& id, Timestamp now) {
+  Lock lock(state_.mutex);
+  auto held = state_.links.find(id);
+  if (held == state_.links.end() || held->second.expires_at <= now) return fail(StorageError::kNotFound);
+  return held->second;
+}
+
+Result<PendingLink, StorageError> Accounts::take_link(AccountId account, const LinkId& id, Timestamp now) {
+  Lock lock(state_.mutex);
+  auto held = state_.links.find(id);
+  if (held == state_.links.end() || held->second.expires_at <= now || held->second.account != account) {
+    return fail(StorageError::kNotFound);
+  }
+  PendingLink taken = std::move(held->second);
+  state_.links.erase(held);
+  return taken;
+}
+
+Result<std::size_t, StorageError> Accounts::expire_links(Timestamp now) {
+  Lock lock(state_.mutex);
+  return static_cast<std::size_t>(
+      std::erase_if(state_.links, [now](const auto& link) { return link.second.expires_at <= now; }));
+}
+
 // --- key directory ---
 
 Result<void, StorageError> Keys::set_signed_prekey(DeviceAddress device, const SignedPreKey& key) {

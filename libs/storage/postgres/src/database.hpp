@@ -164,6 +164,10 @@ class Accounts final : public AccountStore {
   Result<void, StorageError> remove_device(DeviceAddress address) override;
   Result<void, StorageError> add_invite(const InviteHash& invite, Timestamp expires_at) override;
   Result<std::size_t, StorageError> expire_invites(Timestamp now) override;
+  Result<void, StorageError> add_link(const PendingLink& link, Timestamp now) override;
+  Result<PendingLink, StorageError> find_link(const LinkId& id, Timestamp now) override;
+  Result<PendingLink, StorageError> take_link(AccountId account, const LinkId& id, Timestamp now) override;
+  Result<std::size_t, StorageError> expire_links(Timestamp now) override;
 
  private:
   Database& database_;

@@ -1,4 +1,4 @@
-// The PostgreSQL backend's accounts, devices and invites. Registration is one transaction; device
+// The PostgreSQL backend's accounts, devices, invites and pending device links. Registration is one transaction; device
 // ids come from the account row, locked while a device is added, so two nodes adding devices to one
 // account at once take turns (and the device limit holds).
 #include "database.hpp"
@@ -26,6 +26,22 @@ Result<Account, StorageError> account_from(const Result<Rows, StorageError>& row
   if (rows->empty()) return fail(StorageError::kNotFound);
   return Account{static_cast<AccountId>(rows->integer_or_zero(0, 0)), ::hush::to_string(rows->bytes(0, 1)),
                  to_timestamp(rows->integer_or_zero(0, 2))};
+}
+
+constexpr const char* kLinkColumns = "account_id, token_hash, sealed, expires_at";
+
+// The first row of kLinkColumns as the link `id`; kNotFound without one.
+Result<PendingLink, StorageError> link_from(const Result<Rows, StorageError>& rows, const LinkId& id) {
+  if (!rows.ok()) return fail(rows.error());
+  if (rows->empty()) return fail(StorageError::kNotFound);
+  PendingLink link;
+  link.id = id;
+  link.account = static_cast<AccountId>(rows->integer_or_zero(0, 0));
+  if (!rows->bytes_into(0, 1, link.token_hash)) return fail(StorageError::kCorrupt);
+  ByteView sealed = rows->bytes(0, 2);
+  link.sealed.assign(sealed.begin(), sealed.end());
+  link.expires_at = to_timestamp(rows->integer_or_zero(0, 3));
+  return link;
 }
 
 // Checks a username before any transaction: kInvalidArgument (empty), kTooLarge.
@@ -212,6 +228,63 @@ Result<void, StorageError> Accounts::add_invite(const InviteHash& invite, Timest
 Result<std::size_t, StorageError> Accounts::expire_invites(Timestamp now) {
   return database_.transact([&](Transaction& transaction) -> Result<std::size_t, StorageError> {
     auto deleted = transaction.connection().run("DELETE FROM invites WHERE expires_at <= $1", Params().time(now));
+    if (!deleted.ok()) return fail(deleted.error());
+    return deleted->affected();
+  });
+}
+
+Result<void, StorageError> Accounts::add_link(const PendingLink& link, Timestamp now) {
+  if (link.sealed.empty()) return fail(StorageError::kInvalidArgument);
+  if (link.sealed.size() > database_.limits().max_link_payload) return fail(StorageError::kTooLarge);
+  return database_.transact([&](Transaction& transaction) -> Result<void, StorageError> {
+    Connection& connection = transaction.connection();
+    // The account's lock first, the count in a later statement (as insert_device): two nodes adding
+    // links to one account take turns, so the limit holds.
+    auto owner =
+        connection.run("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE", Params().integer(link.account));
+    if (!owner.ok()) return fail(owner.error());
+    if (owner->empty()) return fail(StorageError::kNotFound);
+    // An expired link no longer holds its id.
+    HUSH_TRY(connection.run("DELETE FROM links WHERE id = $1 AND expires_at <= $2", Params().bytes(link.id).time(now)));
+    auto pending = connection.run("SELECT count(*) FROM links WHERE account_id = $1 AND expires_at > $2",
+                                  Params().integer(link.account).time(now));
+    if (!pending.ok()) return fail(pending.error());
+    if (static_cast<std::size_t>(pending->integer_or_zero(0, 0)) >= database_.limits().max_pending_links_per_account) {
+      return fail(StorageError::kLimitExceeded);
+    }
+    auto added = connection.run(
+        "INSERT INTO links (id, account_id, token_hash, sealed, expires_at) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (id) DO NOTHING RETURNING 1",
+        Params().bytes(link.id).integer(link.account).bytes(link.token_hash).bytes(link.sealed).time(link.expires_at));
+    if (!added.ok()) return fail(added.error());
+    if (added->empty()) return fail(StorageError::kConflict);
+    return {};
+  });
+}
+
+Result<PendingLink, StorageError> Accounts::find_link(const LinkId& id, Timestamp now) {
+  return database_.read([&](Connection& connection) {
+    return link_from(
+        connection.run(std::string("SELECT ") + kLinkColumns + " FROM links WHERE id = $1 AND expires_at > $2",
+                       Params().bytes(id).time(now)),
+        id);
+  });
+}
+
+Result<PendingLink, StorageError> Accounts::take_link(AccountId account, const LinkId& id, Timestamp now) {
+  return database_.transact([&](Transaction& transaction) {
+    return link_from(
+        transaction.connection().run(
+            std::string("DELETE FROM links WHERE id = $1 AND account_id = $2 AND expires_at > $3 RETURNING ") +
+                kLinkColumns,
+            Params().bytes(id).integer(account).time(now)),
+        id);
+  });
+}
+
+Result<std::size_t, StorageError> Accounts::expire_links(Timestamp now) {
+  return database_.transact([&](Transaction& transaction) -> Result<std::size_t, StorageError> {
+    auto deleted = transaction.connection().run("DELETE FROM links WHERE expires_at <= $1", Params().time(now));
     if (!deleted.ok()) return fail(deleted.error());
     return deleted->affected();
   });

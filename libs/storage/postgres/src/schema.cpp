@@ -152,11 +152,26 @@ ALTER TABLE message_bodies ALTER COLUMN body SET STORAGE EXTERNAL;
 ALTER TABLE messages ADD COLUMN body_id BIGINT;
 )sql";
 
+// Version 3: pending device links (api ApproveLink, LinkDevice), as SQLite's v6: an existing
+// device's approval of a new one, the payload sealed to the new device and the SHA-256 of its
+// token, until expires_at. A migrated database starts with none.
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE links (
+  id BYTEA PRIMARY KEY,
+  account_id BIGINT NOT NULL,
+  token_hash BYTEA NOT NULL,
+  sealed BYTEA NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX links_by_account ON links (account_id, expires_at);
+CREATE INDEX links_by_expiry ON links (expires_at);
+)sql";
+
 struct Migration {
   int version;
   const char* sql;
 };
-constexpr std::array<Migration, 2> kMigrations{{{1, kVersion1}, {2, kVersion2}}};
+constexpr std::array<Migration, 3> kMigrations{{{1, kVersion1}, {2, kVersion2}, {3, kVersion3}}};
 static_assert(kMigrations.back().version == kPostgresSchemaVersion);
 
 // The advisory lock serializing migrations: ("hush" as a 32-bit number, a hash of the schema name),

@@ -157,8 +157,23 @@ CREATE TABLE message_bodies (
 ALTER TABLE messages ADD COLUMN body_id INTEGER;
 )sql";
 
-constexpr std::array<::hush::sqlite::Migration, 5> kMigrations{
-    {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}, {5, kVersion5}}};
+// Version 6: pending device links (api ApproveLink, LinkDevice): an existing device's approval of
+// a new one, the payload sealed to the new device and the SHA-256 of its token, until expires_at.
+// A migrated database starts with none.
+constexpr const char* kVersion6 = R"sql(
+CREATE TABLE links (
+  id BLOB PRIMARY KEY,
+  account_id INTEGER NOT NULL,
+  token_hash BLOB NOT NULL,
+  sealed BLOB NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX links_by_account ON links (account_id, expires_at);
+CREATE INDEX links_by_expiry ON links (expires_at);
+)sql";
+
+constexpr std::array<::hush::sqlite::Migration, 6> kMigrations{
+    {{1, kVersion1}, {2, kVersion2}, {3, kVersion3}, {4, kVersion4}, {5, kVersion5}, {6, kVersion6}}};
 static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 
 }  // namespace

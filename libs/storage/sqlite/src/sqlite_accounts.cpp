@@ -1,4 +1,4 @@
-// The SQLite backend's accounts, devices and invites.
+// The SQLite backend's accounts, devices, invites and pending device links.
 #include "database.hpp"
 
 namespace hush::storage::sqlite {
@@ -23,6 +23,20 @@ Result<Device, StorageError> device_from_row(const Statement& statement) {
   device.created_at = to_timestamp(statement.column_int(4));
   device.name = statement.column_text(5);
   return device;
+}
+
+// A pending link from a row of columns: account_id, token_hash, sealed, expires_at.
+Result<PendingLink, StorageError> read_link(Statement& statement, const LinkId& id) {
+  auto row = statement.step();
+  if (!row.ok()) return fail(row.error());
+  if (!*row) return fail(StorageError::kNotFound);
+  PendingLink link;
+  link.id = id;
+  link.account = static_cast<AccountId>(statement.column_int(0));
+  if (!statement.column_into(1, link.token_hash)) return fail(StorageError::kCorrupt);
+  link.sealed = statement.column_blob(2);
+  link.expires_at = to_timestamp(statement.column_int(3));
+  return link;
 }
 
 Result<bool, StorageError> account_exists(Connection& connection, AccountId account) {
@@ -214,6 +228,62 @@ Result<void, StorageError> Accounts::add_invite(const InviteHash& invite, Timest
 Result<std::size_t, StorageError> Accounts::expire_invites(Timestamp now) {
   return database_.write([&](Connection& connection) -> Result<std::size_t, StorageError> {
     HUSH_TRY(connection.prepare("DELETE FROM invites WHERE expires_at <= ?1").bind(1, now).run());
+    return static_cast<std::size_t>(connection.changes());
+  });
+}
+
+Result<void, StorageError> Accounts::add_link(const PendingLink& link, Timestamp now) {
+  if (link.sealed.empty()) return fail(StorageError::kInvalidArgument);
+  if (link.sealed.size() > database_.limits().max_link_payload) return fail(StorageError::kTooLarge);
+  return database_.write([&](Connection& connection) -> Result<void, StorageError> {
+    auto exists = account_exists(connection, link.account);
+    if (!exists.ok()) return fail(exists.error());
+    if (!*exists) return fail(StorageError::kNotFound);
+    // An expired link no longer holds its id.
+    HUSH_TRY(connection.prepare("DELETE FROM links WHERE id = ?1 AND expires_at <= ?2")
+                 .bind(1, ByteView(link.id))
+                 .bind(2, now)
+                 .run());
+    Statement pending = connection.prepare(
+        "SELECT (SELECT count(*) FROM links WHERE id = ?1), "
+        "(SELECT count(*) FROM links WHERE account_id = ?2 AND expires_at > ?3)");
+    auto row = pending.bind(1, ByteView(link.id)).bind(2, to_column(link.account)).bind(3, now).step();
+    if (!row.ok()) return fail(row.error());
+    if (pending.column_int(0) != 0) return fail(StorageError::kConflict);
+    if (static_cast<std::size_t>(pending.column_int(1)) >= database_.limits().max_pending_links_per_account) {
+      return fail(StorageError::kLimitExceeded);
+    }
+    return connection
+        .prepare("INSERT INTO links (id, account_id, token_hash, sealed, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+        .bind(1, ByteView(link.id))
+        .bind(2, to_column(link.account))
+        .bind(3, ByteView(link.token_hash))
+        .bind(4, ByteView(link.sealed))
+        .bind(5, link.expires_at)
+        .run();
+  });
+}
+
+Result<PendingLink, StorageError> Accounts::find_link(const LinkId& id, Timestamp now) {
+  return database_.read([&](Connection& connection) {
+    Statement statement = connection.prepare(
+        "SELECT account_id, token_hash, sealed, expires_at FROM links WHERE id = ?1 AND expires_at > ?2");
+    return read_link(statement.bind(1, ByteView(id)).bind(2, now), id);
+  });
+}
+
+Result<PendingLink, StorageError> Accounts::take_link(AccountId account, const LinkId& id, Timestamp now) {
+  return database_.write([&](Connection& connection) {
+    Statement statement = connection.prepare(
+        "DELETE FROM links WHERE id = ?1 AND account_id = ?2 AND expires_at > ?3 "
+        "RETURNING account_id, token_hash, sealed, expires_at");
+    return read_link(statement.bind(1, ByteView(id)).bind(2, to_column(account)).bind(3, now), id);
+  });
+}
+
+Result<std::size_t, StorageError> Accounts::expire_links(Timestamp now) {
+  return database_.write([&](Connection& connection) -> Result<std::size_t, StorageError> {
+    HUSH_TRY(connection.prepare("DELETE FROM links WHERE expires_at <= ?1").bind(1, now).run());
     return static_cast<std::size_t>(connection.changes());
   });
 }

@@ -83,6 +83,7 @@ DeviceAddress ConformanceTest::make_device(const std::string& username) {
                            ::testing::Values(memory_backend(), sqlite_backend(), postgres_backend()), backend_name)
 
 HUSH_INSTANTIATE_FOR_BACKENDS(AccountsConformance);
+HUSH_INSTANTIATE_FOR_BACKENDS(LinksConformance);
 HUSH_INSTANTIATE_FOR_BACKENDS(KeyDirectoryConformance);
 HUSH_INSTANTIATE_FOR_BACKENDS(MessageQueueConformance);
 HUSH_INSTANTIATE_FOR_BACKENDS(FanoutConformance);

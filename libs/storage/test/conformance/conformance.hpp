@@ -42,6 +42,7 @@ class ConformanceTest : public ::testing::TestWithParam<Backend> {
 
 // One fixture per interface, so test names say what they cover.
 class AccountsConformance : public ConformanceTest {};
+class LinksConformance : public ConformanceTest {};
 class KeyDirectoryConformance : public ConformanceTest {};
 class MessageQueueConformance : public ConformanceTest {};
 class FanoutConformance : public ConformanceTest {};

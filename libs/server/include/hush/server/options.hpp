@@ -74,6 +74,21 @@ struct Limits {
   std::uint32_t bundle_fetches_per_account_per_minute = 60;
   std::uint32_t bundle_fetches_per_account_burst = 30;
 
+  // How long an approved device link (ApproveLink) waits for the new device to fetch it and link
+  // (FetchLink, LinkDevice); after it, "no_link". The user approves on one device and types or
+  // scans on the other within moments; longer only widens the window in which the sealed payload
+  // sits on the server. Default 10 minutes.
+  std::chrono::milliseconds link_ttl{10 * 60'000};
+
+  // FetchLink and LinkDevice requests (before login) one IP address may make:
+  // `link_fetches_per_ip_burst` at once, refilled at `link_fetches_per_ip_per_minute`
+  // ("link_fetches_per_ip"). Over it: LIMIT_EXCEEDED with retry_after_ms. A new device polls
+  // FetchLink until the user approves it; a poll every 2 s, as a client does, takes 30 a minute.
+  // The bound keeps unauthenticated clients from probing link ids (128 random bits) or signature
+  // checks at `requests_per_second`. Default 60 per minute, burst 60.
+  std::uint32_t link_fetches_per_ip_per_minute = 60;
+  std::uint32_t link_fetches_per_ip_burst = 60;
+
   // Open connections per remote IP address ("connections_per_ip"); the next one is closed right
   // after the TLS accept. Default 64.
   std::size_t connections_per_ip = 64;

@@ -1,4 +1,5 @@
-// Accounts (username -> account id), their devices, and single-use invite tokens. Owns who
+// Accounts (username -> account id), their devices, single-use invite tokens, and pending device
+// links (an existing device's approval of a new one, sealed to the new device). Owns who
 // exists and which devices an account has; not how a device proves itself (the server verifies a
 // signature with the stored public DeviceAuthKey) nor what a username may look like (the server
 // normalises it; storage compares bytes exactly).
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hush/base/bytes.hpp"
 #include "hush/base/result.hpp"
 #include "hush/storage/error.hpp"
 #include "hush/storage/types.hpp"
@@ -47,6 +49,20 @@ struct AccountWithDevice {
 // An invite token is never stored: only its SHA-256 (computed by the server), so a copy of the
 // database does not hand out invites.
 using InviteHash = Sha256Digest;
+
+// An existing device's approval of a new device (a linked device), waiting for the new device to
+// fetch it and then link. Storage holds only what the server may see: the sealed payload is
+// ciphertext to the new device's key, and the token it holds is stored as its SHA-256 (computed by
+// the approving device), so a copy of the database cannot link a device.
+struct PendingLink {
+  LinkId id{};
+  AccountId account = 0;
+  Sha256Digest token_hash{};
+  Bytes sealed;  // 1..Options::max_link_payload bytes
+  Timestamp expires_at{};
+
+  friend bool operator==(const PendingLink&, const PendingLink&) = default;
+};
 
 // Thread safety: every method may be called from any thread at any time; each call is atomic.
 class AccountStore {
@@ -96,6 +112,24 @@ class AccountStore {
 
   // Deletes invites that expired at or before `now`; returns how many.
   virtual Result<std::size_t, StorageError> expire_invites(Timestamp now) = 0;
+
+  // Stores a pending link, usable until `link.expires_at` (exclusive). A link expired at `now`
+  // no longer counts and its id may be used again.
+  // Errors: kNotFound (no such account), kInvalidArgument (empty sealed payload), kTooLarge
+  // (sealed longer than Options::max_link_payload), kConflict (an unexpired link has this id),
+  // kLimitExceeded (the account holds Options::max_pending_links_per_account unexpired links).
+  virtual Result<void, StorageError> add_link(const PendingLink& link, Timestamp now) = 0;
+
+  // The unexpired link with this id, left in place. Errors: kNotFound (unknown, taken or expired).
+  virtual Result<PendingLink, StorageError> find_link(const LinkId& id, Timestamp now) = 0;
+
+  // Removes and returns the unexpired link with this id if it belongs to `account`: only one of
+  // several concurrent takes gets it. Errors: kNotFound (unknown, taken, expired, or another
+  // account's; then nothing is removed).
+  virtual Result<PendingLink, StorageError> take_link(AccountId account, const LinkId& id, Timestamp now) = 0;
+
+  // Deletes links that expired at or before `now`; returns how many.
+  virtual Result<std::size_t, StorageError> expire_links(Timestamp now) = 0;
 };
 
 }  // namespace hush::storage

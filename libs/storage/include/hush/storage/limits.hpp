@@ -57,4 +57,14 @@ inline constexpr std::uint64_t kMediaQuotaPerAccount = 1024ull * 1024 * 1024;
 // the memory of one call.
 inline constexpr std::size_t kMaxMediaChunkSize = 1024 * 1024;
 
+// Largest sealed payload of a pending device link: what an existing device hands a new one (the
+// identity key pair, the link token, account settings: a few hundred bytes). 16 KiB leaves room
+// for what later versions add while one link stays well inside a 64 KiB frame, and an account's
+// pending links hold at most kMaxPendingLinksPerAccount times this for minutes.
+inline constexpr std::size_t kMaxLinkPayload = 16 * 1024;
+
+// Unexpired pending links one account may hold. A user links one device at a time; 4 tolerates
+// abandoned attempts within a link's lifetime while bounding what one account stores.
+inline constexpr std::size_t kMaxPendingLinksPerAccount = 4;
+
 }  // namespace hush::storage

@@ -54,6 +54,14 @@ struct Options {
   // Default kMaxMediaChunkSize (1 MiB).
   std::size_t max_media_chunk_size = kMaxMediaChunkSize;
 
+  // Largest sealed payload of a pending device link; add_link() beyond it fails with kTooLarge.
+  // Default kMaxLinkPayload (16 KiB).
+  std::size_t max_link_payload = kMaxLinkPayload;
+
+  // Unexpired pending links per account; add_link() beyond it fails with kLimitExceeded.
+  // Default kMaxPendingLinksPerAccount (4).
+  std::size_t max_pending_links_per_account = kMaxPendingLinksPerAccount;
+
   friend bool operator==(const Options&, const Options&) = default;
 };
 

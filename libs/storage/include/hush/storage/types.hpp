@@ -51,4 +51,7 @@ using MessageId = std::array<std::uint8_t, 16>;
 // the id is the only way to name a blob (there is no listing API).
 using MediaId = std::array<std::uint8_t, 16>;
 
+// A device link's id, drawn by the new device from its CSPRNG (docs/protocol.md, linking a device).
+using LinkId = std::array<std::uint8_t, 16>;
+
 }  // namespace hush::storage

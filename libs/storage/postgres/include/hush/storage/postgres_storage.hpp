@@ -18,7 +18,7 @@ namespace hush::storage {
 
 // The schema version this code writes; open migrates older schemas up to it and refuses newer
 // ones (kIncompatibleSchema). libs/storage/README.md lists what each version added.
-inline constexpr int kPostgresSchemaVersion = 2;
+inline constexpr int kPostgresSchemaVersion = 3;
 
 struct PostgresOptions {
   // Limits enforced, as for every backend. Default: Options{} (the constants of limits.hpp).

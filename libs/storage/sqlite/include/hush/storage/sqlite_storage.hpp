@@ -18,7 +18,7 @@ namespace hush::storage {
 
 // The schema version this code writes; open() migrates older databases up to it and refuses
 // newer ones (kIncompatibleSchema). libs/storage/README.md lists what each version added.
-inline constexpr int kSqliteSchemaVersion = 5;
+inline constexpr int kSqliteSchemaVersion = 6;
 
 struct SqliteOptions {
   // Limits enforced, as for every backend. Default: Options{} (the constants of limits.hpp).
