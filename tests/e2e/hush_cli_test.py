@@ -289,6 +289,45 @@ class HushCliTest(unittest.TestCase):
         self.assertEqual([(g["name"], g["members"], g["expire_timer"]) for g in groups],
                          [("book club", ["alice7", "bob7"], 86400)])
 
+    def test_link_device_gets_the_contacts_and_what_is_sent_after(self):
+        alice, bob = self.register("alice8"), self.register("bob8")
+        self.send(alice, "bob8", "before the laptop")
+        self.receive(bob)
+        laptop = self.home("alice8-laptop")
+        waiting = subprocess.Popen([HUSH, "--home", laptop, "link-device", "--server", self.server.url(),
+                                    "--pin", self.server.fingerprint, "--wait", "60", "--ascii"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            code = None
+            deadline = time.time() + 30
+            while code is None and time.time() < deadline:
+                line = waiting.stdout.readline()
+                found = re.search(r"link code: (hush-link:[0-9a-f]{96})", line)
+                if found:
+                    code = found.group(1)
+            self.assertIsNotNone(code, "no code shown")
+            self.assertEqual(run_hush(alice, "add-device", "hush-link:0", check=False).returncode, 6)
+            run_hush(alice, "add-device", code)
+            out, err = waiting.communicate(timeout=60)
+        finally:
+            if waiting.poll() is None:
+                waiting.kill()
+        self.assertEqual(waiting.returncode, 0, err)
+        self.assertIn("linked: device 2 of alice8, 1 contact(s)", out)
+        self.assertEqual([c["name"] for c in json_items(run_hush(laptop, "contacts", "--json").stdout)], ["bob8"])
+        devices = json_items(run_hush(alice, "devices", "--json").stdout)
+        self.assertEqual([(d["id"], d["current"]) for d in devices], [(1, True), (2, False)])
+        # Sent after linking: both of alice's devices get it; the laptop writes as alice.
+        self.send(bob, "alice8", "to the phone and the laptop")
+        for home in (alice, laptop):
+            self.assertEqual([m["body"] for m in self.receive(home) if m["kind"] == "text"],
+                             ["to the phone and the laptop"], home)
+        self.send(laptop, "bob8", "typed on the laptop")
+        got = [m for m in self.receive(bob) if m["kind"] == "text"]
+        self.assertEqual([(m["from"], m["device"], m["body"]) for m in got], [("alice8", 2, "typed on the laptop")])
+        run_hush(alice, "devices", "remove", "2")
+        self.assertNotEqual(run_hush(laptop, "receive", "--timeout", "1", check=False).returncode, 0)
+
     def test_video_voice_note_and_photo_round_trip_bit_exact(self):
         alice = self.register("alice2")
         bob = self.register("bob2")

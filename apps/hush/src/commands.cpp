@@ -102,26 +102,61 @@ Result<std::string, int> conversation(Session& session, const std::string& name,
   return client::Messenger::group_peer(found->id);
 }
 
-// --- register ---
+// --- register, link-device ---
+
+void add_server_options(CLI::App& command, ServerOptions& options) {
+  command.add_option("--server", options.server, "The hushd the account is on")
+      ->type_name("wss://HOST:PORT")
+      ->required();
+  auto* ca = command.add_option("--ca", options.ca_file, "Trust the server's certificate through these CAs (PEM)")
+                 ->type_name("FILE");
+  command.add_option("--pin", options.pin, "Pin the certificate SHA-256 fingerprint hushd printed")
+      ->type_name("HEX")
+      ->excludes(ca);
+  add_endpoint_options(command, options.endpoint);
+}
+
+Result<NewHome, int> new_home_settings(const CLI::App& command, const ServerOptions& options) {
+  if (!client::parse_server_url(options.server)) {
+    return fail(report("--server: expected wss://HOST:PORT, got " + options.server, kExitUsage));
+  }
+  auto endpoint = endpoint_from_options(command, options.server, options.endpoint);
+  if (!endpoint.ok()) return fail(endpoint.error());
+  const client::ServerAddress address = endpoint->address;
+  NewHome home;
+  home.account.connection = client::connection_options(*endpoint, address, home.account.connection);
+  home.server = client::ServerSettings{address, client::PinnedCertificate{}};
+  if (!options.ca_file.empty()) {
+    home.server.trust = client::CaFile{options.ca_file};
+  } else if (!options.pin.empty()) {
+    const auto fingerprint = client::parse_fingerprint(options.pin);
+    if (!fingerprint) return fail(report("--pin: expected 64 hex digits (':' allowed)", kExitUsage));
+    home.server.trust = client::PinnedCertificate{*fingerprint};
+  } else {
+    auto seen = client::probe_certificate(address, kProbeTimeout, home.account.connection);
+    if (!seen.ok()) {
+      return fail(report_failure("cannot reach " + client::format_server_url(address),
+                                 client::ClientError::transport(seen.error())));
+    }
+    home.server.trust = client::PinnedCertificate{*seen};
+    std::cout << "trust on first use: pinned server certificate SHA-256 " << client::format_fingerprint(*seen)
+              << "; compare it with the one hushd printed" << std::endl;
+  }
+  return home;
+}
 
 CommandRun define_register(CLI::App& command) {
   struct Options {
-    std::string server, username, ca_file, pin, invite;
-    EndpointOptions endpoint;
+    ServerOptions server;
+    std::string username, invite;
   };
   auto options = std::make_shared<Options>();
-  command.add_option("--server", options->server, "The hushd to register on")->type_name("wss://HOST:PORT")->required();
+  add_server_options(command, options->server);
   command.add_option("--username", options->username, "The account name to take (3-32 of a-z 0-9 _ .)")
       ->type_name("NAME")
       ->required();
-  auto* ca = command.add_option("--ca", options->ca_file, "Trust the server's certificate through these CAs (PEM)")
-                 ->type_name("FILE");
-  command.add_option("--pin", options->pin, "Pin the certificate SHA-256 fingerprint hushd printed")
-      ->type_name("HEX")
-      ->excludes(ca);
   command.add_option("--invite", options->invite, "A token from `hushd invite`, for invite-only servers")
       ->type_name("TOKEN");
-  add_endpoint_options(command, options->endpoint);
   command.footer(
       "Without --ca or --pin, the certificate the server presents now is pinned (trust on first use) and its\n"
       "fingerprint printed: compare it with the one hushd printed. Unlocking: HUSH_PASSPHRASE if set, else a\n"
@@ -129,37 +164,14 @@ CommandRun define_register(CLI::App& command) {
       "--server with --via, --sni and --host becomes endpoint 1 of HOME/endpoints.json; endpoints added before\n"
       "(`hush endpoints add`) are tried after it.");
   return [options, &command](const GlobalOptions& global) -> int {
-    if (!client::parse_server_url(options->server)) {
-      return report("--server: expected wss://HOST:PORT, got " + options->server, kExitUsage);
-    }
-    auto endpoint = endpoint_from_options(command, options->server, options->endpoint);
-    if (!endpoint.ok()) return endpoint.error();
-    const client::ServerAddress address = endpoint->address;
-    client::AccountOptions account_options;
-    account_options.connection = client::connection_options(*endpoint, address, account_options.connection);
-    client::ServerSettings server{address, client::PinnedCertificate{}};
-    if (!options->ca_file.empty()) {
-      server.trust = client::CaFile{options->ca_file};
-    } else if (!options->pin.empty()) {
-      const auto fingerprint = client::parse_fingerprint(options->pin);
-      if (!fingerprint) return report("--pin: expected 64 hex digits (':' allowed)", kExitUsage);
-      server.trust = client::PinnedCertificate{*fingerprint};
-    } else {
-      auto seen = client::probe_certificate(address, kProbeTimeout, account_options.connection);
-      if (!seen.ok()) {
-        return report_failure("cannot reach " + client::format_server_url(address),
-                              client::ClientError::transport(seen.error()));
-      }
-      server.trust = client::PinnedCertificate{*seen};
-      std::cout << "trust on first use: pinned server certificate SHA-256 " << client::format_fingerprint(*seen)
-                << "; compare it with the one hushd printed" << std::endl;
-    }
-
+    auto settings = new_home_settings(command, options->server);
+    if (!settings.ok()) return settings.error();
+    const client::ServerAddress address = settings->server.address;
     auto unlock = prepare_new_home(global.home);
     if (!unlock.ok()) return report_failure("cannot prepare " + global.home.string(), unlock.error());
     Session session;
-    auto account = client::Account::register_new(global.home, *unlock, server, options->username, options->invite,
-                                                 session.rng, std::move(account_options));
+    auto account = client::Account::register_new(global.home, *unlock, settings->server, options->username,
+                                                 options->invite, session.rng, std::move(settings->account));
     if (!account.ok()) return report_failure("register " + options->username, account.error());
     session.account = std::move(*account);
     session.messenger = std::make_unique<client::Messenger>(*session.account);

@@ -53,6 +53,8 @@ CommandRun define_link(CLI::App& command);
 CommandRun define_outbox(CLI::App& command);
 CommandRun define_devices(CLI::App& command);
 CommandRun define_group(CLI::App& command);
+CommandRun define_link_device(CLI::App& command);
+CommandRun define_add_device(CLI::App& command);
 CommandRun define_groups(CLI::App& command);
 CommandRun define_daemon(CLI::App& command);
 CommandRun define_endpoints(CLI::App& command);
@@ -92,6 +94,22 @@ void add_endpoint_options(CLI::App& command, EndpointOptions& options);
 // (reported).
 Result<client::Endpoint, int> endpoint_from_options(const CLI::App& command, const std::string& url,
                                                     const EndpointOptions& options);
+
+// --server, --ca, --pin and the endpoint options: how a new home reaches and trusts its server
+// (`register`, `link-device`).
+struct ServerOptions {
+  std::string server, ca_file, pin;
+  EndpointOptions endpoint;
+};
+void add_server_options(CLI::App& command, ServerOptions& options);
+struct NewHome {
+  client::ServerSettings server;
+  client::AccountOptions account;
+};
+// The server settings and account options they describe; without --ca or --pin, the certificate
+// the server presents now is pinned (and its fingerprint printed). Reports a failure and returns
+// its exit code.
+Result<NewHome, int> new_home_settings(const CLI::App& command, const ServerOptions& options);
 
 // A reconnection backoff whose jitter is seeded from the session's random generator, so that
 // clients cut off together do not retry together.

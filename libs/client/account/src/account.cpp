@@ -9,6 +9,7 @@
 #include "hush/protocol/keys.hpp"
 #include "hush/protocol/limits.hpp"
 #include "prekey_upload.hpp"
+#include "server_calls.hpp"
 
 namespace hush::client {
 
@@ -16,8 +17,6 @@ namespace api = wire::api;
 
 namespace {
 
-// What the auth key signs: this prefix, then the connection's challenge nonce (docs/protocol.md).
-constexpr std::string_view kAuthContext = "hush-auth-v1";
 // The server's reason when RegisterAccount names a taken username.
 constexpr std::string_view kUsernameTaken = "username_taken";
 
@@ -27,22 +26,8 @@ std::uint64_t system_now_ms() {
           .count());
 }
 
-std::string challenge_signature(const crypto::Ed25519KeyPair& key, const Bytes& nonce) {
-  const auto signature = crypto::ed25519_sign(key, concat(as_bytes(kAuthContext), nonce));
-  return std::string(signature.begin(), signature.end());
-}
-
-// The response when the call went through and the server said OK; otherwise the failure.
-Result<api::Response, ClientError> checked_call(ServerConnection& connection, api::Request request) {
-  auto response = connection.call(std::move(request));
-  if (!response.ok()) return fail(ClientError::transport(response.error()));
-  if (response->status().code() != api::Status::OK) {
-    std::string reason = response->status().reason();
-    if (reason.empty()) reason = api::Status::Code_Name(response->status().code());
-    return fail(ClientError::server(std::move(reason)));
-  }
-  return std::move(*response);
-}
+using detail::challenge_signature;
+using detail::checked_call;
 
 ClientError endpoints_error(const EndpointsFailure& failure) {
   return ClientError{ClientErrorKind::kStore, std::string("endpoints_") + to_string(failure.error)};
@@ -69,31 +54,17 @@ Result<std::unique_ptr<Account>, ClientError> Account::register_new(const std::f
                                                                     const std::string& username,
                                                                     const std::string& invite, crypto::Rng& rng,
                                                                     AccountOptions options) {
-  if (options.prekey_batch == 0 || options.prekey_batch > kMaxPreKeyBatch) {
-    return fail(ClientError{ClientErrorKind::kInvalidArgument, "prekey_batch"});
-  }
   if (username.empty()) return fail(ClientError{ClientErrorKind::kInvalidArgument, "username"});
-  // The way this registration goes becomes endpoint 1, before anything else is written.
-  const Endpoint registration = endpoint_from(server.address, options.connection);
-  if (!check_endpoint(registration).ok()) return fail(ClientError{ClientErrorKind::kInvalidArgument, "endpoint"});
-  if (auto saved = put_endpoint_first(home, registration); !saved.ok()) return fail(endpoints_error(saved.error()));
-  const protocol::IdentityKeyPair identity = protocol::IdentityKeyPair::generate(rng);
-  auto created = ClientStore::create(home, unlock, identity, protocol::generate_registration_id(rng), options.store);
-  if (!created.ok()) return fail(ClientError::store(created.error()));
-  const std::filesystem::path database = (*created)->path();
-  std::unique_ptr<Account> account(new Account(std::move(*created), rng, std::move(options)));
-
+  HUSH_TRY(prepare_home(home, server, options));
   detail::AccountRecord record;
   record.username = username;
   record.server = server;
-  record.last_resort_id = protocol::kMediumMaxValue;
   record.auth_key = crypto::Ed25519KeyPair::generate(rng);
-  {
-    auto transaction = account->store_->transaction();
-    (void)detail::insert_account(transaction, record);
-    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
-  }
-  HUSH_TRY(account->load());
+  auto created = create(home, unlock, protocol::IdentityKeyPair::generate(rng), protocol::generate_registration_id(rng),
+                        record, rng, std::move(options));
+  if (!created.ok()) return fail(created.error());
+  std::unique_ptr<Account> account = std::move(*created);
+  const std::filesystem::path database = account->store_->path();
 
   auto connection = account->connect(0, account->last_report_, account->options_.connection);
   if (!connection.ok()) return fail(connection.error());
@@ -106,6 +77,36 @@ Result<std::unique_ptr<Account>, ClientError> Account::register_new(const std::f
   }
   account->connection_ = std::move(*connection);
   HUSH_TRY(account->upload_all_keys());
+  return account;
+}
+
+Result<void, ClientError> Account::prepare_home(const std::filesystem::path& home, const ServerSettings& server,
+                                                const AccountOptions& options) {
+  if (options.prekey_batch == 0 || options.prekey_batch > kMaxPreKeyBatch) {
+    return fail(ClientError{ClientErrorKind::kInvalidArgument, "prekey_batch"});
+  }
+  // The way this registration goes becomes endpoint 1, before anything else is written.
+  const Endpoint registration = endpoint_from(server.address, options.connection);
+  if (!check_endpoint(registration).ok()) return fail(ClientError{ClientErrorKind::kInvalidArgument, "endpoint"});
+  if (auto saved = put_endpoint_first(home, registration); !saved.ok()) return fail(endpoints_error(saved.error()));
+  return {};
+}
+
+Result<std::unique_ptr<Account>, ClientError> Account::create(const std::filesystem::path& home, const Unlock& unlock,
+                                                              const protocol::IdentityKeyPair& identity,
+                                                              std::uint32_t registration_id,
+                                                              detail::AccountRecord record, crypto::Rng& rng,
+                                                              AccountOptions options) {
+  auto created = ClientStore::create(home, unlock, identity, registration_id, options.store);
+  if (!created.ok()) return fail(ClientError::store(created.error()));
+  std::unique_ptr<Account> account(new Account(std::move(*created), rng, std::move(options)));
+  record.last_resort_id = protocol::kMediumMaxValue;
+  {
+    auto transaction = account->store_->transaction();
+    (void)detail::insert_account(transaction, record);
+    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  }
+  HUSH_TRY(account->load());
   return account;
 }
 

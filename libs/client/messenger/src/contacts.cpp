@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "contact_table.hpp"
+#include "hush/client/account/device_link.hpp"
 #include "hush/client/contact_link/contact_link.hpp"
 #include "hush/client/messenger/messenger.hpp"
 #include "hush/client/store/limits.hpp"
@@ -54,6 +55,17 @@ Result<void, ClientError> Messenger::add_contact(const std::string& name) {
   (void)detail::touch_contact(transaction, name, account_.now_ms());
   if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
   return {};
+}
+
+Result<void, ClientError> Messenger::add_device(std::string_view code) {
+  auto all = contacts();
+  if (!all.ok()) return fail(all.error());
+  std::vector<std::string> names;
+  for (const Contact& contact : *all) {
+    if (names.size() == kMaxLinkedContacts) break;
+    names.push_back(contact.name);
+  }
+  return account_.approve_link(code, names);
 }
 
 Result<Contact, ClientError> Messenger::add_contact_link(std::string_view text) {

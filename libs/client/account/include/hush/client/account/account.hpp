@@ -79,6 +79,26 @@ class Account {
                                                                     const std::string& invite, crypto::Rng& rng,
                                                                     AccountOptions options = {});
 
+  // Links this new device (a new `home`) to an existing account (device_link.hpp): shows a code
+  // through `show_code` (format_link_code), then waits up to `wait` for another device of the
+  // account to approve it (Account::approve_link), polling the server about once a second. Then
+  // creates the store with the account's identity, registers this device with the server
+  // (LinkDevice) and uploads its keys; the account stays connected. `contacts` receives the
+  // contacts the approving device sent. Errors: kTimeout-like kTransport "link_timeout" (nobody
+  // approved in time), kProtocol "link_payload" (the sealed payload did not open or parse), the
+  // server's refusals ("bad_token", "max_devices_per_account", ...), kStore.
+  static Result<std::unique_ptr<Account>, ClientError> link_new(
+      const std::filesystem::path& home, const Unlock& unlock, const ServerSettings& server, crypto::Rng& rng,
+      const std::function<void(const std::string& code)>& show_code, std::chrono::milliseconds wait,
+      std::vector<std::string>& contacts, AccountOptions options = {});
+
+  // Approves the new device whose code (format_link_code) the user typed or scanned: seals this
+  // account's identity key pair, a one-time token and `contacts` (at most kMaxLinkedContacts) to
+  // it and hands them to the server (ApproveLink). kInvalidArgument "link_code" for a malformed
+  // code, "contacts" for too many; the server's refusals ("max_devices_per_account",
+  // "link_exists", ...). Needs connected().
+  Result<void, ClientError> approve_link(std::string_view code, const std::vector<std::string>& contacts);
+
   // Opens the account in `home` without connecting. kNotRegistered when the home has a store but
   // no account row.
   static Result<std::unique_ptr<Account>, ClientError> open(const std::filesystem::path& home, const Unlock& unlock,
@@ -137,6 +157,15 @@ class Account {
 
  private:
   Account(std::unique_ptr<ClientStore> store, crypto::Rng& rng, AccountOptions options);
+  // What registering and linking check first; the server's endpoint becomes number 1 of the list.
+  static Result<void, ClientError> prepare_home(const std::filesystem::path& home, const ServerSettings& server,
+                                                const AccountOptions& options);
+  // A new store in `home` with `identity` and the account row `record`, loaded.
+  static Result<std::unique_ptr<Account>, ClientError> create(const std::filesystem::path& home, const Unlock& unlock,
+                                                              const protocol::IdentityKeyPair& identity,
+                                                              std::uint32_t registration_id,
+                                                              detail::AccountRecord record, crypto::Rng& rng,
+                                                              AccountOptions options);
   Result<void, ClientError> load();
   // Through endpoint number `only` of the list (0: each in order until one connects).
   Result<std::unique_ptr<ServerConnection>, ClientError> connect(std::size_t only, ConnectReport& report,

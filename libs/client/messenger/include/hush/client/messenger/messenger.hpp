@@ -236,6 +236,11 @@ class Messenger {
   // kInvalidArgument "other_server" otherwise). Its first session must carry that identity, or the
   // send fails with kUntrustedIdentity "identity_mismatch"; when it does, the contact is verified.
   Result<Contact, ClientError> add_contact_link(std::string_view link);
+  // Approves a new device of this account from the code it shows (Account::approve_link), giving
+  // it the contacts (the first kMaxLinkedContacts, by name). The new device then receives every
+  // message sent to the account. Needs the account logged in.
+  Result<void, ClientError> add_device(std::string_view code);
+
   // This account's own contact link.
   Result<std::string, ClientError> own_contact_link();
 

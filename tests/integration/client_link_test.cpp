@@ -1,0 +1,122 @@
+// Linking a device with the client library against a real in-process hushd: the new device shows
+// a code, an existing one approves it, and the new device holds the account's identity and
+// contacts, is listed, and receives what is sent to the account after linking; its messages reach
+// peers as the account's. A code for another key cannot be opened; a tampered payload is refused.
+#include <future>
+#include <thread>
+
+#include "client_fixture.hpp"
+#include "hush/client/account/device_link.hpp"
+
+namespace hush::test {
+namespace {
+
+using ClientLinkTest = ClientFixture;
+
+TEST(DeviceLinkCode, RoundTripsAndRefusesAnythingElse) {
+  crypto::SystemRng rng;
+  client::LinkCode code{Bytes(client::kLinkIdSize, 7), crypto::KeyPair::generate(rng).public_key};
+  const std::string text = client::format_link_code(code);
+  EXPECT_TRUE(text.starts_with(client::kLinkCodePrefix));
+  EXPECT_EQ(client::parse_link_code(" " + text + "\n"), code);
+  EXPECT_FALSE(client::parse_link_code(text.substr(1)));
+  EXPECT_FALSE(client::parse_link_code(text + "0"));
+  EXPECT_FALSE(client::parse_link_code(text.substr(0, text.size() - 1) + "g"));
+  EXPECT_FALSE(client::parse_link_code(""));
+}
+
+TEST(DeviceLinkCode, OnlyTheCodesKeyAndLinkIdOpenThePayload) {
+  crypto::SystemRng rng;
+  const crypto::KeyPair key = crypto::KeyPair::generate(rng);
+  client::LinkCode code{Bytes(client::kLinkIdSize, 1), key.public_key};
+  const Bytes sealed = client::seal_link_payload(code, as_bytes("the account"), rng);
+  auto opened = client::open_link_payload(code, key.private_key, sealed);
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(std::string(opened->view().begin(), opened->view().end()), "the account");
+  EXPECT_FALSE(client::open_link_payload(code, crypto::KeyPair::generate(rng).private_key, sealed));
+  client::LinkCode other_id = code;
+  other_id.link_id[0] = 2;
+  EXPECT_FALSE(client::open_link_payload(other_id, key.private_key, sealed));
+  Bytes tampered = sealed;
+  tampered.back() ^= 1;
+  EXPECT_FALSE(client::open_link_payload(code, key.private_key, tampered));
+  EXPECT_FALSE(client::open_link_payload(code, key.private_key, ByteView(sealed).first(40)));
+  EXPECT_FALSE(client::open_link_payload(code, key.private_key, Bytes(client::kMaxSealedLinkSize + 1, 0)));
+}
+
+TEST_F(ClientLinkTest, ANewDeviceGetsTheIdentityAndContactsAndReceivesWhatFollows) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  send(at_alice, "bob", "before linking");
+  ASSERT_EQ(receive(at_bob).size(), 1u);
+
+  // The new device waits on a thread; the code it shows is approved here.
+  std::promise<std::string> shown;
+  std::vector<std::string> contacts;
+  crypto::SystemRng link_rng;
+  auto linked = std::async(std::launch::async, [&] {
+    return Account::link_new(
+        homes_ / "alice-laptop", unlock(), settings(), link_rng,
+        [&](const std::string& code) { shown.set_value(code); }, 30s, contacts, options());
+  });
+  auto code = shown.get_future();
+  ASSERT_EQ(code.wait_for(30s), std::future_status::ready);
+  const std::string text = code.get();
+  ASSERT_TRUE(client::parse_link_code(text));
+  ASSERT_TRUE(at_alice.add_device(text).ok());
+  auto laptop = linked.get();
+  ASSERT_TRUE(laptop.ok()) << client::describe(laptop.error());
+  EXPECT_EQ((*laptop)->username(), "alice");
+  EXPECT_EQ((*laptop)->device_id(), 2u);
+  EXPECT_EQ(contacts, std::vector<std::string>{"bob"});
+  {
+    auto one = alice->store().transaction();
+    const auto ours = alice->store().identities().identity_key_pair().public_key;
+    ASSERT_TRUE(one.commit().ok());
+    auto two = (*laptop)->store().transaction();
+    EXPECT_EQ((*laptop)->store().identities().identity_key_pair().public_key, ours);
+    ASSERT_TRUE(two.commit().ok());
+  }
+  auto devices = alice->list_devices();
+  ASSERT_TRUE(devices.ok());
+  ASSERT_EQ(devices->size(), 2u);
+
+  // bob's next message reaches both of alice's devices; the laptop's reply reaches bob as alice's.
+  Messenger at_laptop(**laptop);
+  send(at_bob, "alice", "to both of you");
+  for (Messenger* device : {&at_alice, &at_laptop}) {
+    auto events = receive(*device);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].body, "to both of you");
+  }
+  send(at_laptop, "bob", "from the laptop");
+  auto at_bob_events = receive(at_bob);
+  ASSERT_EQ(at_bob_events.size(), 1u);
+  EXPECT_EQ(at_bob_events[0].peer, "alice");
+  EXPECT_EQ(at_bob_events[0].peer_device, 2u);
+  EXPECT_EQ(at_bob_events[0].body, "from the laptop");
+
+  // Removing the laptop revokes it: it can no longer log in.
+  ASSERT_TRUE(alice->remove_device(2).ok());
+  (*laptop)->disconnect();
+  EXPECT_FALSE((*laptop)->log_in().ok());
+}
+
+TEST_F(ClientLinkTest, NobodyApprovingEndsTheWaitAndAMalformedCodeIsRefused) {
+  auto alice = register_home("alice");
+  ASSERT_TRUE(alice);
+  Messenger at_alice(*alice);
+  auto refused = at_alice.add_device("hush-link:00");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().detail, "link_code");
+  std::vector<std::string> contacts;
+  auto waited = Account::link_new(
+      homes_ / "nobody", unlock(), settings(), rng_, [](const std::string&) {}, 1500ms, contacts, options());
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().detail, "link_timeout");
+}
+
+}  // namespace
+}  // namespace hush::test
