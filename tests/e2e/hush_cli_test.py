@@ -325,6 +325,16 @@ class HushCliTest(unittest.TestCase):
         self.send(laptop, "bob8", "typed on the laptop")
         got = [m for m in self.receive(bob) if m["kind"] == "text"]
         self.assertEqual([(m["from"], m["device"], m["body"]) for m in got], [("alice8", 2, "typed on the laptop")])
+        # ...and the phone shows it as sent by alice: both histories hold the same conversation.
+        mine = [m for m in self.receive(alice) if m["kind"] == "text"]
+        self.assertEqual([(m["outgoing"], m["to"], m["body"]) for m in mine], [(True, "bob8", "typed on the laptop")])
+        self.send(alice, "bob8", "and this from the phone")
+        self.assertEqual([m["body"] for m in self.receive(laptop) if m["kind"] == "text" and m["outgoing"]],
+                         ["and this from the phone"])
+        since_linking = ["to the phone and the laptop", "typed on the laptop", "and this from the phone"]
+        for home in (alice, laptop):
+            bodies = [m["body"] for m in json_items(run_hush(home, "history", "bob8", "--json").stdout)]
+            self.assertEqual(bodies[-3:], since_linking, home)
         run_hush(alice, "devices", "remove", "2")
         self.assertNotEqual(run_hush(laptop, "receive", "--timeout", "1", check=False).returncode, 0)
 

@@ -98,6 +98,34 @@ TEST_F(ClientLinkTest, ANewDeviceGetsTheIdentityAndContactsAndReceivesWhatFollow
   EXPECT_EQ(at_bob_events[0].peer_device, 2u);
   EXPECT_EQ(at_bob_events[0].body, "from the laptop");
 
+  // What one of alice's devices sends shows on the other as sent (a transcript), bob's reply on
+  // both: the same conversation everywhere.
+  Messenger phone(*alice);  // a new messenger learns of the laptop (ListDevices)
+  send(phone, "bob", "from the phone");
+  auto transcript = receive(at_laptop);  // (bob's receipts left out)
+  ASSERT_EQ(transcript.size(), 1u);
+  EXPECT_TRUE(transcript[0].outgoing);
+  EXPECT_EQ(transcript[0].peer, "bob");
+  EXPECT_EQ(transcript[0].body, "from the phone");
+  EXPECT_EQ(transcript[0].state, client::MessageState::kSent);
+  auto from_laptop = receive(at_alice);  // the laptop's message above, as sent
+  ASSERT_EQ(from_laptop.size(), 1u);
+  EXPECT_TRUE(from_laptop[0].outgoing);
+  EXPECT_EQ(from_laptop[0].body, "from the laptop");
+  (void)receive_all(at_bob);
+  auto texts = [](Messenger& messenger) {
+    std::vector<std::string> out;
+    for (const auto& message : *messenger.history("bob")) {
+      if (message.kind == "text") out.push_back((message.outgoing ? "> " : "< ") + message.body);
+    }
+    return out;
+  };
+  const std::vector<std::string> expected{"< to both of you", "> from the laptop", "> from the phone"};
+  EXPECT_EQ(texts(at_laptop), expected);
+  auto on_phone = texts(phone);
+  ASSERT_GE(on_phone.size(), 3u);
+  EXPECT_EQ(std::vector<std::string>(on_phone.end() - 3, on_phone.end()), expected);
+
   // Removing the laptop revokes it: it can no longer log in.
   ASSERT_TRUE(alice->remove_device(2).ok());
   (*laptop)->disconnect();

@@ -40,6 +40,13 @@ Result<void, WireError> validate(const content::Content& content) {
   if (content.has_receipt() && content.receipt().message_ids_size() > kMaxReceiptIds) {
     return fail(WireError::kInvalidField);
   }
+  if (content.has_sent_transcript()) {
+    const auto& transcript = content.sent_transcript();
+    if (transcript.destination().empty() || transcript.destination().size() > kMaxTranscriptDestinationSize ||
+        transcript.content().empty()) {
+      return fail(WireError::kInvalidField);
+    }
+  }
   // A group id is 16 bytes wherever it is named (absent: not about a group).
   auto group_id_ok = [](const std::string& id, bool required) {
     return id.size() == kGroupIdSize || (!required && id.empty());

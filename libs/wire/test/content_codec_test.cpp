@@ -87,6 +87,20 @@ TEST(ContentCodec, RejectsGarbageAndBadFields) {
   EXPECT_EQ(encode_content(receipts).error(), WireError::kInvalidField);
 }
 
+TEST(ContentCodec, ASentTranscriptNamesItsDestinationAndCarriesContent) {
+  content::Content transcript = text_message("");
+  transcript.mutable_sent_transcript()->set_destination("bob");
+  transcript.mutable_sent_transcript()->set_content(text_message("hi").SerializeAsString());
+  EXPECT_TRUE(decode_content(*encode_content(transcript)).ok());
+  transcript.mutable_sent_transcript()->set_destination(std::string(kMaxTranscriptDestinationSize + 1, 'b'));
+  EXPECT_EQ(encode_content(transcript).error(), WireError::kInvalidField);
+  transcript.mutable_sent_transcript()->set_destination("");
+  EXPECT_EQ(encode_content(transcript).error(), WireError::kInvalidField);
+  transcript.mutable_sent_transcript()->set_destination("bob");
+  transcript.mutable_sent_transcript()->clear_content();
+  EXPECT_EQ(encode_content(transcript).error(), WireError::kInvalidField);
+}
+
 TEST(ContentCodec, AGroupIdIsSixteenBytesWhereverItIsNamed) {
   const std::string id(kGroupIdSize, 'g'), short_id(kGroupIdSize - 1, 'g');
   content::Content data = text_message("to the group");

@@ -65,7 +65,9 @@ Result<void, ClientError> Messenger::add_device(std::string_view code) {
     if (names.size() == kMaxLinkedContacts) break;
     names.push_back(contact.name);
   }
-  return account_.approve_link(code, names);
+  HUSH_TRY(account_.approve_link(code, names));
+  siblings_.reset();  // there will be one more
+  return {};
 }
 
 Result<Contact, ClientError> Messenger::add_contact_link(std::string_view text) {

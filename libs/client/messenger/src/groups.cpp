@@ -310,7 +310,10 @@ Result<bool, ClientError> Messenger::send_group_entry(const detail::OutboxEntry&
   for (const auto& member : state->members) {
     if (member != self) members.push_back(member);
   }
-  if (members.empty()) return true;  // nobody else to tell
+  if (members.empty()) {  // nobody else to tell but our other devices
+    HUSH_TRY(queue_transcript(entry.recipient, content));
+    return true;
+  }
   const protocol::SenderKeyName own{group_id, {self, account_.device_id()}};
   std::set<std::string> gone;  // accounts that no longer exist: skipped
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -348,7 +351,10 @@ Result<bool, ClientError> Messenger::send_group_entry(const detail::OutboxEntry&
     auto response = call(std::move(request));
     if (!response.ok()) return fail(response.error());
     const api::Status& status = response->status();
-    if (status.code() == api::Status::OK) return true;
+    if (status.code() == api::Status::OK) {
+      HUSH_TRY(queue_transcript(entry.recipient, content));
+      return true;
+    }
     if (status.code() != api::Status::STALE_DEVICES) return fail(detail::status_failure(status));
     // Fix what the server named, then share the key with the devices that lacked it.
     for (const api::AccountMismatch& mismatch : response->send_to_many_result().mismatches()) {

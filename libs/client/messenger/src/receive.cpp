@@ -19,6 +19,7 @@
 #include "hush/protocol/session_cipher.hpp"
 #include "hush/wire/client_store.pb.h"
 #include "hush/wire/content_codec.hpp"
+#include "hush/wire/username.hpp"
 #include "message_table.hpp"
 #include "outbox_table.hpp"
 #include "transfer_worker.hpp"
@@ -157,6 +158,74 @@ Applied apply_receipt(StoreTransaction& transaction, const detail::HeldEnvelope&
   return applied;
 }
 
+// What another device of our account sent: stored as our own outgoing message (state sent), so
+// that every device shows the same history. A deletion erases our copy; a file's row names the
+// file as sent elsewhere (no local path).
+Applied apply_transcript(StoreTransaction& transaction, Account& account, const content::Content& decoded) {
+  Applied applied;
+  const std::string& to = decoded.sent_transcript().destination();
+  auto inner = wire::decode_content(as_bytes(decoded.sent_transcript().content()));
+  if (!inner.ok() || !inner->has_data() || to.size() > kMaxAddressNameSize) return applied;
+  const bool group = detail::group_of_peer(to).has_value();
+  if (!group && !wire::valid_username(to)) return applied;
+  const std::uint64_t now = account.now_ms();
+  const content::DataMessage& data = inner->data();
+  Message message;
+  message.id.assign(inner->message_id().begin(), inner->message_id().end());
+  message.outgoing = true;
+  message.peer = to;
+  message.timestamp_ms = inner->timestamp_ms();
+  message.state = MessageState::kSent;
+  auto known = detail::find_message(transaction, true, to, message.id);
+  if (!known.ok() || *known) return applied;  // already here (a transcript sent again)
+  std::optional<wire::client_store::AttachmentRecord> record;
+  if (data.has_delete_()) {
+    const Bytes target(data.delete_().target_message_id().begin(), data.delete_().target_message_id().end());
+    (void)detail::erase_message(transaction, true, to, target);
+    message.kind = "delete";
+    message.target_id = target;
+    applied.events.push_back(std::move(message));
+    return applied;
+  }
+  if (data.expire_timer_update()) {
+    if (group) return applied;  // a group's timer travels in its state
+    (void)detail::set_expire_timer(transaction, to, data.expire_timer_seconds(), now);
+    message.kind = "timer";
+    message.expire_timer_seconds = data.expire_timer_seconds();
+  } else if (data.has_reaction()) {
+    message.kind = "reaction";
+    message.body = data.reaction().remove() ? "" : data.reaction().emoji();
+    message.target_id.assign(data.reaction().target_message_id().begin(), data.reaction().target_message_id().end());
+  } else if (data.attachments_size() > 0 && valid_pointer(data.attachments(0))) {
+    message.kind = "file";
+    message.body = data.attachments(0).caption();
+    record.emplace();
+    *record->mutable_pointer() = data.attachments(0);
+    record->set_blob_size(blob_size(data.attachments(0).size()));
+  } else if (data.has_location()) {
+    message.kind = "location";
+    message.body = data.location().name();
+    message.location = Location{data.location().latitude(), data.location().longitude(), data.location().name()};
+  } else if (!data.text().empty() && data.text().size() <= kMaxTextSize) {
+    message.kind = "text";
+    message.body = data.text();
+  } else {
+    return applied;
+  }
+  if (message.kind != "timer" && data.expire_timer_seconds() > 0) {
+    message.expire_timer_seconds = data.expire_timer_seconds();
+    message.expires_ms = now + std::uint64_t{message.expire_timer_seconds} * 1000;
+  }
+  if (!group) (void)detail::touch_contact(transaction, to, now);
+  (void)detail::insert_message(transaction, message, now);
+  if (record) {
+    (void)detail::put_attachment(transaction, true, to, message.id, TransferState::kDone, "", *record);
+    message.attachment = detail::attachment_from_record(*record, TransferState::kDone, "");
+  }
+  applied.events.push_back(std::move(message));
+  return applied;
+}
+
 // `conversation`: where the message belongs — its sender's name, or a group's conversation when
 // it came encrypted with the sender's Sender Key for that group.
 Applied apply_content(StoreTransaction& transaction, Account& account, const detail::HeldEnvelope& envelope,
@@ -168,6 +237,10 @@ Applied apply_content(StoreTransaction& transaction, Account& account, const det
   if (decoded.has_receipt())
     return in_group ? applied : apply_receipt(transaction, envelope, decoded, account.username());
   if (decoded.has_typing()) return applied;  // nothing to keep
+  if (decoded.has_sent_transcript()) {
+    // Only another device of our own account may tell us what we sent.
+    return in_group || sender != account.username() ? applied : apply_transcript(transaction, account, decoded);
+  }
   if (decoded.has_group_update())
     return in_group ? applied : apply_group_update(transaction, account, envelope, decoded);
   if (decoded.has_group_sender_key()) {

@@ -161,6 +161,8 @@ Result<void, ClientError> Messenger::fetch_sessions(const std::string& recipient
       }
       link_confirmed = true;
     }
+    // Our own account lists this device too: it never gets a session with itself.
+    if (recipient == account_.username() && bundle->device_id == account_.device_id()) continue;
     const protocol::ProtocolAddress address{recipient, bundle->device_id};
     auto built = protocol::process_prekey_bundle(stores, address, *bundle, account_.rng());
     if (built.ok()) continue;
@@ -353,6 +355,7 @@ Result<std::vector<QueuedMessage>, ClientError> Messenger::queued() {
                          : content.has_receipt()          ? "receipt"
                          : content.has_group_update()     ? "group"
                          : content.has_group_sender_key() ? "sender_key"
+                         : content.has_sent_transcript()  ? "transcript"
                                                           : "delete";
       QueuedMessage item{entry.recipient, entry.message_id, kind, MessageState::kPending, entry.queued_ms};
       auto stored = detail::find_message(transaction, true, entry.recipient, entry.message_id);
@@ -424,7 +427,10 @@ Result<bool, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry
     auto response = call(std::move(request));
     if (!response.ok()) return fail(response.error());
     const api::Status& status = response->status();
-    if (status.code() == api::Status::OK) return true;
+    if (status.code() == api::Status::OK) {
+      HUSH_TRY(queue_transcript(recipient, content));
+      return true;
+    }
     // The server's own trouble (kTransport) leaves the message queued.
     if (status.code() != api::Status::STALE_DEVICES || attempt + 1 == kSendAttempts) {
       return fail(detail::status_failure(status));
@@ -435,6 +441,41 @@ Result<bool, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry
                           {result.missing_devices().begin(), result.missing_devices().end()}));
   }
   return fail(ClientError::server("stale_devices"));
+}
+
+Result<bool, ClientError> Messenger::has_siblings() {
+  if (siblings_) return *siblings_;
+  {
+    auto transaction = account_.store().transaction();
+    auto devices = detail::session_devices(transaction, account_.username());
+    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+    if (!devices.ok()) return fail(ClientError::store(devices.error()));
+    if (!devices->empty()) return *(siblings_ = true);
+  }
+  auto devices = account_.list_devices();
+  if (!devices.ok()) return fail(devices.error());
+  siblings_ = devices->size() > 1;
+  return *siblings_;
+}
+
+Result<void, ClientError> Messenger::queue_transcript(const std::string& destination,
+                                                      const wire::content::Content& content) {
+  if (!content.has_data() || destination == account_.username()) return {};
+  // Not known now (the connection dropped after the send): this one is not told to the others,
+  // rather than the message being sent again.
+  auto siblings = has_siblings();
+  if (!siblings.ok() || !*siblings) return {};
+  wire::content::Content transcript = detail::new_content(account_);
+  transcript.mutable_sent_transcript()->set_destination(destination);
+  wire::content::Content sent = content;
+  sent.clear_padding();
+  transcript.mutable_sent_transcript()->set_content(sent.SerializeAsString());
+  const std::string serialized = transcript.SerializeAsString();
+  auto transaction = account_.store().transaction();
+  (void)detail::enqueue(transaction, account_.username(), as_bytes(transcript.message_id()), as_bytes(serialized),
+                        account_.now_ms());
+  if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  return {};
 }
 
 Result<void, ClientError> Messenger::fix_sessions(const std::string& name, const std::vector<std::uint32_t>& extra,

@@ -22,6 +22,8 @@ inline constexpr int kMaxAttachments = 32;
 inline constexpr std::size_t kMaxThumbnailSize = 32 * 1024;
 // Receipts acknowledge at most this many messages at once.
 inline constexpr int kMaxReceiptIds = 1000;
+// A sent transcript's destination: an account name or "#" and a group id in hex, with room to spare.
+inline constexpr std::size_t kMaxTranscriptDestinationSize = 64;
 // A group's id: 16 random bytes chosen by its creator.
 inline constexpr std::size_t kGroupIdSize = 16;
 // Disappearing-message timers, in seconds (DataMessage.expire_timer_seconds; 0 = off): from 30

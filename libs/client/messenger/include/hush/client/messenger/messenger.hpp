@@ -324,6 +324,11 @@ class Messenger {
   Result<bool, ClientError> send_group_entry(const detail::OutboxEntry& entry, wire::content::Content content);
   // Our Sender Key for the group sent to `member` over the pairwise session, unless it has it.
   Result<void, ClientError> share_sender_key(ByteView group_id, const std::string& member);
+  // Queues a SentTranscript of `content` (a data message just accepted for `destination`) to this
+  // account's other devices, when it has any: an outbox entry to our own account.
+  Result<void, ClientError> queue_transcript(const std::string& destination, const wire::content::Content& content);
+  // Whether the account has other devices (sessions with them, else ListDevices once).
+  Result<bool, ClientError> has_siblings();
   // identity.cpp: the identities of `peer` known, fetching them when none are.
   Result<void, ClientError> ensure_identities(const std::string& peer);
 
@@ -334,6 +339,8 @@ class Messenger {
   // Messages whose download ended outside receive() (the next receive() reports them again), and
   // pushes handled by call() to make room for its answer (the next receive() reports them).
   std::vector<Message> later_;
+  // Whether the account has other devices, once known (has_siblings()).
+  std::optional<bool> siblings_;
   // Uploads that will never complete, by (recipient, message id): their messages fail at the next flush.
   std::map<std::pair<std::string, Bytes>, ClientError> failed_uploads_;
 };
