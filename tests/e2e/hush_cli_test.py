@@ -292,6 +292,7 @@ class HushCliTest(unittest.TestCase):
     def test_link_device_gets_the_contacts_and_what_is_sent_after(self):
         alice, bob = self.register("alice8"), self.register("bob8")
         self.send(alice, "bob8", "before the laptop")
+        group_id = run_hush(alice, "group", "create", "hikers", "--members", "bob8").stdout.strip()
         self.receive(bob)
         laptop = self.home("alice8-laptop")
         waiting = subprocess.Popen([HUSH, "--home", laptop, "link-device", "--server", self.server.url(),
@@ -335,6 +336,11 @@ class HushCliTest(unittest.TestCase):
         for home in (alice, laptop):
             bodies = [m["body"] for m in json_items(run_hush(home, "history", "bob8", "--json").stdout)]
             self.assertEqual(bodies[-3:], since_linking, home)
+        # The groups reach the laptop from the phone (at the phone's next receive, then the laptop's).
+        self.receive(alice, timeout="1")
+        self.receive(laptop, timeout="1")
+        groups = json_items(run_hush(laptop, "groups", "--json").stdout)
+        self.assertEqual([(g["id"], g["name"], g["members"]) for g in groups], [(group_id, "hikers", ["alice8", "bob8"])])
         run_hush(alice, "devices", "remove", "2")
         self.assertNotEqual(run_hush(laptop, "receive", "--timeout", "1", check=False).returncode, 0)
 

@@ -106,6 +106,10 @@ TEST_F(ClientGroupsTest, EveryMemberHasTheGroupAndTheSameConversation) {
     ASSERT_TRUE(history.ok());
     EXPECT_EQ(bodies(*history, "text"), (std::vector<std::string>{"hello group", "hi all"}));
   }
+  // A group is no contact.
+  auto contacts = alice().contacts();
+  ASSERT_TRUE(contacts.ok());
+  for (const auto& contact : *contacts) EXPECT_NE(contact.name.front(), '#');
   // One body stored for the group message, not one per member device.
   EXPECT_EQ(server_sql("SELECT count(*) FROM message_bodies"), "0\n");  // all delivered and acknowledged
 }

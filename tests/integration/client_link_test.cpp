@@ -132,6 +132,61 @@ TEST_F(ClientLinkTest, ANewDeviceGetsTheIdentityAndContactsAndReceivesWhatFollow
   EXPECT_FALSE((*laptop)->log_in().ok());
 }
 
+TEST_F(ClientLinkTest, ALinkedDeviceLearnsTheGroupsAndWritesToThem) {
+  auto alice = register_home("alice");
+  auto bob = register_home("bob");
+  ASSERT_TRUE(alice && bob);
+  Messenger at_alice(*alice), at_bob(*bob);
+  auto group = at_alice.create_group("climbing", {"bob"});
+  ASSERT_TRUE(group.ok());
+  ASSERT_EQ(receive(at_bob).size(), 1u);
+
+  std::promise<std::string> shown;
+  std::vector<std::string> contacts;
+  crypto::SystemRng link_rng;
+  auto linked = std::async(std::launch::async, [&] {
+    return Account::link_new(
+        homes_ / "alice-laptop", unlock(), settings(), link_rng,
+        [&](const std::string& code) { shown.set_value(code); }, 30s, contacts, options());
+  });
+  auto code = shown.get_future();
+  ASSERT_EQ(code.wait_for(30s), std::future_status::ready);
+  ASSERT_TRUE(at_alice.add_device(code.get()).ok());
+  auto laptop = linked.get();
+  ASSERT_TRUE(laptop.ok()) << client::describe(laptop.error());
+  Messenger at_laptop(**laptop);
+
+  // The laptop asks; the phone answers at its next receive; the laptop takes the group.
+  ASSERT_TRUE(at_laptop.request_sync().ok());
+  (void)receive_all(at_alice);
+  (void)receive_all(at_laptop);
+  auto held = at_laptop.find_group("climbing");
+  ASSERT_TRUE(held.ok()) << client::describe(held.error());
+  EXPECT_EQ(*held, *group);
+
+  // It writes to the group: bob reads it as alice's; the phone shows it as sent.
+  const std::string peer = Messenger::group_peer(group->id);
+  ASSERT_TRUE(at_laptop.send_text(peer, "from the laptop, to the group").ok());
+  auto at_bob_events = receive(at_bob);
+  ASSERT_EQ(at_bob_events.size(), 1u);
+  EXPECT_EQ(at_bob_events[0].author, "alice");
+  EXPECT_EQ(at_bob_events[0].peer, peer);
+  auto on_phone = receive(at_alice);
+  ASSERT_EQ(on_phone.size(), 1u);
+  EXPECT_TRUE(on_phone[0].outgoing);
+  EXPECT_EQ(on_phone[0].peer, peer);
+  // bob's answer reaches both of alice's devices; a change on the phone reaches the laptop.
+  ASSERT_TRUE(at_bob.send_text(peer, "hi both").ok());
+  for (Messenger* device : {&at_alice, &at_laptop}) {
+    auto events = receive(*device);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].body, "hi both");
+  }
+  ASSERT_TRUE(at_alice.rename_group(group->id, "climbing and coffee").ok());
+  (void)receive_all(at_laptop);
+  EXPECT_EQ(at_laptop.find_group(to_hex(group->id))->name, "climbing and coffee");
+}
+
 TEST_F(ClientLinkTest, NobodyApprovingEndsTheWaitAndAMalformedCodeIsRefused) {
   auto alice = register_home("alice");
   ASSERT_TRUE(alice);

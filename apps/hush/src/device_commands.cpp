@@ -50,6 +50,11 @@ CommandRun define_link_device(CLI::App& command) {
     session.account = std::move(*account);
     session.messenger = std::make_unique<client::Messenger>(*session.account);
     for (const std::string& contact : contacts) (void)session.messenger->add_contact(contact);
+    // The groups come from the other devices, at their next receive and then ours.
+    if (auto asked = session.messenger->request_sync(); !asked.ok()) {
+      std::cerr << "hush: asking the other devices for the groups: " << client::describe(asked.error())
+                << " (queued: it goes at the next connection)" << std::endl;
+    }
     std::cout << "linked: device " << session.account->device_id() << " of " << session.account->username() << ", "
               << contacts.size() << " contact(s); home " << global.home.string() << std::endl;
     return kExitOk;

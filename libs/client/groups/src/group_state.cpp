@@ -154,4 +154,18 @@ Result<GroupState, GroupError> accept_update(const std::optional<GroupState>& he
   return next;
 }
 
+Result<GroupState, GroupError> accept_own_update(const std::optional<GroupState>& held,
+                                                 const wire::content::GroupUpdate& update, const std::string& self,
+                                                 const crypto::PublicKey& own_identity) {
+  if (update.author() != self ||
+      !crypto::verify(own_identity, signed_message(as_bytes(update.state())), as_bytes(update.signature()))) {
+    return fail(GroupError::kBadSignature);
+  }
+  auto next = parse_group_state(as_bytes(update.state()));
+  if (!next.ok()) return fail(next.error());
+  if (held && next->id != held->id) return fail(GroupError::kWrongGroup);
+  if (held && next->revision <= held->revision) return fail(GroupError::kStale);
+  return next;
+}
+
 }  // namespace hush::client

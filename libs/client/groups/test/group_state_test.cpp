@@ -113,6 +113,23 @@ TEST_F(GroupStateTest, AMemberMayLeaveButChangeNothingElse) {
             GroupError::kNotAdmin);
 }
 
+TEST_F(GroupStateTest, OurOtherDevicesRelayAnyStateSignedWithOurIdentity) {
+  // bob's devices share bob's identity key: a state bob's phone took, relayed to bob's laptop.
+  const GroupState held = created();
+  const auto relayed = sign_update(held, "bob", bob_.private_key, rng_);
+  auto taken = accept_own_update(std::nullopt, relayed, "bob", bob_.public_key);
+  ASSERT_TRUE(taken.ok()) << to_string(taken.error());
+  EXPECT_EQ(*taken, held);
+  EXPECT_EQ(accept_own_update(held, relayed, "bob", bob_.public_key).error(), GroupError::kStale);
+  EXPECT_EQ(accept_own_update(std::nullopt, relayed, "bob", carol_.public_key).error(), GroupError::kBadSignature);
+  const auto from_carol = sign_update(held, "carol", carol_.private_key, rng_);
+  EXPECT_EQ(accept_own_update(std::nullopt, from_carol, "bob", carol_.public_key).error(), GroupError::kBadSignature);
+  GroupState other = created();
+  other.revision = 5;
+  EXPECT_EQ(accept_own_update(held, sign_update(other, "bob", bob_.private_key, rng_), "bob", bob_.public_key).error(),
+            GroupError::kWrongGroup);
+}
+
 TEST_F(GroupStateTest, InvalidStatesAreRefusedByName) {
   // The limits: kMaxGroupMembers members, kMaxGroupNameSize bytes of name.
   std::vector<std::string> many;

@@ -182,6 +182,8 @@ Result<Bytes, ClientError> Messenger::publish_group(const std::optional<GroupSta
   std::set<std::string> recipients(after.members.begin(), after.members.end());
   if (before) recipients.insert(before->members.begin(), before->members.end());
   recipients.erase(self);
+  // Our other devices take the change too (as a state relayed by our account).
+  if (auto siblings = has_siblings(); siblings.ok() && *siblings) recipients.insert(self);
   const bool someone_left = before && !detail::names_missing(before->members, after.members).empty();
   {
     auto transaction = store.transaction();
@@ -214,6 +216,19 @@ Result<Bytes, ClientError> Messenger::publish_group(const std::optional<GroupSta
     if (!flushed.ok() && flushed.error().kind != ClientErrorKind::kTransport) return fail(flushed.error());
   }
   return id;
+}
+
+Result<void, ClientError> Messenger::request_sync() {
+  content::Content request = detail::new_content(account_);
+  request.mutable_sync_request();
+  {
+    auto transaction = account_.store().transaction();
+    (void)detail::enqueue(transaction, account_.username(), as_bytes(request.message_id()),
+                          as_bytes(request.SerializeAsString()), account_.now_ms());
+    if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));
+  }
+  siblings_ = true;
+  return flush_outbox();
 }
 
 Result<std::vector<GroupState>, ClientError> Messenger::groups() {

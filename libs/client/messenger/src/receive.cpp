@@ -93,10 +93,18 @@ Applied apply_group_update(StoreTransaction& transaction, Account& account, cons
   if (!proposed.ok()) return refuse(to_string(proposed.error()));
   auto held = detail::find_group(transaction, proposed->id);
   if (!held.ok()) return applied;  // the transaction is poisoned: nothing is acknowledged
-  const auto identity = store.identities().identity({envelope.sender, envelope.sender_device});
-  if (!identity) return refuse("bad_group_signature");
-  auto accepted = accept_update(*held, decoded.group_update(), envelope.sender, *identity, self);
-  if (!accepted.ok()) return refuse(to_string(accepted.error()));
+  Result<GroupState, GroupError> accepted = fail(GroupError::kBadSignature);
+  if (envelope.sender == self) {
+    // Another device of ours relays a state it took (a change made there, or a sync).
+    accepted =
+        accept_own_update(*held, decoded.group_update(), self, store.identities().identity_key_pair().public_key);
+    if (!accepted.ok()) return applied;  // stale: nothing new
+  } else {
+    const auto identity = store.identities().identity({envelope.sender, envelope.sender_device});
+    if (!identity) return refuse("bad_group_signature");
+    accepted = accept_update(*held, decoded.group_update(), envelope.sender, *identity, self);
+    if (!accepted.ok()) return refuse(to_string(accepted.error()));
+  }
   (void)detail::put_group(transaction, *accepted, now);
   Message message = incoming(envelope, decoded, "group");
   message.peer = detail::group_peer(accepted->id);
@@ -237,6 +245,21 @@ Applied apply_content(StoreTransaction& transaction, Account& account, const det
   if (decoded.has_receipt())
     return in_group ? applied : apply_receipt(transaction, envelope, decoded, account.username());
   if (decoded.has_typing()) return applied;  // nothing to keep
+  if (decoded.has_sync_request()) {
+    // A new device of ours asks for the groups: each one's state, signed by us, to our account.
+    if (in_group || sender != account.username()) return applied;
+    auto groups = detail::list_groups(transaction);
+    if (!groups.ok()) return applied;
+    ClientStore& store = account.store();
+    for (const GroupState& group : *groups) {
+      content::Content update = detail::new_content(account);
+      *update.mutable_group_update() =
+          sign_update(group, sender, store.identities().identity_key_pair().private_key, account.rng());
+      (void)detail::enqueue(transaction, sender, as_bytes(update.message_id()), as_bytes(update.SerializeAsString()),
+                            now);
+    }
+    return applied;
+  }
   if (decoded.has_sent_transcript()) {
     // Only another device of our own account may tell us what we sent.
     return in_group || sender != account.username() ? applied : apply_transcript(transaction, account, decoded);
@@ -439,6 +462,7 @@ Result<std::vector<Message>, ClientError> Messenger::handle_envelope(const api::
     if (!batch) HUSH_TRY(acknowledge(ack));
     return std::vector<Message>();
   }
+  if (opened.sender == account_.username()) siblings_ = true;  // another device of ours wrote
   auto events = open_envelope(opened, true);
   if (!events.ok()) {
     if (batch) batch->mutable_sequences()->RemoveLast();  // not stored: it must come again

@@ -312,7 +312,9 @@ Result<void, ClientError> Messenger::flush_outbox() {
       auto transaction = store.transaction();
       if (sent.ok()) {
         // A contact from the first message the server accepted for it (not from a typo it refused).
-        (void)detail::touch_contact(transaction, entry.recipient, account_.now_ms());
+        if (entry.recipient != account_.username() && !detail::group_of_peer(entry.recipient)) {
+          (void)detail::touch_contact(transaction, entry.recipient, account_.now_ms());
+        }
         (void)detail::advance_state(transaction, true, entry.recipient, entry.message_id, MessageState::kSent);
         (void)detail::start_expiry(transaction, entry.recipient, entry.message_id, account_.now_ms());
         // A group update goes to each member as an entry of its own; its row is the group's.
@@ -356,6 +358,7 @@ Result<std::vector<QueuedMessage>, ClientError> Messenger::queued() {
                          : content.has_group_update()     ? "group"
                          : content.has_group_sender_key() ? "sender_key"
                          : content.has_sent_transcript()  ? "transcript"
+                         : content.has_sync_request()     ? "sync"
                                                           : "delete";
       QueuedMessage item{entry.recipient, entry.message_id, kind, MessageState::kPending, entry.queued_ms};
       auto stored = detail::find_message(transaction, true, entry.recipient, entry.message_id);

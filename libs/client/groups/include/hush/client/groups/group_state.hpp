@@ -85,6 +85,14 @@ Result<GroupState, GroupError> accept_update(const std::optional<GroupState>& he
                                              const wire::content::GroupUpdate& update, const std::string& author,
                                              const crypto::PublicKey& author_identity, const std::string& self);
 
+// A state relayed by another device of our own account (`self`), which took it there: it is
+// signed by `self` with our identity key (`own_identity`). Only the signature and the revision
+// (higher than held, or the group unknown) are checked: our devices share the identity and trust
+// each other, so a device linked later learns the groups, whoever changed them last.
+Result<GroupState, GroupError> accept_own_update(const std::optional<GroupState>& held,
+                                                 const wire::content::GroupUpdate& update, const std::string& self,
+                                                 const crypto::PublicKey& own_identity);
+
 // The wire form and back (bounded: kMaxGroupStateSize; kInvalidState when it breaks a rule).
 std::string serialize(const GroupState& state);
 Result<GroupState, GroupError> parse_group_state(ByteView serialized);

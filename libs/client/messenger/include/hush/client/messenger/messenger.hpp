@@ -189,6 +189,10 @@ class Messenger {
   // Takes us out (any member; the last admin must name another first). Our copy stays, no longer
   // a member: history remains, sending fails with "not_a_member".
   Result<GroupState, ClientError> leave_group(ByteView group_id);
+  // On a newly linked device: asks the account's other devices for its groups; each answers, at
+  // its next receive(), with every group's state signed by the account, which this device takes
+  // at its next receive(). Needs the account logged in.
+  Result<void, ClientError> request_sync();
   // Every group held (member or not any more), oldest first.
   Result<std::vector<GroupState>, ClientError> groups();
   // A group as a person names it: its id in hex (or its conversation's peer), or the name of
