@@ -115,7 +115,9 @@ TEST_F(ClientLinkTest, ANewDeviceGetsTheIdentityAndContactsAndReceivesWhatFollow
   (void)receive_all(at_bob);
   auto texts = [](Messenger& messenger) {
     std::vector<std::string> out;
-    for (const auto& message : *messenger.history("bob")) {
+    auto history = messenger.history("bob");  // named: the loop must not outlive it
+    EXPECT_TRUE(history.ok());
+    for (const auto& message : *history) {
       if (message.kind == "text") out.push_back((message.outgoing ? "> " : "< ") + message.body);
     }
     return out;
