@@ -267,6 +267,11 @@ class HushCliTest(unittest.TestCase):
         # A reaction through "#GROUP".
         run_hush(carol, "react", "#book club", first, "👍")
         self.assertEqual([m["body"] for m in self.receive(alice) if m["kind"] == "reaction"], ["👍"])
+        run_hush(bob, "typing", "#" + group_id)
+        self.assertEqual([(m["author"], m["body"]) for m in self.receive(alice) if m["kind"] == "typing"],
+                         [("bob7", "started")])
+        self.assertIn("[book club] bob7 is typing",
+                      run_hush(carol, "receive", "--timeout", "3").stdout)
 
         # Only admins change it; removing carol takes her out everywhere.
         refused = run_hush(bob, "group", "add", "book club", "dave7", check=False)

@@ -284,6 +284,33 @@ TEST_F(ClientGroupsTest, MembersJoinLeaveAndAdminsChange) {
   EXPECT_EQ(alice().find_group(to_hex(group.id))->name, "friends");
 }
 
+TEST_F(ClientGroupsTest, TypingIsReportedInGroupsAndOneToOneButNeverStored) {
+  const GroupState group = create_friends();
+  const std::string peer = Messenger::group_peer(group.id);
+  ASSERT_TRUE(alice().send_typing(peer, true).ok());
+  for (Messenger* member : {&bob(), &carol()}) {
+    auto events = receive_all(*member);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].kind, "typing");
+    EXPECT_EQ(events[0].body, "started");
+    EXPECT_EQ(events[0].peer, peer);
+    EXPECT_EQ(events[0].author, "alice");
+  }
+  ASSERT_TRUE(bob().send_typing("alice", false).ok());
+  auto events = receive_all(alice());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, "typing");
+  EXPECT_EQ(events[0].body, "stopped");
+  EXPECT_EQ(events[0].peer, "bob");
+  EXPECT_TRUE(bodies(*bob().history(peer), "typing").empty());
+  EXPECT_TRUE(bodies(*alice().history("bob"), "typing").empty());
+  EXPECT_EQ(*alice().outbox_size(), 0u);
+  // Offline it is dropped, not queued.
+  accounts_[0]->disconnect();
+  EXPECT_FALSE(alice().send_typing(peer, false).ok());
+  EXPECT_EQ(*alice().outbox_size(), 0u);
+}
+
 TEST_F(ClientGroupsTest, FilesReactionsAndDeletionsWorkInAGroup) {
   const GroupState group = create_friends();
   const std::string peer = Messenger::group_peer(group.id);

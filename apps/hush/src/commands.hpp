@@ -43,6 +43,7 @@ CommandRun define_send(CLI::App& command);
 CommandRun define_react(CLI::App& command);
 CommandRun define_delete(CLI::App& command);
 CommandRun define_expire(CLI::App& command);
+CommandRun define_typing(CLI::App& command);
 CommandRun define_receive(CLI::App& command);
 CommandRun define_read(CLI::App& command);
 CommandRun define_history(CLI::App& command);

@@ -42,6 +42,7 @@ constexpr CommandDefinition kCommands[] = {
     {"expire", "Set a conversation's disappearing-message timer (30s to 4w, or off)", define_expire},
     {"group", "Create a group, change its members, admins or name, leave it, or show it (info)", define_group},
     {"groups", "List your groups (offline)", define_groups},
+    {"typing", "Tell a contact or #GROUP you are typing (--stop: you stopped); never stored", define_typing},
     {"outbox", "Print how many messages wait to be sent", define_outbox},
     {"link-device", "On a new device: show a code, wait for `add-device CODE`, become a device of the account",
      define_link_device},

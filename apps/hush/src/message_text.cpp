@@ -119,6 +119,8 @@ std::string message_to_text(const client::Message& message, std::string_view gro
     line = message.expire_timer_seconds == 0
                ? who + " turned disappearing messages off"
                : who + " set disappearing messages to " + expire_timer_text(message.expire_timer_seconds);
+  } else if (kind == "typing") {
+    line = who + (message.body == "stopped" ? " stopped typing" : " is typing");
   } else if (kind == "group") {
     line = who + " " + printable(message.body);
   } else if (kind == "group_rejected") {

@@ -147,6 +147,30 @@ CommandRun define_delete(CLI::App& command) {
   };
 }
 
+CommandRun define_typing(CLI::App& command) {
+  struct Options {
+    Target target;
+    bool stop = false;
+  };
+  auto options = std::make_shared<Options>();
+  command.add_option("name", options->target.name, "The conversation: a contact, or #GROUP (a group's id or name)")
+      ->required();
+  command.add_flag("--stop", options->stop, "Say you stopped typing");
+  return [options](const GlobalOptions& global) -> int {
+    auto session = open_home(global);
+    if (!session.ok()) return session.error();
+    auto chosen = conversation(**session, options->target.name, "");
+    if (!chosen.ok()) return chosen.error();
+    const Connected connected = connect_session(**session, "cannot reach the server", false);
+    if (connected.stop) return *connected.stop;
+    // Ephemeral: offline or refused, it is dropped, never queued.
+    if (auto sent = (*session)->messenger->send_typing(*chosen, !options->stop); !sent.ok()) {
+      return report_failure("typing to " + options->target.name, sent.error());
+    }
+    return kExitOk;
+  };
+}
+
 CommandRun define_expire(CLI::App& command) {
   struct Options {
     Target target;

@@ -144,6 +144,18 @@ Result<Bytes, ClientError> Messenger::delete_for_everyone(const std::string& rec
   return queue(std::move(message), composed);
 }
 
+Result<void, ClientError> Messenger::send_typing(const std::string& peer, bool started) {
+  if (peer.empty() || peer.size() > kMaxAddressNameSize) return fail(invalid("recipient"));
+  if (!account_.connected()) return fail(ClientError::not_connected());
+  content::Content typing = detail::new_content(account_);
+  typing.mutable_typing()->set_action(started ? content::TypingMessage::STARTED : content::TypingMessage::STOPPED);
+  if (auto group = detail::group_of_peer(peer)) {
+    typing.mutable_typing()->set_group_id(std::string(group->begin(), group->end()));
+  }
+  // Never written to the outbox: a late "typing" is noise.
+  return send_now(peer, typing);
+}
+
 Result<Bytes, ClientError> Messenger::set_expire_timer(const std::string& peer, std::chrono::seconds timer) {
   const auto seconds = timer.count();
   if (seconds != 0 && (seconds < wire::kMinExpireTimerSeconds || seconds > wire::kMaxExpireTimerSeconds)) {

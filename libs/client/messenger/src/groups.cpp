@@ -287,14 +287,7 @@ Result<void, ClientError> Messenger::share_sender_key(ByteView group_id, const s
   // Straight to the member's devices over the pairwise sessions, ahead of the group message that
   // needs it (the server keeps each device's queue in order). Not through the outbox: a failure
   // fails the group message, which shares again at its next flush.
-  detail::OutboxEntry entry;
-  entry.recipient = member;
-  entry.message_id.assign(distribution.message_id().begin(), distribution.message_id().end());
-  entry.queued_ms = account_.now_ms();
-  const std::string serialized = distribution.SerializeAsString();
-  entry.content.assign(serialized.begin(), serialized.end());
-  auto sent = send_entry(entry);
-  if (!sent.ok()) return fail(sent.error());
+  HUSH_TRY(send_now(member, distribution));
   auto transaction = store.transaction();
   (void)detail::set_shared_key(transaction, group_id, member, key_id);
   if (auto committed = transaction.commit(); !committed.ok()) return fail(ClientError::store(committed.error()));

@@ -244,7 +244,17 @@ Applied apply_content(StoreTransaction& transaction, Account& account, const det
   const std::uint64_t now = account.now_ms();
   if (decoded.has_receipt())
     return in_group ? applied : apply_receipt(transaction, envelope, decoded, account.username());
-  if (decoded.has_typing()) return applied;  // nothing to keep
+  if (decoded.has_typing()) {
+    // Reported, never kept. In a group it must name the group its key is for.
+    const ByteView group = as_bytes(decoded.typing().group_id());
+    if (in_group != !group.empty() || (in_group && detail::group_peer(group) != conversation)) return applied;
+    Message event = incoming(envelope, decoded, "typing");
+    event.peer = conversation;
+    if (in_group) event.author = sender;
+    event.body = decoded.typing().action() == content::TypingMessage::STOPPED ? "stopped" : "started";
+    applied.events.push_back(std::move(event));
+    return applied;
+  }
   if (decoded.has_sync_request()) {
     // A new device of ours asks for the groups: each one's state, signed by us, to our account.
     if (in_group || sender != account.username()) return applied;

@@ -446,6 +446,18 @@ Result<bool, ClientError> Messenger::send_entry(const detail::OutboxEntry& entry
   return fail(ClientError::server("stale_devices"));
 }
 
+Result<void, ClientError> Messenger::send_now(const std::string& recipient, const wire::content::Content& content) {
+  detail::OutboxEntry entry;
+  entry.recipient = recipient;
+  entry.message_id.assign(content.message_id().begin(), content.message_id().end());
+  entry.queued_ms = account_.now_ms();
+  const std::string serialized = content.SerializeAsString();
+  entry.content.assign(serialized.begin(), serialized.end());
+  auto sent = send_entry(entry);
+  if (!sent.ok()) return fail(sent.error());
+  return {};
+}
+
 Result<bool, ClientError> Messenger::has_siblings() {
   if (siblings_) return *siblings_;
   {

@@ -73,6 +73,7 @@ struct Location {
 // undecryptable | the protocol error  | a message that could not be read (recorded, not lost)
 // unsupported | ""                    | content this version does not show
 // timer   | ""                        | expire_timer_seconds: the conversation's new timer (0 = off)
+// typing  | "started" or "stopped"    | reported by receive(), not stored (in a group: author)
 // group   | what changed ("created",  | a group's state changed (in its conversation; author: who
 //         | "added carol", ...)       | changed it; "" for our own change)
 // group_rejected | why ("not_admin",  | a group update that failed its checks, from `peer`: nothing

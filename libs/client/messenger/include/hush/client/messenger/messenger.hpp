@@ -155,6 +155,11 @@ class Messenger {
   // and ours. kInvalidArgument when `target` is not an outgoing message to `recipient`.
   Result<Bytes, ClientError> delete_for_everyone(const std::string& recipient, ByteView target);
 
+  // Tells `peer` (an account, or a group's conversation: every member) that we started or stopped
+  // typing. Ephemeral: not stored, not queued — when it cannot go now it is dropped (kTransport).
+  // Reported by receive() as kind "typing" (body "started" or "stopped"), never stored.
+  Result<void, ClientError> send_typing(const std::string& peer, bool started);
+
   // Disappearing messages: sets the conversation's timer (0 = off, else 30 s to 4 weeks:
   // wire::kMinExpireTimerSeconds..kMaxExpireTimerSeconds; kInvalidArgument "expire_timer"
   // otherwise) here and, through an encrypted message (history kind "timer"), at the peer; either
@@ -271,6 +276,9 @@ class Messenger {
                                    const TransferProgress* wait_for_upload = nullptr);
   // True when sent; false while its attachment's upload runs.
   Result<bool, ClientError> send_entry(const detail::OutboxEntry& entry);
+  // Sends `content` at once as send_entry() does, never writing it to the outbox (typing, a
+  // Sender Key ahead of the group message that needs it).
+  Result<void, ClientError> send_now(const std::string& recipient, const wire::content::Content& content);
   Result<void, ClientError> fetch_sessions(const std::string& recipient, std::uint32_t device_id);
   // What a STALE_DEVICES answer named for account `name`: extra devices lose their session, stale
   // ones are rebuilt from a fresh bundle, missing ones get one.
