@@ -267,6 +267,12 @@ class HushCliTest(unittest.TestCase):
         # A reaction through "#GROUP".
         run_hush(carol, "react", "#book club", first, "👍")
         self.assertEqual([m["body"] for m in self.receive(alice) if m["kind"] == "reaction"], ["👍"])
+        run_hush(carol, "send", "--group", "book club", "count me in", "--reply-to", first)
+        self.texts.append("count me in")
+        replies = [m for m in self.receive(alice) if m["kind"] == "text"]
+        self.assertEqual([(m["body"], m["reply_to"], m["reply_author"]) for m in replies],
+                         [("count me in", first, "alice7")])
+        self.receive(bob)
         run_hush(bob, "typing", "#" + group_id)
         self.assertEqual([(m["author"], m["body"]) for m in self.receive(alice) if m["kind"] == "typing"],
                          [("bob7", "started")])

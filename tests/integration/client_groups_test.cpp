@@ -311,6 +311,39 @@ TEST_F(ClientGroupsTest, TypingIsReportedInGroupsAndOneToOneButNeverStored) {
   EXPECT_EQ(*alice().outbox_size(), 0u);
 }
 
+TEST_F(ClientGroupsTest, RepliesNameTheAnsweredMessageAndItsAuthorInGroupsAndOneToOne) {
+  const GroupState group = create_friends();
+  const std::string peer = Messenger::group_peer(group.id);
+  auto question = alice().send_text(peer, "pizza or sushi?");
+  ASSERT_TRUE(question.ok());
+  ASSERT_EQ(receive(bob()).size(), 1u);
+  ASSERT_EQ(receive(carol()).size(), 1u);
+  auto answer = bob().send_reply(peer, *question, "sushi");
+  ASSERT_TRUE(answer.ok()) << client::describe(answer.error());
+  for (Messenger* member : {&alice(), &carol()}) {
+    auto events = receive(*member);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].body, "sushi");
+    EXPECT_EQ(events[0].reply_to, *question);
+    EXPECT_EQ(events[0].reply_author, "alice");
+    auto stored = member->find_message(false, peer, *answer);
+    ASSERT_TRUE(stored.ok() && *stored);
+    EXPECT_EQ((*stored)->reply_to, *question);
+  }
+  // 1:1, answering the other side's message.
+  ASSERT_TRUE(alice().send_text("bob", "see you at eight").ok());
+  auto got = receive(bob());
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(bob().send_reply("alice", got[0].id, "see you").ok());
+  auto at_alice = receive(alice());
+  ASSERT_EQ(at_alice.size(), 1u);
+  EXPECT_EQ(at_alice[0].reply_to, got[0].id);
+  EXPECT_EQ(at_alice[0].reply_author, "alice");
+  auto unknown = bob().send_reply("alice", Bytes(16, 9), "what?");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().detail, "unknown_target");
+}
+
 TEST_F(ClientGroupsTest, FilesReactionsAndDeletionsWorkInAGroup) {
   const GroupState group = create_friends();
   const std::string peer = Messenger::group_peer(group.id);

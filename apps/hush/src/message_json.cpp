@@ -68,6 +68,10 @@ json message_to_json(const client::Message& message, std::string_view own_userna
                            {"name", message.location->name}};
   }
   if (!message.target_id.empty()) out["target"] = to_hex(message.target_id);
+  if (!message.reply_to.empty()) {
+    out["reply_to"] = to_hex(message.reply_to);
+    out["reply_author"] = message.reply_author;
+  }
   if (message.update) out["update"] = true;
   if (message.expire_timer_seconds > 0 || message.kind == "timer") {
     out["expire_timer"] = message.expire_timer_seconds;

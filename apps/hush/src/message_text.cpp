@@ -103,7 +103,10 @@ std::string message_to_text(const client::Message& message, std::string_view gro
     const std::string verb = message.body == "read" ? " read" : " received";
     return prefix + peer + verb + ids_text(message.target_ids);
   } else if (kind == "text") {
-    line = who + ": " + printable(message.body);
+    const std::string reply = message.reply_to.empty() ? ""
+                                                       : " (replying to " + printable(message.reply_author) + "'s " +
+                                                             to_hex(message.reply_to).substr(0, 8) + ")";
+    line = who + reply + ": " + printable(message.body);
   } else if (kind == "file" && message.attachment) {
     line = who + ": " + file_text(message);
   } else if (kind == "location" && message.location) {

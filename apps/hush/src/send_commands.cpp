@@ -53,7 +53,7 @@ int send_and_print(const GlobalOptions& global, const Target& target, Send send)
 CommandRun define_send(CLI::App& command) {
   struct Options {
     Target target;
-    std::string text, file, caption, location, label;
+    std::string text, file, caption, location, label, reply_to;
     bool voice_note = false;
   };
   auto options = std::make_shared<Options>();
@@ -69,6 +69,9 @@ CommandRun define_send(CLI::App& command) {
       ->type_name("TEXT")
       ->needs(file);
   command.add_flag("--voice-note", options->voice_note, "With --file: the file is a voice note")->needs(file);
+  auto* reply = command.add_option("--reply-to", options->reply_to, "With a text: the message it answers (its id)")
+                    ->type_name("MESSAGE_ID");
+  reply->excludes(file)->excludes(location);
   command.add_option("--label", options->label, "With --location: the place's name")
       ->type_name("TEXT")
       ->needs(location);
@@ -102,6 +105,13 @@ CommandRun define_send(CLI::App& command) {
       });
     }
     if (!has_text) return report("send: give a text, --file PATH or --location LAT,LON", kExitUsage);
+    if (!options->reply_to.empty()) {
+      const auto answered = parse_message_id(options->reply_to);
+      if (!answered) return report("send: --reply-to MESSAGE_ID must be 32 hex digits", kExitUsage);
+      return send_and_print(global, target, [&](client::Messenger& messenger, const std::string& recipient) {
+        return messenger.send_reply(recipient, *answered, message_text);
+      });
+    }
     return send_and_print(global, target, [&](client::Messenger& messenger, const std::string& recipient) {
       return messenger.send_text(recipient, message_text);
     });

@@ -70,6 +70,13 @@ Result<std::optional<Message>, StoreError> note_identity_change(StoreTransaction
 
 namespace {
 
+// At most `size` bytes of `text`, never cutting a UTF-8 sequence in two.
+std::string utf8_prefix(const std::string& text, std::size_t size) {
+  if (text.size() <= size) return text;
+  while (size > 0 && (static_cast<unsigned char>(text[size]) & 0xC0) == 0x80) --size;
+  return text.substr(0, size);
+}
+
 // The history row of a composed content.
 Message outgoing_message(const std::string& recipient, const content::Content& composed, std::string kind) {
   Message message;
@@ -93,6 +100,32 @@ Result<Bytes, ClientError> Messenger::send_text(const std::string& recipient, st
   composed.mutable_data()->set_text(std::string(text));
   Message message = outgoing_message(recipient, composed, "text");
   message.body = std::string(text);
+  return queue(std::move(message), composed);
+}
+
+Result<Bytes, ClientError> Messenger::send_reply(const std::string& recipient, ByteView target, std::string_view text) {
+  if (text.empty() || text.size() > kMaxTextSize) return fail(invalid("text"));
+  std::optional<Message> quoted;
+  for (const bool outgoing : {true, false}) {
+    auto found = find_message(outgoing, recipient, target);
+    if (!found.ok()) return fail(found.error());
+    if (*found && (*found)->kind != "deleted") quoted = std::move(*found);
+    if (quoted) break;
+  }
+  if (!quoted) return fail(invalid("unknown_target"));
+  const std::string author = quoted->outgoing                               ? account_.username()
+                             : detail::group_of_peer(recipient).has_value() ? quoted->author
+                                                                            : recipient;
+  content::Content composed = detail::new_content(account_);
+  composed.mutable_data()->set_text(std::string(text));
+  auto* quote = composed.mutable_data()->mutable_quote();
+  quote->set_message_id(std::string(target.begin(), target.end()));
+  quote->set_author(author);
+  if (quoted->kind == "text") quote->set_text(utf8_prefix(quoted->body, kQuoteExcerptSize));
+  Message message = outgoing_message(recipient, composed, "text");
+  message.body = std::string(text);
+  message.reply_to.assign(target.begin(), target.end());
+  message.reply_author = author;
   return queue(std::move(message), composed);
 }
 

@@ -107,6 +107,8 @@ Result<Message, StoreError> read_message(StoreTransaction& transaction, StoreSta
     }
     message.target_id.assign(detail.target_id().begin(), detail.target_id().end());
     message.author = detail.author();
+    message.reply_to.assign(detail.reply_to().begin(), detail.reply_to().end());
+    message.reply_author = detail.reply_author();
   }
   if (!select.column_is_null(11)) {
     const std::int64_t transfer = select.column_int(9);
@@ -133,7 +135,7 @@ Result<void, StoreError> insert_message(StoreTransaction& transaction, const Mes
   const Bytes sealed =
       transaction.seal(message_row(message.outgoing, message.peer, message.id), as_bytes(message.body));
   std::optional<Bytes> sealed_detail;
-  if (message.location || !message.target_id.empty() || !message.author.empty()) {
+  if (message.location || !message.target_id.empty() || !message.author.empty() || !message.reply_to.empty()) {
     wire::client_store::MessageDetail detail;
     if (message.location) {
       detail.mutable_location()->set_latitude(message.location->latitude);
@@ -142,6 +144,8 @@ Result<void, StoreError> insert_message(StoreTransaction& transaction, const Mes
     }
     detail.set_target_id(std::string(message.target_id.begin(), message.target_id.end()));
     detail.set_author(message.author);
+    detail.set_reply_to(std::string(message.reply_to.begin(), message.reply_to.end()));
+    detail.set_reply_author(message.reply_author);
     sealed_detail =
         transaction.seal(detail_row(message.outgoing, message.peer, message.id), as_bytes(detail.SerializeAsString()));
   }

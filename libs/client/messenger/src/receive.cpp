@@ -43,6 +43,17 @@ bool valid_pointer(const content::AttachmentPointer& pointer) {
          pointer.caption().size() <= kMaxCaptionSize && pointer.content_type().size() <= kMaxCaptionSize;
 }
 
+// A text's reply: the answered message's id and author, when both are well formed (else the text
+// stands alone).
+void read_reply(const content::DataMessage& data, Message& message) {
+  if (!data.has_quote() || data.quote().message_id().size() != wire::kMessageIdSize ||
+      !wire::valid_username(data.quote().author())) {
+    return;
+  }
+  message.reply_to.assign(data.quote().message_id().begin(), data.quote().message_id().end());
+  message.reply_author = data.quote().author();
+}
+
 // What one decrypted content changes in the store, and what is reported for it.
 struct Applied {
   std::vector<Message> events;
@@ -217,6 +228,7 @@ Applied apply_transcript(StoreTransaction& transaction, Account& account, const 
   } else if (!data.text().empty() && data.text().size() <= kMaxTextSize) {
     message.kind = "text";
     message.body = data.text();
+    read_reply(data, message);
   } else {
     return applied;
   }
@@ -352,6 +364,7 @@ Applied apply_content(StoreTransaction& transaction, Account& account, const det
     } else if (!data.text().empty() && data.text().size() <= kMaxTextSize) {
       message.kind = "text";
       message.body = data.text();
+      read_reply(data, message);
       wants_receipt = true;
     }
   }

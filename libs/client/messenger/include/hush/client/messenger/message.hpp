@@ -81,9 +81,12 @@ struct Location {
 struct Message {
   Bytes id;  // the sender-chosen message id (16 bytes); for receipts, the receipt's own id
   bool outgoing = false;
-  std::string peer;                // the other account, or a group's conversation ("#" + its id in hex)
-  std::uint32_t peer_device = 0;   // the sender's device for incoming messages, 0 for outgoing
-  std::string author;              // in a group's conversation: who wrote an incoming message
+  std::string peer;               // the other account, or a group's conversation ("#" + its id in hex)
+  std::uint32_t peer_device = 0;  // the sender's device for incoming messages, 0 for outgoing
+  std::string author;             // in a group's conversation: who wrote an incoming message
+  // A reply (text only): the id of the message it answers and who wrote that one.
+  Bytes reply_to;
+  std::string reply_author;
   std::uint64_t timestamp_ms = 0;  // the sender's clock
   std::string kind;
   std::string body;

@@ -62,6 +62,8 @@ class TransferWorker;
 inline constexpr std::size_t kMaxTextSize = 4096;
 // Largest caption and location label, in bytes (same reasoning).
 inline constexpr std::size_t kMaxCaptionSize = 1024;
+// The part of a replied-to text a reply carries, in bytes (a line's worth: what a screen shows).
+inline constexpr std::size_t kQuoteExcerptSize = 100;
 // Largest reaction, in bytes: one emoji with modifiers is at most a few dozen.
 inline constexpr std::size_t kMaxReactionSize = 64;
 
@@ -130,6 +132,10 @@ class Messenger {
   // the message is kFailed with that reason; kUntrustedIdentity ("identity_changed") — the message
   // stays queued until trust_identity(); kTransport — it stays queued and goes at the next flush.
   Result<Bytes, ClientError> send_text(const std::string& recipient, std::string_view text);
+  // A text replying to message `target` (of either direction) in the conversation with
+  // `recipient` (an account or a group's): it carries the target's id, author and the first
+  // kQuoteExcerptSize bytes of its text. kInvalidArgument "unknown_target" when it is not there.
+  Result<Bytes, ClientError> send_reply(const std::string& recipient, ByteView target, std::string_view text);
   // A file is encrypted to a staging file in the home and uploaded on a second connection of
   // this device (Account::open_transfer_connection) by a thread of its own, so that no message
   // waits behind it; its message goes once the upload is complete. send_file() returns then (it
