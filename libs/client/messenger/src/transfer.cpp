@@ -29,6 +29,8 @@ constexpr std::size_t kMaxSavedNameSize = 100;
 // acknowledged, for the next receive() (unless a burst fills its queue: see Messenger::call).
 constexpr std::chrono::milliseconds kTransferPollSlice{50};
 constexpr std::chrono::seconds kTransferKeepAlive{20};
+// Download attempts in a row that store nothing before one waits for the next receive().
+constexpr int kMaxFruitlessDownloadAttempts = 3;
 
 // A name from another person made safe to create in our folder: no separators, no leading dot,
 // only printable ASCII letters, digits and ". _ -" kept.
@@ -207,12 +209,21 @@ Result<bool, ClientError> Messenger::settle_transfers() {
         auto pointer = uploaded_pointer(outcome.peer, outcome.message_id, outcome.started_at);
         if (!pointer.ok()) return fail(pointer.error());
         uploaded = uploaded || pointer->has_value();
-      } else if (outcome.progressed) {
-        HUSH_TRY(start_download(outcome.peer, outcome.message_id));
-        connect_transfers();
+      } else {
+        // A cut can come before an attempt stores anything (right after the login, or while the
+        // first chunk is on its way): a few such attempts in a row are tried again at once too.
+        int& fruitless = fruitless_downloads_[{outcome.peer, outcome.message_id}];
+        fruitless = outcome.progressed ? 0 : fruitless + 1;
+        if (fruitless < kMaxFruitlessDownloadAttempts) {
+          HUSH_TRY(start_download(outcome.peer, outcome.message_id));
+          connect_transfers();
+        } else {
+          fruitless_downloads_.erase({outcome.peer, outcome.message_id});
+        }
       }
       continue;
     }
+    if (!up) fruitless_downloads_.erase({outcome.peer, outcome.message_id});
     auto transaction = store.transaction();
     auto found = detail::get_attachment(transaction, up, outcome.peer, outcome.message_id);
     if (!found.ok()) return fail(ClientError::store(found.error()));

@@ -357,6 +357,8 @@ class Messenger {
   // Messages whose download ended outside receive() (the next receive() reports them again), and
   // pushes handled by call() to make room for its answer (the next receive() reports them).
   std::vector<Message> later_;
+  // Download attempts in a row that stored nothing, by (peer, message id) (settle_transfers()).
+  std::map<std::pair<std::string, Bytes>, int> fruitless_downloads_;
   // Whether the account has other devices, once known (has_siblings()).
   std::optional<bool> siblings_;
   // Uploads that will never complete, by (recipient, message id): their messages fail at the next flush.
