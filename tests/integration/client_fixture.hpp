@@ -8,8 +8,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 
+#include "hush/client/account/device_link.hpp"
 #include "hush/client/messenger/messenger.hpp"
 #include "server_fixture.hpp"
 
@@ -74,6 +76,31 @@ class ClientFixture : public ServerFixture {
       if (event.kind != "receipt") messages.push_back(std::move(event));
     }
     return messages;
+  }
+  // Links a new device (home `home_name`) to the account `approver` runs, as two people would:
+  // Account::link_new waits on a thread and the code it shows is approved here (add_device).
+  // `rng` must outlive the new account; `contacts` gets the contacts that came with it.
+  std::unique_ptr<Account> link_device(Messenger& approver, const std::string& home_name, crypto::Rng& rng,
+                                       std::vector<std::string>& contacts,
+                                       client::AccountOptions account_options = options()) {
+    std::promise<std::string> shown;
+    auto linked = std::async(std::launch::async, [&] {
+      return Account::link_new(
+          homes_ / home_name, unlock(), settings(), rng, [&](const std::string& code) { shown.set_value(code); }, 30s,
+          contacts, std::move(account_options));
+    });
+    auto code = shown.get_future();
+    if (code.wait_for(30s) != std::future_status::ready) {
+      ADD_FAILURE() << "no link code shown";
+      return nullptr;
+    }
+    const std::string text = code.get();
+    EXPECT_TRUE(client::parse_link_code(text)) << text;
+    auto approved = approver.add_device(text);
+    EXPECT_TRUE(approved.ok()) << (approved.ok() ? "" : client::describe(approved.error()));
+    auto account = linked.get();
+    EXPECT_TRUE(account.ok()) << (account.ok() ? "" : client::describe(account.error()));
+    return account.ok() ? std::move(*account) : nullptr;
   }
   static void send(Messenger& messenger, const std::string& to, const std::string& text) {
     auto sent = messenger.send_text(to, text);

@@ -37,20 +37,10 @@ class GroupDevicesTest : public ClientFixture {
       ASSERT_TRUE(phone.ok()) << client::describe(phone.error());
       person.phone = std::move(*phone);
       person.at_phone = std::make_unique<Messenger>(*person.phone);
-      std::promise<std::string> shown;
       std::vector<std::string> contacts;
       crypto::Rng& link_rng = *rngs_.emplace_back(std::make_unique<crypto::SystemRng>());  // the laptop keeps it
-      auto linked = std::async(std::launch::async, [&] {
-        return Account::link_new(
-            homes_ / (person.name + "-laptop"), unlock(), settings(), link_rng,
-            [&](const std::string& code) { shown.set_value(code); }, 30s, contacts, clocked());
-      });
-      auto code = shown.get_future();
-      ASSERT_EQ(code.wait_for(30s), std::future_status::ready);
-      ASSERT_TRUE(person.at_phone->add_device(code.get()).ok());
-      auto laptop = linked.get();
-      ASSERT_TRUE(laptop.ok()) << client::describe(laptop.error());
-      person.laptop = std::move(*laptop);
+      person.laptop = link_device(*person.at_phone, person.name + "-laptop", link_rng, contacts, clocked());
+      ASSERT_TRUE(person.laptop);
       person.at_laptop = std::make_unique<Messenger>(*person.laptop);
       people_.push_back(std::move(person));
     }

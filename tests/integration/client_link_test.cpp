@@ -53,30 +53,19 @@ TEST_F(ClientLinkTest, ANewDeviceGetsTheIdentityAndContactsAndReceivesWhatFollow
   ASSERT_EQ(receive(at_bob).size(), 1u);
 
   // The new device waits on a thread; the code it shows is approved here.
-  std::promise<std::string> shown;
   std::vector<std::string> contacts;
   crypto::SystemRng link_rng;
-  auto linked = std::async(std::launch::async, [&] {
-    return Account::link_new(
-        homes_ / "alice-laptop", unlock(), settings(), link_rng,
-        [&](const std::string& code) { shown.set_value(code); }, 30s, contacts, options());
-  });
-  auto code = shown.get_future();
-  ASSERT_EQ(code.wait_for(30s), std::future_status::ready);
-  const std::string text = code.get();
-  ASSERT_TRUE(client::parse_link_code(text));
-  ASSERT_TRUE(at_alice.add_device(text).ok());
-  auto laptop = linked.get();
-  ASSERT_TRUE(laptop.ok()) << client::describe(laptop.error());
-  EXPECT_EQ((*laptop)->username(), "alice");
-  EXPECT_EQ((*laptop)->device_id(), 2u);
+  auto laptop = link_device(at_alice, "alice-laptop", link_rng, contacts);
+  ASSERT_TRUE(laptop);
+  EXPECT_EQ(laptop->username(), "alice");
+  EXPECT_EQ(laptop->device_id(), 2u);
   EXPECT_EQ(contacts, std::vector<std::string>{"bob"});
   {
     auto one = alice->store().transaction();
     const auto ours = alice->store().identities().identity_key_pair().public_key;
     ASSERT_TRUE(one.commit().ok());
-    auto two = (*laptop)->store().transaction();
-    EXPECT_EQ((*laptop)->store().identities().identity_key_pair().public_key, ours);
+    auto two = laptop->store().transaction();
+    EXPECT_EQ(laptop->store().identities().identity_key_pair().public_key, ours);
     ASSERT_TRUE(two.commit().ok());
   }
   auto devices = alice->list_devices();
@@ -84,7 +73,7 @@ TEST_F(ClientLinkTest, ANewDeviceGetsTheIdentityAndContactsAndReceivesWhatFollow
   ASSERT_EQ(devices->size(), 2u);
 
   // bob's next message reaches both of alice's devices; the laptop's reply reaches bob as alice's.
-  Messenger at_laptop(**laptop);
+  Messenger at_laptop(*laptop);
   send(at_bob, "alice", "to both of you");
   for (Messenger* device : {&at_alice, &at_laptop}) {
     auto events = receive(*device);
@@ -130,8 +119,8 @@ TEST_F(ClientLinkTest, ANewDeviceGetsTheIdentityAndContactsAndReceivesWhatFollow
 
   // Removing the laptop revokes it: it can no longer log in.
   ASSERT_TRUE(alice->remove_device(2).ok());
-  (*laptop)->disconnect();
-  EXPECT_FALSE((*laptop)->log_in().ok());
+  laptop->disconnect();
+  EXPECT_FALSE(laptop->log_in().ok());
 }
 
 TEST_F(ClientLinkTest, ALinkedDeviceLearnsTheGroupsAndWritesToThem) {
@@ -143,20 +132,11 @@ TEST_F(ClientLinkTest, ALinkedDeviceLearnsTheGroupsAndWritesToThem) {
   ASSERT_TRUE(group.ok());
   ASSERT_EQ(receive(at_bob).size(), 1u);
 
-  std::promise<std::string> shown;
   std::vector<std::string> contacts;
   crypto::SystemRng link_rng;
-  auto linked = std::async(std::launch::async, [&] {
-    return Account::link_new(
-        homes_ / "alice-laptop", unlock(), settings(), link_rng,
-        [&](const std::string& code) { shown.set_value(code); }, 30s, contacts, options());
-  });
-  auto code = shown.get_future();
-  ASSERT_EQ(code.wait_for(30s), std::future_status::ready);
-  ASSERT_TRUE(at_alice.add_device(code.get()).ok());
-  auto laptop = linked.get();
-  ASSERT_TRUE(laptop.ok()) << client::describe(laptop.error());
-  Messenger at_laptop(**laptop);
+  auto laptop = link_device(at_alice, "alice-laptop", link_rng, contacts);
+  ASSERT_TRUE(laptop);
+  Messenger at_laptop(*laptop);
 
   // The laptop asks; the phone answers at its next receive; the laptop takes the group.
   ASSERT_TRUE(at_laptop.request_sync().ok());
